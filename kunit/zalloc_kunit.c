@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for zalloc. Built as zalloc_kunit.ko; load it after zalloc.ko.
+ *
+ * The counters are global, so the cases assume nothing else allocates from
+ * zalloc while they run (the test harness loads nothing else meanwhile).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <kunit/test.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+
+#include "zalloc_internal.h"
+
+#define STRATEGY_PARAM "/sys/module/zalloc/parameters/strategy"
+
+/* The documented class table (Documentation/zalloc.rst). */
+static const unsigned int class_sizes[ZA_CLASS_STD] = {
+	8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256,
+	320, 384, 448, 512, 640, 768, 896, 1024,
+	1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,
+	5120, 6144, 7168, 8192, 10240, 12288, 14336, 16384,
+	20480, 24576, 28672, 32768, 40960, 49152, 57344, 65536,
+};
+
+/* === Helpers === */
+
+/* The class a size belongs in, found the slow way. */
+static unsigned int expected_class(size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZA_CLASS_STD; i++)
+		if (size <= class_sizes[i])
+			return i;
+	return ZA_CLASS_STD;
+}
+
+static unsigned int class_of(const void *p)
+{
+	size_t usable;
+
+	return za_ptr_lookup(p, &usable) - za_classes;
+}
+
+static void read_stats(unsigned int cls, struct za_class_stats *st)
+{
+	za_stats_read(cls, st, false);
+}
+
+static int write_file(const char *path, const char *val)
+{
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	f = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_write(f, val, strlen(val), &pos);
+	filp_close(f, NULL);
+	return n < 0 ? n : 0;
+}
+
+static const char *strategy_desc(enum zalloc_strategy s)
+{
+	return s <= ZALLOC_STANDARD ? za_strategy_names[s] : "invalid";
+}
+
+/* === Size classes === */
+
+struct size_param {
+	size_t size;
+};
+
+static const struct size_param boundary_sizes[] = {
+	{ 1 }, { 7 }, { 8 }, { 9 }, { 17 }, { 100 }, { 255 }, { 256 },
+	{ 257 }, { 319 }, { 320 }, { 321 }, { 1000 }, { 4095 }, { 4096 },
+	{ 4097 }, { 8191 }, { 8193 }, { 20000 }, { 32769 }, { 65535 },
+	{ 65536 }, { 65537 }, { 100000 }, { 1 << 20 },
+};
+
+static void size_param_desc(const struct size_param *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size %zu", p->size);
+}
+
+KUNIT_ARRAY_PARAM(boundary, boundary_sizes, size_param_desc);
+
+static void class_size_desc(const unsigned int *size, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "class %u", *size);
+}
+
+KUNIT_ARRAY_PARAM(edge, class_sizes, class_size_desc);
+
+static void zalloc_class_table_matches_doc(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZA_CLASS_STD; i++) {
+		KUNIT_EXPECT_EQ(test, za_classes[i].size, class_sizes[i]);
+		KUNIT_EXPECT_EQ(test, za_classes[i].backend,
+				i < ZA_NR_OBJ_CLASSES ? ZALLOC_OBJECT_POOL :
+							ZALLOC_EXTENDED_POOL);
+	}
+	KUNIT_EXPECT_EQ(test, za_classes[ZA_CLASS_STD].backend,
+			ZALLOC_STANDARD);
+}
+
+/* Internal waste of the extended classes: at most 25% of any request. */
+static void zalloc_class_waste_at_most_quarter(struct kunit *test)
+{
+	size_t size;
+
+	for (size = ZA_OBJ_MAX + 1; size <= ZA_EXT_MAX; size++) {
+		unsigned int cls = za_size_class(size);
+		unsigned int csize = za_classes[cls].size;
+
+		KUNIT_ASSERT_GE(test, csize, size);
+		KUNIT_ASSERT_LE_MSG(test, (csize - size) * 4, size,
+				    "size %zu in class %u", size, csize);
+	}
+}
+
+/* The O(1) lookup agrees with a linear search for every size. */
+static void zalloc_size_class_matches_search(struct kunit *test)
+{
+	size_t size;
+
+	for (size = 1; size <= ZA_EXT_MAX + 1; size++)
+		KUNIT_ASSERT_EQ_MSG(test, za_size_class(size),
+				    expected_class(size), "size %zu", size);
+	KUNIT_EXPECT_EQ(test, za_size_class(SIZE_MAX), ZA_CLASS_STD);
+}
+
+/* Auto: the right class, the whole usable size writable, freed back. */
+static void check_auto_alloc(struct kunit *test, size_t size)
+{
+	unsigned int cls = expected_class(size);
+	struct za_class_stats before, after;
+	size_t usable;
+	u8 *p;
+
+	read_stats(cls, &before);
+	p = zalloc_alloc_strategy(size, GFP_KERNEL, ZALLOC_AUTO);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, class_of(p), cls);
+	usable = zalloc_size(p);
+	KUNIT_EXPECT_GE(test, usable, size);
+	if (cls != ZA_CLASS_STD)
+		KUNIT_EXPECT_EQ(test, usable, (size_t)class_sizes[cls]);
+	memset(p, 0x5a, usable);
+	KUNIT_EXPECT_EQ(test, p[usable - 1], 0x5a);
+	zalloc_free(p);
+	read_stats(cls, &after);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_ALLOC] - before.ev[ZE_ALLOC], 1);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FREE] - before.ev[ZE_FREE], 1);
+}
+
+static void zalloc_alloc_boundary(struct kunit *test)
+{
+	const struct size_param *p = test->param_value;
+
+	check_auto_alloc(test, p->size);
+}
+
+/* Every class edge: the class size itself, and one byte more. */
+static void zalloc_alloc_class_edge(struct kunit *test)
+{
+	const unsigned int *size = test->param_value;
+
+	check_auto_alloc(test, *size);
+	check_auto_alloc(test, *size + 1);
+}
+
+/* === Strategies === */
+
+struct strategy_param {
+	enum zalloc_strategy strategy;
+	size_t size;
+	enum zalloc_strategy backend;	/* expected */
+	bool fell;			/* expected */
+};
+
+static const struct strategy_param strategy_cases[] = {
+	{ ZALLOC_AUTO,		 8,	ZALLOC_OBJECT_POOL,	false },
+	{ ZALLOC_AUTO,		 4096,	ZALLOC_EXTENDED_POOL,	false },
+	{ ZALLOC_AUTO,		 65537,	ZALLOC_STANDARD,	false },
+	{ ZALLOC_OBJECT_POOL,	 256,	ZALLOC_OBJECT_POOL,	false },
+	{ ZALLOC_OBJECT_POOL,	 4096,	ZALLOC_EXTENDED_POOL,	true },
+	{ ZALLOC_OBJECT_POOL,	 70000,	ZALLOC_STANDARD,	true },
+	{ ZALLOC_EXTENDED_POOL,	 257,	ZALLOC_EXTENDED_POOL,	false },
+	{ ZALLOC_EXTENDED_POOL,	 65536,	ZALLOC_EXTENDED_POOL,	false },
+	{ ZALLOC_EXTENDED_POOL,	 64,	ZALLOC_OBJECT_POOL,	true },
+	{ ZALLOC_EXTENDED_POOL,	 65537,	ZALLOC_STANDARD,	true },
+	{ ZALLOC_STANDARD,	 8,	ZALLOC_STANDARD,	false },
+	{ ZALLOC_STANDARD,	 4096,	ZALLOC_STANDARD,	false },
+	{ ZALLOC_STANDARD,	 200000, ZALLOC_STANDARD,	false },
+};
+
+static void strategy_param_desc(const struct strategy_param *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s size %zu",
+		 strategy_desc(p->strategy), p->size);
+}
+
+KUNIT_ARRAY_PARAM(strategy, strategy_cases, strategy_param_desc);
+
+static void zalloc_alloc_strategy_backend(struct kunit *test)
+{
+	const struct strategy_param *sp = test->param_value;
+	struct za_class_stats before, after;
+	unsigned int cls;
+	u8 *p;
+
+	cls = sp->backend == ZALLOC_STANDARD ? ZA_CLASS_STD :
+					       expected_class(sp->size);
+	read_stats(cls, &before);
+	p = zalloc_alloc_strategy(sp->size, GFP_KERNEL, sp->strategy);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, za_classes[class_of(p)].backend, sp->backend);
+	KUNIT_EXPECT_EQ(test, class_of(p), cls);
+	KUNIT_EXPECT_GE(test, zalloc_size(p), sp->size);
+	memset(p, 0xc3, sp->size);
+	read_stats(cls, &after);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FALLTHROUGH] -
+			before.ev[ZE_FALLTHROUGH], sp->fell ? 1 : 0);
+	KUNIT_EXPECT_EQ(test, after.live_objs - before.live_objs, 1);
+	zalloc_free(p);
+	read_stats(cls, &after);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
+	KUNIT_EXPECT_EQ(test, after.live_bytes, before.live_bytes);
+}
+
+static void zalloc_unknown_strategy_returns_null(struct kunit *test)
+{
+	u64 before = za_stats_invalid();
+
+	KUNIT_EXPECT_NULL(test, zalloc_alloc_strategy(64, GFP_KERNEL,
+						      (enum zalloc_strategy)4));
+	KUNIT_EXPECT_NULL(test, zalloc_alloc_strategy(64, GFP_KERNEL,
+						      (enum zalloc_strategy)-1));
+	KUNIT_EXPECT_NULL(test, zalloc_alloc_strategy(0, GFP_KERNEL,
+						      (enum zalloc_strategy)99));
+	KUNIT_EXPECT_EQ(test, za_stats_invalid() - before, 3);
+}
+
+/* === Edge values === */
+
+static void zalloc_alloc_size_zero(struct kunit *test)
+{
+	enum zalloc_strategy s;
+
+	for (s = ZALLOC_AUTO; s <= ZALLOC_STANDARD; s++) {
+		void *p = zalloc_alloc_strategy(0, GFP_KERNEL, s);
+
+		KUNIT_EXPECT_PTR_EQ(test, p, (void *)ZERO_SIZE_PTR);
+		KUNIT_EXPECT_EQ(test, zalloc_size(p), 0);
+		zalloc_free(p);
+	}
+	KUNIT_EXPECT_PTR_EQ(test, zalloc_alloc(0, GFP_KERNEL),
+			    (void *)ZERO_SIZE_PTR);
+}
+
+static void zalloc_free_null_is_noop(struct kunit *test)
+{
+	struct za_class_stats before, after;
+	unsigned int cls;
+	u64 frees = 0;
+
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		read_stats(cls, &before);
+		frees -= before.ev[ZE_FREE];
+	}
+	zalloc_free(NULL);
+	zalloc_free(ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, zalloc_size(NULL), 0);
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		read_stats(cls, &after);
+		frees += after.ev[ZE_FREE];
+	}
+	KUNIT_EXPECT_EQ(test, frees, 0);
+}
+
+static void zalloc_absurd_size_fails(struct kunit *test)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+	struct za_class_stats before, after;
+	enum zalloc_strategy s;
+
+	read_stats(ZA_CLASS_STD, &before);
+	for (s = ZALLOC_AUTO; s <= ZALLOC_STANDARD; s++) {
+		void *huge = zalloc_alloc_strategy(SIZE_MAX, gfp, s);
+		void *over = zalloc_alloc_strategy(KMALLOC_MAX_SIZE + 1, gfp, s);
+
+		KUNIT_EXPECT_NULL(test, huge);
+		KUNIT_EXPECT_NULL(test, over);
+	}
+	read_stats(ZA_CLASS_STD, &after);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FAIL] - before.ev[ZE_FAIL], 8);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
+}
+
+static void zalloc_zone_modifier_refused(struct kunit *test)
+{
+	KUNIT_EXPECT_NULL(test, zalloc_alloc(64, GFP_KERNEL | GFP_DMA));
+	KUNIT_EXPECT_NULL(test, zalloc_alloc(4096, GFP_KERNEL | __GFP_HIGHMEM));
+}
+
+/* === Memory contents and alignment === */
+
+static const struct size_param content_sizes[] = {
+	{ 8 }, { 24 }, { 64 }, { 256 }, { 300 }, { 1024 }, { 4096 },
+	{ 5000 }, { 16384 }, { 65536 }, { 100000 },
+};
+
+KUNIT_ARRAY_PARAM(content, content_sizes, size_param_desc);
+
+static bool all_zero(const u8 *p, size_t size)
+{
+	return !memchr_inv(p, 0, size);
+}
+
+static void zalloc_gfp_zero_after_dirty(struct kunit *test)
+{
+	size_t size = ((const struct size_param *)test->param_value)->size;
+	enum zalloc_strategy s;
+
+	for (s = ZALLOC_AUTO; s <= ZALLOC_STANDARD; s++) {
+		u8 *p = zalloc_alloc_strategy(size, GFP_KERNEL, s);
+
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+		memset(p, 0xff, zalloc_size(p));
+		zalloc_free(p);
+		/* Most often the same object comes back: it must be clean. */
+		p = zalloc_alloc_strategy(size, GFP_KERNEL | __GFP_ZERO, s);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+		KUNIT_EXPECT_TRUE_MSG(test, all_zero(p, size), "strategy %s",
+				      strategy_desc(s));
+		zalloc_free(p);
+	}
+}
+
+static void zalloc_alloc_alignment(struct kunit *test)
+{
+	size_t size = ((const struct size_param *)test->param_value)->size;
+	enum zalloc_strategy s;
+	int i;
+
+	for (s = ZALLOC_AUTO; s <= ZALLOC_STANDARD; s++) {
+		void *p[4];
+
+		/* Several objects, so that not only a span's first is seen. */
+		for (i = 0; i < ARRAY_SIZE(p); i++) {
+			p[i] = zalloc_alloc_strategy(size, GFP_KERNEL, s);
+			KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
+			KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p[i],
+							   8));
+			if (is_power_of_2(size) && size <= PAGE_SIZE)
+				KUNIT_EXPECT_EQ_MSG(test,
+						    (unsigned long)p[i] % size,
+						    0UL, "strategy %s",
+						    strategy_desc(s));
+		}
+		for (i = 0; i < ARRAY_SIZE(p); i++)
+			zalloc_free(p[i]);
+	}
+}
+
+static void zalloc_size_reports_usable(struct kunit *test)
+{
+	size_t size = ((const struct size_param *)test->param_value)->size;
+	enum zalloc_strategy s;
+
+	for (s = ZALLOC_AUTO; s <= ZALLOC_STANDARD; s++) {
+		u8 *p = zalloc_alloc_strategy(size, GFP_KERNEL, s);
+		size_t usable;
+
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+		usable = zalloc_size(p);
+		KUNIT_EXPECT_GE(test, usable, size);
+		if (za_classes[class_of(p)].backend == ZALLOC_STANDARD)
+			KUNIT_EXPECT_EQ(test, usable, ksize(p));
+		else
+			KUNIT_EXPECT_EQ(test, usable,
+					(size_t)za_classes[class_of(p)].size);
+		zalloc_free(p);
+	}
+}
+
+/* Many live objects of mixed sizes and strategies: no two overlap. */
+struct live_obj {
+	u8 *p;
+	size_t size;
+};
+
+static int cmp_live(const void *a, const void *b)
+{
+	const struct live_obj *x = a, *y = b;
+
+	return x->p < y->p ? -1 : x->p > y->p;
+}
+
+#define NR_LIVE 1500
+
+static void zalloc_many_live_no_overlap(struct kunit *test)
+{
+	struct live_obj *objs;
+	u32 seed = 12345;
+	int i, bad = 0;
+
+	objs = kunit_kcalloc(test, NR_LIVE, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, objs);
+	for (i = 0; i < NR_LIVE; i++) {
+		seed = seed * 1103515245 + 12345;
+		objs[i].size = 1 + (seed >> 8) % (i % 10 ? 2048 : 70000);
+		objs[i].p = zalloc_alloc_strategy(objs[i].size, GFP_KERNEL,
+						  i % 4);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, objs[i].p);
+		memset(objs[i].p, (u8)i, objs[i].size);
+	}
+	for (i = 0; i < NR_LIVE; i++)
+		if (memchr_inv(objs[i].p, (u8)i, objs[i].size))
+			bad++;
+	KUNIT_EXPECT_EQ(test, bad, 0);
+
+	sort(objs, NR_LIVE, sizeof(*objs), cmp_live, NULL);
+	for (i = 1; i < NR_LIVE; i++)
+		KUNIT_EXPECT_LE(test,
+				(unsigned long)objs[i - 1].p + objs[i - 1].size,
+				(unsigned long)objs[i].p);
+	for (i = 0; i < NR_LIVE; i++)
+		zalloc_free(objs[i].p);
+}
+
+/* === Context === */
+
+static DEFINE_SPINLOCK(test_lock);
+
+/* GFP_ATOMIC with a spinlock held and IRQs off, forcing new spans. */
+static void zalloc_atomic_under_spinlock(struct kunit *test)
+{
+	static const size_t sizes[] = { 8, 200, 300, 5000, 40000, 70000 };
+	void *p[ARRAY_SIZE(sizes)][8];
+	unsigned long flags;
+	int i, j, failed = 0;
+
+	spin_lock_irqsave(&test_lock, flags);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < ARRAY_SIZE(p[0]); j++) {
+			p[i][j] = zalloc_alloc_strategy(sizes[i], GFP_ATOMIC,
+							j % 4);
+			failed += !p[i][j];
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		for (j = 0; j < ARRAY_SIZE(p[0]); j++)
+			zalloc_free(p[i][j]);
+	spin_unlock_irqrestore(&test_lock, flags);
+	KUNIT_EXPECT_EQ(test, failed, 0);
+}
+
+/* === Statistics === */
+
+static const struct size_param stats_sizes[] = {
+	{ 48 }, { 3000 }, { 100000 },
+};
+
+KUNIT_ARRAY_PARAM(stats, stats_sizes, size_param_desc);
+
+static void zalloc_stats_count_own_operations(struct kunit *test)
+{
+	size_t size = ((const struct size_param *)test->param_value)->size;
+	unsigned int cls = expected_class(size);
+	struct za_class_stats before, mid, after;
+	void *p[10];
+	size_t bytes = 0;
+	int i;
+
+	read_stats(cls, &before);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = zalloc_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
+		bytes += zalloc_size(p[i]);
+	}
+	for (i = 0; i < 4; i++)
+		zalloc_free(p[i]);
+	read_stats(cls, &mid);
+	KUNIT_EXPECT_EQ(test, mid.ev[ZE_ALLOC] - before.ev[ZE_ALLOC], 10);
+	KUNIT_EXPECT_EQ(test, mid.ev[ZE_FREE] - before.ev[ZE_FREE], 4);
+	KUNIT_EXPECT_EQ(test, mid.ev[ZE_FAIL], before.ev[ZE_FAIL]);
+	KUNIT_EXPECT_EQ(test, mid.live_objs - before.live_objs, 6);
+	KUNIT_EXPECT_EQ(test, mid.live_bytes - before.live_bytes,
+			(s64)(bytes / 10 * 6));
+	KUNIT_EXPECT_LE(test, mid.ev[ZE_MISS] - before.ev[ZE_MISS], 10);
+	for (i = 4; i < ARRAY_SIZE(p); i++)
+		zalloc_free(p[i]);
+	read_stats(cls, &after);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FREE] - before.ev[ZE_FREE], 10);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
+	KUNIT_EXPECT_EQ(test, after.live_bytes, before.live_bytes);
+}
+
+static void zalloc_stats_reset_keeps_gauges(struct kunit *test)
+{
+	unsigned int cls = expected_class(100);
+	struct za_class_stats before, after;
+	void *p;
+
+	p = zalloc_alloc(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	za_stats_read(cls, &before, true);
+	KUNIT_EXPECT_GE(test, before.ev[ZE_ALLOC], 1);
+	za_stats_reset();
+	za_stats_read(cls, &after, true);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_ALLOC], 0);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FREE], 0);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
+	KUNIT_EXPECT_EQ(test, after.live_bytes, before.live_bytes);
+	zalloc_free(p);
+	za_stats_read(cls, &after, true);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FREE], 1);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs - 1);
+}
+
+/* Spans go back to the page allocator, down to the reserve. */
+static void zalloc_pages_returned_after_free(struct kunit *test)
+{
+	unsigned int cls = expected_class(5000);
+	const struct za_class *c = &za_classes[cls];
+	unsigned int n = 4 * c->per_span + 1, i;
+	struct za_class_stats st;
+	void **p;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	for (i = 0; i < n; i++) {
+		p[i] = zalloc_alloc(5000, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
+	}
+	read_stats(cls, &st);
+	KUNIT_EXPECT_GE(test, st.pages, 5UL << c->order);
+	for (i = 0; i < n; i++)
+		zalloc_free(p[i]);
+	read_stats(cls, &st);
+	KUNIT_EXPECT_LE(test, st.pages,
+			(unsigned long)ZA_EXT_RESERVE << c->order);
+	KUNIT_EXPECT_EQ(test, st.live_objs, 0);
+}
+
+/* === The strategy parameter === */
+
+static void zalloc_strategy_param_change_with_live_objects(struct kunit *test)
+{
+	static const char * const values[] = {
+		"object_pool", "extended_pool", "standard", "auto",
+	};
+	static const size_t sizes[] = { 40, 700, 9000 };
+	struct za_class_stats st;
+	s64 live_before = 0, live_after = 0;
+	void *p[ARRAY_SIZE(values)][ARRAY_SIZE(sizes)];
+	unsigned int cls;
+	int err, v, i;
+
+	err = write_file(STRATEGY_PARAM, "standard");
+	if (err == -ENOENT)
+		kunit_skip(test, "sysfs is not mounted");
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, write_file(STRATEGY_PARAM, "fastest"), -EINVAL);
+
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		read_stats(cls, &st);
+		live_before += st.live_objs;
+	}
+	for (v = 0; v < ARRAY_SIZE(values); v++) {
+		KUNIT_ASSERT_EQ(test, write_file(STRATEGY_PARAM, values[v]), 0);
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			p[v][i] = zalloc_alloc(sizes[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[v][i]);
+			memset(p[v][i], v, sizes[i]);
+		}
+	}
+	/* Standard objects are kmalloc's whatever the size. */
+	KUNIT_EXPECT_EQ(test, class_of(p[2][0]), ZA_CLASS_STD);
+	KUNIT_EXPECT_EQ(test, class_of(p[0][0]), expected_class(sizes[0]));
+
+	/* Free under another setting than the one they were made with. */
+	KUNIT_ASSERT_EQ(test, write_file(STRATEGY_PARAM, "extended_pool"), 0);
+	for (v = 0; v < ARRAY_SIZE(values); v++) {
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			KUNIT_EXPECT_FALSE(test, memchr_inv(p[v][i], v,
+							    sizes[i]));
+			zalloc_free(p[v][i]);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, write_file(STRATEGY_PARAM, "auto"), 0);
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		read_stats(cls, &st);
+		live_after += st.live_objs;
+	}
+	KUNIT_EXPECT_EQ(test, live_after, live_before);
+}
+
+static struct kunit_case zalloc_test_cases[] = {
+	KUNIT_CASE(zalloc_class_table_matches_doc),
+	KUNIT_CASE(zalloc_class_waste_at_most_quarter),
+	KUNIT_CASE(zalloc_size_class_matches_search),
+	KUNIT_CASE_PARAM(zalloc_alloc_boundary, boundary_gen_params),
+	KUNIT_CASE_PARAM(zalloc_alloc_class_edge, edge_gen_params),
+	KUNIT_CASE_PARAM(zalloc_alloc_strategy_backend,
+			 strategy_gen_params),
+	KUNIT_CASE(zalloc_unknown_strategy_returns_null),
+	KUNIT_CASE(zalloc_alloc_size_zero),
+	KUNIT_CASE(zalloc_free_null_is_noop),
+	KUNIT_CASE(zalloc_absurd_size_fails),
+	KUNIT_CASE(zalloc_zone_modifier_refused),
+	KUNIT_CASE_PARAM(zalloc_gfp_zero_after_dirty, content_gen_params),
+	KUNIT_CASE_PARAM(zalloc_alloc_alignment, content_gen_params),
+	KUNIT_CASE_PARAM(zalloc_size_reports_usable, content_gen_params),
+	KUNIT_CASE(zalloc_many_live_no_overlap),
+	KUNIT_CASE(zalloc_atomic_under_spinlock),
+	KUNIT_CASE_PARAM(zalloc_stats_count_own_operations,
+			 stats_gen_params),
+	KUNIT_CASE(zalloc_stats_reset_keeps_gauges),
+	KUNIT_CASE(zalloc_pages_returned_after_free),
+	KUNIT_CASE(zalloc_strategy_param_change_with_live_objects),
+	{}
+};
+
+static struct kunit_suite zalloc_test_suite = {
+	.name = "zalloc",
+	.test_cases = zalloc_test_cases,
+};
+
+kunit_test_suite(zalloc_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for zalloc");
+MODULE_LICENSE("GPL");

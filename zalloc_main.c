@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zalloc: module setup, the strategy parameter and the public API.
+ *
+ * zalloc_alloc_strategy() validates its arguments, picks a size class
+ * (za_size_class(), O(1)) and hands the request to that class's backend in
+ * zalloc_pool.c. zalloc_free() and zalloc_size() find the class from the
+ * pointer alone (za_ptr_lookup()), so a pointer goes back where it came
+ * from whatever the strategy is when it is freed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "zalloc_internal.h"
+
+/* === Data === */
+
+const char * const za_strategy_names[] = {
+	[ZALLOC_AUTO]		= "auto",
+	[ZALLOC_OBJECT_POOL]	= "object_pool",
+	[ZALLOC_EXTENDED_POOL]	= "extended_pool",
+	[ZALLOC_STANDARD]	= "standard",
+};
+EXPORT_SYMBOL_GPL(za_strategy_names);
+
+static_assert(ARRAY_SIZE(za_strategy_names) == ZALLOC_STANDARD + 1);
+
+/* The strategy zalloc_alloc() uses; the parameter's setter validates it. */
+static int za_default_strategy = ZALLOC_AUTO;
+
+/* === Module parameter === */
+
+static int strategy_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(za_strategy_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	WRITE_ONCE(*(int *)kp->arg, i);
+	return 0;
+}
+
+static int strategy_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  za_strategy_names[READ_ONCE(*(int *)kp->arg)]);
+}
+
+static const struct kernel_param_ops strategy_ops = {
+	.set = strategy_set,
+	.get = strategy_get,
+};
+module_param_cb(strategy, &strategy_ops, &za_default_strategy, 0644);
+MODULE_PARM_DESC(strategy,
+		 "Backend of zalloc_alloc(): auto (by size, default), object_pool, extended_pool or standard");
+
+/* === Internals === */
+
+/* The class that serves @size for @strategy, and whether it fell through. */
+static unsigned int pick_class(size_t size, enum zalloc_strategy strategy,
+			       bool *fell)
+{
+	unsigned int cls = za_size_class(size);
+
+	switch (strategy) {
+	case ZALLOC_OBJECT_POOL:
+		*fell = size > ZA_OBJ_MAX;
+		break;
+	case ZALLOC_EXTENDED_POOL:
+		*fell = size <= ZA_OBJ_MAX || size > ZA_EXT_MAX;
+		break;
+	case ZALLOC_STANDARD:
+		cls = ZA_CLASS_STD;
+		fallthrough;
+	default:
+		*fell = false;
+		break;
+	}
+	return cls;
+}
+
+/* === Public interface === */
+
+/**
+ * zalloc_alloc_strategy() - allocate memory with a given backend strategy
+ * @size: bytes wanted
+ * @gfp: allocation flags, as for kmalloc(); zone modifiers (GFP_DMA,
+ *	GFP_DMA32, __GFP_HIGHMEM, __GFP_MOVABLE) are refused
+ * @strategy: ZALLOC_AUTO or the backend to use; a request that backend
+ *	cannot serve goes where ZALLOC_AUTO would send it, and is counted
+ *
+ * Semantics follow kmalloc(): __GFP_ZERO zeroes, init_on_alloc and
+ * init_on_free are honoured, alignment is at least 8 bytes and a
+ * power-of-two size up to PAGE_SIZE is naturally aligned. Free the result
+ * with zalloc_free().
+ *
+ * Context: any context kmalloc() with the same @gfp may be called from:
+ * may sleep if @gfp allows it; GFP_ATOMIC and GFP_NOWAIT never sleep.
+ * Return: the memory; ZERO_SIZE_PTR if @size is 0; NULL if @strategy is
+ * unknown, @gfp has a zone modifier, or no memory could be had.
+ */
+void *zalloc_alloc_strategy(size_t size, gfp_t gfp,
+			    enum zalloc_strategy strategy)
+{
+	unsigned int cls;
+	bool fell;
+	void *obj;
+
+	might_alloc(gfp);
+	if (unlikely((unsigned int)strategy > ZALLOC_STANDARD)) {
+		za_stat_invalid_strategy();
+		return NULL;
+	}
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+
+	cls = pick_class(size, strategy, &fell);
+	if (unlikely(gfp & GFP_ZONEMASK)) {
+		za_stat_inc(cls, ZE_FAIL);
+		return NULL;
+	}
+	obj = za_pool_alloc(&za_classes[cls], size, gfp);
+	if (unlikely(!obj)) {
+		za_stat_inc(cls, ZE_FAIL);
+		return NULL;
+	}
+	za_stat_inc(cls, ZE_ALLOC);
+	if (fell)
+		za_stat_inc(cls, ZE_FALLTHROUGH);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(zalloc_alloc_strategy);
+
+/**
+ * zalloc_alloc() - allocate memory with the module's default strategy
+ * @size: bytes wanted
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Uses the strategy set by the module parameter "strategy" (default auto).
+ * See zalloc_alloc_strategy() for the semantics.
+ *
+ * Context: as zalloc_alloc_strategy().
+ * Return: the memory, ZERO_SIZE_PTR if @size is 0, or NULL.
+ */
+void *zalloc_alloc(size_t size, gfp_t gfp)
+{
+	return zalloc_alloc_strategy(size, gfp,
+				     READ_ONCE(za_default_strategy));
+}
+EXPORT_SYMBOL_GPL(zalloc_alloc);
+
+/**
+ * zalloc_free() - free memory from zalloc_alloc() or zalloc_alloc_strategy()
+ * @ptr: the memory; NULL and ZERO_SIZE_PTR are ignored
+ *
+ * The backend is found from @ptr in O(1), whatever the strategy is now.
+ *
+ * Context: any context kfree() may be called from.
+ */
+void zalloc_free(const void *ptr)
+{
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	za_pool_free(ptr);
+}
+EXPORT_SYMBOL_GPL(zalloc_free);
+
+/**
+ * zalloc_size() - usable size of memory from zalloc, like ksize()
+ * @ptr: the memory
+ *
+ * Context: any.
+ * Return: bytes that may be used at @ptr (at least what was asked for);
+ * 0 for NULL and ZERO_SIZE_PTR.
+ */
+size_t zalloc_size(const void *ptr)
+{
+	size_t usable;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return 0;
+	za_ptr_lookup(ptr, &usable);
+	return usable;
+}
+EXPORT_SYMBOL_GPL(zalloc_size);
+
+/* === Module init and exit === */
+
+/* One line for everything users still hold; fills @leaked per class. */
+static void report_leaks(bool *leaked)
+{
+	char buf[512];
+	struct za_class_stats st;
+	unsigned int cls, len = 0;
+	s64 objs = 0, bytes = 0;
+
+	buf[0] = '\0';
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		za_stats_read(cls, &st, false);
+		leaked[cls] = st.live_objs != 0;
+		if (!leaked[cls])
+			continue;
+		objs += st.live_objs;
+		bytes += st.live_bytes;
+		len += scnprintf(buf + len, sizeof(buf) - len, " %s:%lld/%lldB",
+				 za_classes[cls].name, st.live_objs,
+				 st.live_bytes);
+	}
+	if (objs)
+		pr_warn("unloading with %lld objects (%lld bytes) still allocated by users; their memory is left alone:%s\n",
+			objs, bytes, buf);
+}
+
+static int __init zalloc_init(void)
+{
+	int err;
+
+	err = za_pools_init();
+	if (err)
+		return err;
+	za_stats_init();
+	return 0;
+}
+
+static void __exit zalloc_exit(void)
+{
+	bool leaked[ZA_NR_CLASSES];
+
+	za_stats_exit();
+	report_leaks(leaked);
+	za_pools_exit(leaked);
+}
+
+module_init(zalloc_init);
+module_exit(zalloc_exit);
+
+MODULE_DESCRIPTION("One allocation API over object pools, extended pools and kmalloc");
+MODULE_LICENSE("GPL");

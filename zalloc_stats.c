@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zalloc statistics: per-CPU event counters, summed when read, and the
+ * debugfs files that show them.
+ *
+ * The allocation and free paths only ever do this_cpu_inc() on their own
+ * CPU's counters (struct za_pcpu_stats): no lock, no shared cache line, no
+ * atomic read-modify-write, and safe in any context. A reader sums every
+ * possible CPU with READ_ONCE(); it can miss an increment that is under way,
+ * which is fine for statistics.
+ *
+ * Gauges are derived, never counted: live objects = allocs - frees, live
+ * bytes = live objects * class size (the standard backend, whose sizes vary,
+ * keeps a per-CPU byte count). A reset therefore cannot zero the per-CPU
+ * counters: it stores a baseline that readers subtract from the event
+ * counters, and the gauges keep using the raw sums.
+ *
+ * Files, in /sys/kernel/debug/zalloc/ (formats in Documentation/zalloc.rst):
+ *   stats  0444  "name value" lines, like /proc/vmstat
+ *   pools  0444  one row per size class, like /proc/slabinfo
+ *   reset  0200  write 1 to zero the event counters
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/build_bug.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+
+#include "zalloc_internal.h"
+
+/* === Data === */
+
+DEFINE_PER_CPU(struct za_pcpu_stats, za_pcpu_stats);
+
+/* Names as shown in the files; hits are derived from allocs - misses. */
+static const char * const event_names[] = {
+	[ZE_ALLOC]	 = "allocs",
+	[ZE_FREE]	 = "frees",
+	[ZE_MISS]	 = "misses",
+	[ZE_REFILL]	 = "refills",
+	[ZE_FALLTHROUGH] = "fallthroughs",
+	[ZE_FAIL]	 = "failures",
+};
+
+static_assert(ARRAY_SIZE(event_names) == ZE_NR);
+
+/* Event sums at the last reset; written under reset_lock. */
+static u64 reset_base[ZA_NR_CLASSES][ZE_NR];
+static u64 reset_base_invalid;
+static DEFINE_MUTEX(reset_lock);
+
+static struct dentry *za_debugfs_dir;
+
+/* === Internals === */
+
+static void sum_events(unsigned int cls, u64 *ev)
+{
+	int cpu, e;
+
+	memset(ev, 0, sizeof(u64) * ZE_NR);
+	for_each_possible_cpu(cpu) {
+		struct za_pcpu_stats *s = per_cpu_ptr(&za_pcpu_stats, cpu);
+
+		for (e = 0; e < ZE_NR; e++)
+			ev[e] += READ_ONCE(s->ev[cls][e]);
+	}
+}
+
+static long sum_std_bytes(void)
+{
+	long bytes = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		bytes += READ_ONCE(per_cpu(za_pcpu_stats.std_bytes, cpu));
+	return bytes;
+}
+
+static u64 sum_invalid(void)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu(za_pcpu_stats.invalid, cpu));
+	return n;
+}
+
+/**
+ * za_stats_read() - a class's counters, summed over all CPUs
+ * @cls: class index, below ZA_NR_CLASSES
+ * @st: where to store them
+ * @since_reset: subtract the baseline of the last reset from the events
+ *
+ * Context: any; the sums are not a consistent snapshot while other CPUs
+ * allocate.
+ */
+void za_stats_read(unsigned int cls, struct za_class_stats *st,
+		   bool since_reset)
+{
+	const struct za_class *c = &za_classes[cls];
+	u64 raw[ZE_NR];
+	int e;
+
+	sum_events(cls, raw);
+	st->live_objs = raw[ZE_ALLOC] - raw[ZE_FREE];
+	if (c->backend == ZALLOC_STANDARD)
+		st->live_bytes = sum_std_bytes();
+	else
+		st->live_bytes = st->live_objs * c->size;
+	st->pages = za_class_pages(c);
+	for (e = 0; e < ZE_NR; e++)
+		st->ev[e] = raw[e] -
+			    (since_reset ? READ_ONCE(reset_base[cls][e]) : 0);
+}
+EXPORT_SYMBOL_GPL(za_stats_read);
+
+/**
+ * za_stats_invalid() - calls with an unknown strategy since the last reset
+ *
+ * Return: the count.
+ */
+u64 za_stats_invalid(void)
+{
+	return sum_invalid() - READ_ONCE(reset_base_invalid);
+}
+EXPORT_SYMBOL_GPL(za_stats_invalid);
+
+/**
+ * za_stats_reset() - zero the event counters as seen by readers
+ *
+ * The gauges (live objects, live bytes, pages) are not affected.
+ *
+ * Context: process; takes a mutex.
+ */
+void za_stats_reset(void)
+{
+	unsigned int cls;
+	u64 raw[ZE_NR];
+	int e;
+
+	mutex_lock(&reset_lock);
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		sum_events(cls, raw);
+		for (e = 0; e < ZE_NR; e++)
+			WRITE_ONCE(reset_base[cls][e], raw[e]);
+	}
+	WRITE_ONCE(reset_base_invalid, sum_invalid());
+	mutex_unlock(&reset_lock);
+}
+EXPORT_SYMBOL_GPL(za_stats_reset);
+
+/* === DebugFS Interface === */
+
+static void add_stats(struct za_class_stats *sum,
+		      const struct za_class_stats *st)
+{
+	int e;
+
+	for (e = 0; e < ZE_NR; e++)
+		sum->ev[e] += st->ev[e];
+	sum->live_objs += st->live_objs;
+	sum->live_bytes += st->live_bytes;
+	sum->pages += st->pages;
+}
+
+static void show_group(struct seq_file *m, const char *prefix,
+		       const struct za_class_stats *st)
+{
+	int e;
+
+	for (e = 0; e < ZE_NR; e++) {
+		if (e == ZE_MISS)
+			seq_printf(m, "%shits %llu\n", prefix,
+				   st->ev[ZE_ALLOC] - st->ev[ZE_MISS]);
+		else
+			seq_printf(m, "%s%s %llu\n", prefix, event_names[e],
+				   st->ev[e]);
+	}
+	seq_printf(m, "%slive_objects %lld\n", prefix, st->live_objs);
+	seq_printf(m, "%slive_bytes %lld\n", prefix, st->live_bytes);
+	seq_printf(m, "%spages %lu\n", prefix, st->pages);
+}
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct za_class_stats per[ZALLOC_STANDARD + 1] = {}, st;
+	char prefix[32];
+	unsigned int cls;
+	int b;
+
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		za_stats_read(cls, &st, true);
+		add_stats(&per[ZALLOC_AUTO], &st);
+		add_stats(&per[za_classes[cls].backend], &st);
+	}
+	show_group(m, "", &per[ZALLOC_AUTO]);
+	seq_printf(m, "invalid_strategy %llu\n", za_stats_invalid());
+	for (b = ZALLOC_OBJECT_POOL; b <= ZALLOC_STANDARD; b++) {
+		snprintf(prefix, sizeof(prefix), "%s_", za_strategy_names[b]);
+		show_group(m, prefix, &per[b]);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int pools_show(struct seq_file *m, void *v)
+{
+	struct za_class_stats st;
+	unsigned int cls;
+
+	seq_printf(m, "%-16s %6s %5s %8s %10s %10s %10s %8s %8s %8s %10s %12s %6s\n",
+		   "# name", "size", "order", "per_span", "allocs", "frees",
+		   "hits", "refills", "fallthru", "failures", "live_objs",
+		   "live_bytes", "pages");
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		const struct za_class *c = &za_classes[cls];
+
+		za_stats_read(cls, &st, true);
+		seq_printf(m, "%-16s %6u %5u %8u %10llu %10llu %10llu %8llu %8llu %8llu %10lld %12lld %6lu\n",
+			   c->name, c->size, c->order, c->per_span,
+			   st.ev[ZE_ALLOC], st.ev[ZE_FREE],
+			   st.ev[ZE_ALLOC] - st.ev[ZE_MISS], st.ev[ZE_REFILL],
+			   st.ev[ZE_FALLTHROUGH], st.ev[ZE_FAIL],
+			   st.live_objs, st.live_bytes, st.pages);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pools);
+
+static ssize_t reset_write(struct file *file, const char __user *buf,
+			   size_t count, loff_t *ppos)
+{
+	unsigned int val;
+	int err;
+
+	err = kstrtouint_from_user(buf, count, 0, &val);
+	if (err)
+		return err;
+	if (val != 1)
+		return -EINVAL;
+	za_stats_reset();
+	return count;
+}
+
+static const struct file_operations reset_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= reset_write,
+	.llseek	= noop_llseek,
+};
+
+/**
+ * za_stats_init() - create /sys/kernel/debug/zalloc/ and its files
+ *
+ * Return: 0; debugfs failures are not errors (see debugfs_create_dir()).
+ */
+int za_stats_init(void)
+{
+	za_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("stats", 0444, za_debugfs_dir, NULL,
+			    &stats_fops);
+	debugfs_create_file("pools", 0444, za_debugfs_dir, NULL,
+			    &pools_fops);
+	debugfs_create_file("reset", 0200, za_debugfs_dir, NULL,
+			    &reset_fops);
+	return 0;
+}
+
+/**
+ * za_stats_exit() - remove the debugfs files
+ */
+void za_stats_exit(void)
+{
+	debugfs_remove_recursive(za_debugfs_dir);
+}
