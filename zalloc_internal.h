@@ -8,7 +8,11 @@
 #ifndef _ZALLOC_INTERNAL_H
 #define _ZALLOC_INTERNAL_H
 
+#include <linux/jump_label.h>
 #include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -29,12 +33,22 @@
 
 /* Empty spans an extended class keeps instead of freeing them. */
 #define ZA_EXT_RESERVE		1
+/* Objects an extended-pool span holds at least, where it wastes little. */
+#define ZA_SPAN_MIN_OBJS	8
+
+/* Per-CPU caches: objects per class at most, and idle bytes per CPU. */
+#define ZA_PCPU_CAP_MAX		64
+#define ZA_PCPU_CLASS_BYTES	(32 * 1024)
+#define ZA_PCPU_IDLE_MAX	(256 * 1024)
 
 /**
  * struct za_class - one size class
  * @size: object size in bytes (0 for the standard row)
  * @backend: ZALLOC_OBJECT_POOL, ZALLOC_EXTENDED_POOL or ZALLOC_STANDARD
  * @name: "object-64", "extended-5120", "standard"
+ * @cap: pool classes: objects a CPU caches at most
+ * @batch: pool classes: objects moved per refill or flush
+ * @slot_base: pool classes: first slot of the class in a CPU's cache
  * @cache: object pools: the kmem_cache of this class
  * @order: extended pools: a span is 2^@order pages
  * @per_span: extended pools: objects carved from one span
@@ -50,6 +64,9 @@ struct za_class {
 	unsigned int size;
 	enum zalloc_strategy backend;
 	char name[24];
+	u16 cap;
+	u16 batch;
+	u16 slot_base;
 	struct kmem_cache *cache;
 	unsigned int order;
 	unsigned int per_span;
@@ -66,6 +83,88 @@ extern struct za_class za_classes[ZA_NR_CLASSES];
 /* "auto", "object_pool", ...: indexed by enum zalloc_strategy */
 extern const char * const za_strategy_names[];
 
+/* === Size classes and pointer lookup (zalloc_pool.c has the design) === */
+
+/* (size + 7) / 8 -> object class, for 1 <= size <= ZA_OBJ_MAX */
+extern u8 za_obj_index[ZA_OBJ_MAX / 8 + 1];
+
+/**
+ * struct za_span - descriptor of an extended-pool span
+ * @node: on one of the class's lists; protected by the class lock
+ * @cls: the class; constant
+ * @base: first byte of the span; constant
+ * @freelist: freed objects, linked through their first word; class lock
+ * @inuse: objects handed out; class lock
+ * @fresh: objects carved so far, from @base on; class lock
+ *
+ * page->private of every page of the span points here.
+ */
+struct za_span {
+	struct list_head node;
+	struct za_class *cls;
+	void *base;
+	void *freelist;
+	unsigned int inuse;
+	unsigned int fresh;
+};
+
+/**
+ * za_size_class() - the class that serves @size under ZALLOC_AUTO, in O(1)
+ * @size: requested size, at least 1
+ *
+ * Return: an object class up to 256 B, an extended class up to 64 KiB,
+ * else ZA_CLASS_STD.
+ */
+static inline unsigned int za_size_class(size_t size)
+{
+	unsigned int k, m;
+
+	if (size <= ZA_OBJ_MAX)
+		return za_obj_index[(size + 7) >> 3];
+	if (size > ZA_EXT_MAX)
+		return ZA_CLASS_STD;
+	/* 2^k < size <= 2^(k+1); m quarters of 2^k, rounded up. */
+	k = fls(size - 1) - 1;
+	m = DIV_ROUND_UP(size, 1U << (k - 2));
+	return ZA_FIRST_EXT + (k - 8) * 4 + (m - 5);
+}
+
+/**
+ * za_ptr_lookup() - the class that owns a pointer, and its usable size
+ * @ptr: an object returned by zalloc_alloc*(), not NULL or ZERO_SIZE_PTR
+ * @usable: where to store the usable size
+ *
+ * Not a slab folio and not large: an extended-pool page. Large and not
+ * slab: kmalloc() above the slab sizes. A slab object: ksize() up to 256 B
+ * is an object pool, more is kmalloc() ("Telling the backends apart" in
+ * zalloc_pool.c).
+ *
+ * Return: the class.
+ */
+static inline struct za_class *za_ptr_lookup(const void *ptr, size_t *usable)
+{
+	struct folio *folio = virt_to_folio(ptr);
+	struct za_class *c;
+
+	if (likely(!folio_test_slab(folio) && !folio_test_large(folio))) {
+		c = ((struct za_span *)page_private(virt_to_page(ptr)))->cls;
+		*usable = c->size;
+		return c;
+	}
+	if (!folio_test_slab(folio)) {
+		*usable = folio_size(folio);
+		return &za_classes[ZA_CLASS_STD];
+	}
+	*usable = ksize(ptr);
+	if (*usable > ZA_OBJ_MAX)
+		return &za_classes[ZA_CLASS_STD];
+	c = &za_classes[za_obj_index[(*usable + 7) >> 3]];
+	/* ksize() of an object-pool object is its class size. */
+	if (WARN_ON_ONCE(c->size != *usable))
+		return &za_classes[ZA_CLASS_STD];
+	return c;
+}
+
 /* Events counted per CPU and per class; gauges are derived on read. */
 enum za_event {
 	ZE_ALLOC,	/* objects handed out */
@@ -74,6 +173,10 @@ enum za_event {
 	ZE_REFILL,	/* slow-path refills: new span or slab batch */
 	ZE_FALLTHROUGH,	/* served here for a strategy that could not */
 	ZE_FAIL,	/* allocations that returned NULL */
+	ZE_NR_SHOWN,
+	/* Always counted, whatever the stats switch says; never reset. */
+	ZE_OUT = ZE_NR_SHOWN,	/* objects taken from the backend */
+	ZE_IN,		/* objects given back to the backend */
 	ZE_NR,
 };
 
@@ -81,25 +184,38 @@ enum za_event {
  * struct za_class_stats - a class's counters summed over all CPUs
  * @ev: event counters since load (minus the last reset's baseline if
  *	@since_reset was asked for)
- * @live_objs: objects allocated and not yet freed
+ * @live_objs: objects allocated by users and not yet freed
  * @live_bytes: their usable size in bytes
+ * @cached: objects idle in the per-CPU caches
  * @pages: pages the class holds (extended pools only)
  */
 struct za_class_stats {
 	u64 ev[ZE_NR];
 	s64 live_objs;
 	s64 live_bytes;
+	s64 cached;
 	unsigned long pages;
 };
 
-/* zalloc_pool.c */
-unsigned int za_size_class(size_t size);
+/* zalloc_pool.c: the backends */
 int za_pools_init(void);
 void za_pools_exit(const bool *leaked);
-void *za_pool_alloc(struct za_class *c, size_t size, gfp_t gfp);
-void za_pool_free(const void *ptr);
-struct za_class *za_ptr_lookup(const void *ptr, size_t *usable);
+unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
+			    unsigned int n);
+void za_backend_put(struct za_class *c, void **objs, unsigned int n);
+void *za_std_alloc(size_t size, gfp_t gfp);
+void za_std_free(const void *ptr, size_t usable);
 unsigned long za_class_pages(const struct za_class *c);
+
+/* zalloc_pcpu.c: the per-CPU caches' slow paths; the fast path is inline */
+void *__za_cache_alloc(struct za_class *c, gfp_t gfp);
+void __za_cache_free(struct za_class *c, void *obj);
+unsigned long za_cache_drain_all(void);
+void za_class_fast_events(unsigned int cls, u64 *allocs, u64 *frees);
+s64 za_class_cached(unsigned int cls);
+int za_pcpu_init(void);
+void za_pcpu_exit(void);
+void za_pcpu_free(void);
 
 /**
  * struct za_pcpu_stats - one CPU's counters
@@ -119,9 +235,22 @@ struct za_pcpu_stats {
 
 DECLARE_PER_CPU(struct za_pcpu_stats, za_pcpu_stats);
 
+/* Module parameters "stats" and "fastpath" (zalloc_main.c). */
+DECLARE_STATIC_KEY_TRUE(za_stats_key);
+DECLARE_STATIC_KEY_TRUE(za_fastpath_key);
+
+/* An event, if statistics are on; any context. */
 static inline void za_stat_inc(unsigned int cls, enum za_event ev)
 {
-	this_cpu_inc(za_pcpu_stats.ev[cls][ev]);
+	if (static_branch_likely(&za_stats_key))
+		this_cpu_inc(za_pcpu_stats.ev[cls][ev]);
+}
+
+/* Objects to or from a backend: always counted, the gauges need them. */
+static inline void za_count_backend(unsigned int cls, enum za_event ev,
+				    unsigned int n)
+{
+	this_cpu_add(za_pcpu_stats.ev[cls][ev], n);
 }
 
 static inline void za_stat_add_std_bytes(long bytes)
@@ -133,6 +262,10 @@ static inline void za_stat_invalid_strategy(void)
 {
 	this_cpu_inc(za_pcpu_stats.invalid);
 }
+
+/* zalloc_main.c: the parameters' setters */
+int za_set_strategy(const char *name);
+void za_set_switch(struct static_key_true *key, bool on);
 
 /* zalloc_stats.c */
 void za_stats_read(unsigned int cls, struct za_class_stats *st,

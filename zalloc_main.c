@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/jump_label.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
@@ -18,6 +19,7 @@
 #include <linux/string.h>
 
 #include "zalloc_internal.h"
+#include "zalloc_pcpu.h"
 
 /* === Data === */
 
@@ -34,31 +36,101 @@ static_assert(ARRAY_SIZE(za_strategy_names) == ZALLOC_STANDARD + 1);
 /* The strategy zalloc_alloc() uses; the parameter's setter validates it. */
 static int za_default_strategy = ZALLOC_AUTO;
 
-/* === Module parameter === */
+/* Statistics' event counters, and the per-CPU caches: both on by default. */
+DEFINE_STATIC_KEY_TRUE(za_stats_key);
+EXPORT_SYMBOL_GPL(za_stats_key);
+DEFINE_STATIC_KEY_TRUE(za_fastpath_key);
+EXPORT_SYMBOL_GPL(za_fastpath_key);
 
-static int strategy_set(const char *val, const struct kernel_param *kp)
+/* === Module parameters === */
+
+/**
+ * za_set_strategy() - set the strategy zalloc_alloc() uses, by name
+ * @name: "auto", "object_pool", "extended_pool" or "standard", as written
+ *	to /sys/module/zalloc/parameters/strategy (a trailing newline is fine)
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL for any other name.
+ */
+int za_set_strategy(const char *name)
 {
-	int i = sysfs_match_string(za_strategy_names, val);
+	int i = sysfs_match_string(za_strategy_names, name);
 
 	if (i < 0)
 		return -EINVAL;
-	WRITE_ONCE(*(int *)kp->arg, i);
+	WRITE_ONCE(za_default_strategy, i);
 	return 0;
+}
+EXPORT_SYMBOL_GPL(za_set_strategy);
+
+static int strategy_set(const char *val, const struct kernel_param *kp)
+{
+	return za_set_strategy(val);
 }
 
 static int strategy_get(char *buf, const struct kernel_param *kp)
 {
 	return sysfs_emit(buf, "%s\n",
-			  za_strategy_names[READ_ONCE(*(int *)kp->arg)]);
+			  za_strategy_names[READ_ONCE(za_default_strategy)]);
 }
 
 static const struct kernel_param_ops strategy_ops = {
 	.set = strategy_set,
 	.get = strategy_get,
 };
-module_param_cb(strategy, &strategy_ops, &za_default_strategy, 0644);
+module_param_cb(strategy, &strategy_ops, NULL, 0644);
 MODULE_PARM_DESC(strategy,
 		 "Backend of zalloc_alloc(): auto (by size, default), object_pool, extended_pool or standard");
+
+/**
+ * za_set_switch() - turn the statistics or the per-CPU caches on or off
+ * @key: &za_stats_key or &za_fastpath_key
+ * @on: the new state
+ *
+ * Turning the caches off also empties them; an allocation or free that was
+ * under way may still leave an object cached, until the next drain.
+ *
+ * Context: process; may sleep.
+ */
+void za_set_switch(struct static_key_true *key, bool on)
+{
+	if (on)
+		static_branch_enable(key);
+	else
+		static_branch_disable(key);
+	if (key == &za_fastpath_key && !on)
+		za_cache_drain_all();
+}
+EXPORT_SYMBOL_GPL(za_set_switch);
+
+static int switch_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err = kstrtobool(val, &on);
+
+	if (err)
+		return err;
+	za_set_switch(kp->arg, on);
+	return 0;
+}
+
+static int switch_get(char *buf, const struct kernel_param *kp)
+{
+	struct static_key_true *key = kp->arg;
+
+	return sysfs_emit(buf, "%c\n", static_key_enabled(&key->key) ? 'Y' : 'N');
+}
+
+static const struct kernel_param_ops switch_ops = {
+	.set = switch_set,
+	.get = switch_get,
+};
+module_param_cb(stats, &switch_ops, &za_stats_key, 0644);
+MODULE_PARM_DESC(stats,
+		 "Count events (allocs, frees, hits, ...); gauges are always kept (default Y)");
+module_param_cb(fastpath, &switch_ops, &za_fastpath_key, 0644);
+MODULE_PARM_DESC(fastpath,
+		 "Per-CPU caches in front of the pools (default Y); N also empties them");
 
 /* === Internals === */
 
@@ -125,13 +197,15 @@ void *zalloc_alloc_strategy(size_t size, gfp_t gfp,
 		za_stat_inc(cls, ZE_FAIL);
 		return NULL;
 	}
-	obj = za_pool_alloc(&za_classes[cls], size, gfp);
+	if (cls == ZA_CLASS_STD)
+		obj = za_std_alloc(size, gfp);
+	else
+		obj = za_cache_alloc(&za_classes[cls], gfp);
 	if (unlikely(!obj)) {
 		za_stat_inc(cls, ZE_FAIL);
 		return NULL;
 	}
-	za_stat_inc(cls, ZE_ALLOC);
-	if (fell)
+	if (unlikely(fell))
 		za_stat_inc(cls, ZE_FALLTHROUGH);
 	return obj;
 }
@@ -165,9 +239,16 @@ EXPORT_SYMBOL_GPL(zalloc_alloc);
  */
 void zalloc_free(const void *ptr)
 {
+	struct za_class *c;
+	size_t usable;
+
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	za_pool_free(ptr);
+	c = za_ptr_lookup(ptr, &usable);
+	if (c->backend == ZALLOC_STANDARD)
+		za_std_free(ptr, usable);
+	else
+		za_cache_free(c, (void *)ptr);
 }
 EXPORT_SYMBOL_GPL(zalloc_free);
 
@@ -224,6 +305,11 @@ static int __init zalloc_init(void)
 	err = za_pools_init();
 	if (err)
 		return err;
+	err = za_pcpu_init();
+	if (err) {
+		za_pools_exit(NULL);
+		return err;
+	}
 	za_stats_init();
 	return 0;
 }
@@ -233,8 +319,10 @@ static void __exit zalloc_exit(void)
 	bool leaked[ZA_NR_CLASSES];
 
 	za_stats_exit();
+	za_pcpu_exit();
 	report_leaks(leaked);
 	za_pools_exit(leaked);
+	za_pcpu_free();
 }
 
 module_init(zalloc_init);

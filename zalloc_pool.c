@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zalloc pools: the size-class table, the object pools and the extended
- * pools, and the lookup that takes a pointer back to its pool.
+ * zalloc backends: the size-class table, the object pools, the extended
+ * pools and the standard backend, and the lookup that takes a pointer back
+ * to its class. The per-CPU caches in front of the two pool kinds (the fast
+ * path) are in zalloc_pcpu.c; they take and give objects in batches through
+ * za_backend_get() and za_backend_put().
  *
  * Size classes
  * ------------
@@ -21,15 +24,17 @@
  * --------------
  * A span is 2^order pages from the page allocator (not compound: every
  * page is zalloc's, and page->private of each page points to the span's
- * descriptor). The order is the smallest one whose tail waste is at most
- * 1/8 of the span, up to the order of 64 KiB. Objects are carved lazily
+ * descriptor). The order is chosen by ext_span_order(): at least
+ * ZA_SPAN_MIN_OBJS objects where that wastes little, up to order 3 (the
+ * order of one object above 32 KiB). Objects are carved lazily
  * from the start of the span; freed objects go on the span's free list,
  * linked through their first word. A class keeps its spans on three lists
  * (partial, full, empty) under one spinlock per class, taken with IRQs
  * off, so that the pools can be used from any context kmalloc(GFP_ATOMIC)
- * can. A span whose last object is freed stays on the empty list while the
- * class holds fewer than ZA_EXT_RESERVE empty spans; otherwise its pages
- * go back to the page allocator at once.
+ * can; the lock is dropped to ask the page allocator for a new span. A
+ * span whose last object is freed stays on the empty list while the class
+ * holds fewer than ZA_EXT_RESERVE empty spans; otherwise its pages go back
+ * to the page allocator at once.
  *
  * Telling the backends apart
  * --------------------------
@@ -68,69 +73,38 @@ static const unsigned int obj_sizes[ZA_NR_OBJ_CLASSES] = {
 static struct kmem_cache *span_cache;
 
 /* (size + 7) / 8 -> object class, for 1 <= size <= ZA_OBJ_MAX. */
-static u8 obj_index[ZA_OBJ_MAX / 8 + 1];
-
-/**
- * struct za_span - descriptor of an extended-pool span
- * @node: on one of the class's lists; protected by the class lock
- * @cls: the class; constant
- * @base: first byte of the span; constant
- * @freelist: freed objects, linked through their first word; class lock
- * @inuse: objects handed out; class lock
- * @fresh: objects carved so far, from @base on; class lock
- */
-struct za_span {
-	struct list_head node;
-	struct za_class *cls;
-	void *base;
-	void *freelist;
-	unsigned int inuse;
-	unsigned int fresh;
-};
+u8 za_obj_index[ZA_OBJ_MAX / 8 + 1];
+EXPORT_SYMBOL_GPL(za_obj_index);
 
 /* === Size classes === */
-
-/**
- * za_size_class() - the class that serves @size under ZALLOC_AUTO
- * @size: requested size, at least 1
- *
- * Return: an object class up to 256 B, an extended class up to 64 KiB,
- * else ZA_CLASS_STD.
- */
-unsigned int za_size_class(size_t size)
-{
-	unsigned int k, m;
-
-	if (size <= ZA_OBJ_MAX)
-		return obj_index[(size + 7) >> 3];
-	if (size > ZA_EXT_MAX)
-		return ZA_CLASS_STD;
-	/* 2^k < size <= 2^(k+1); m quarters of 2^k, rounded up. */
-	k = fls(size - 1) - 1;
-	m = DIV_ROUND_UP(size, 1U << (k - 2));
-	return ZA_FIRST_EXT + (k - 8) * 4 + (m - 5);
-}
-EXPORT_SYMBOL_GPL(za_size_class);
 
 static unsigned int ext_class_size(unsigned int i)
 {
 	return (5 + i % 4) << (8 + i / 4 - 2);
 }
 
-/* Smallest order whose tail waste is at most 1/8; else the least waste. */
+/*
+ * The span order of an extended class: the smallest one that holds at least
+ * ZA_SPAN_MIN_OBJS objects with at most 1/8 of the span left over; if none
+ * up to PAGE_ALLOC_COSTLY_ORDER does, the one that leaves the least over
+ * (the larger on a tie). Spans of several objects keep the page allocator
+ * off the path of most refills; orders above the costly one are used only
+ * where one object needs them (above 32 KiB), as kmalloc() does.
+ */
 static unsigned int ext_span_order(unsigned int size)
 {
-	unsigned int max_order = get_order(ZA_EXT_MAX);
 	unsigned int order, best = get_order(size);
+	unsigned int max_order = max_t(unsigned int, best,
+				       PAGE_ALLOC_COSTLY_ORDER);
 
 	for (order = best; order <= max_order; order++) {
 		unsigned long span = PAGE_SIZE << order;
 		unsigned long waste = span % size;
 
-		if (waste * 8 <= span)
+		if (waste * 8 <= span && span / size >= ZA_SPAN_MIN_OBJS)
 			return order;
-		/* waste / span < best's waste / best's span */
-		if ((u64)waste * (PAGE_SIZE << best) <
+		/* waste / span <= best's waste / best's span */
+		if ((u64)waste * (PAGE_SIZE << best) <=
 		    (u64)((PAGE_SIZE << best) % size) * span)
 			best = order;
 	}
@@ -232,65 +206,80 @@ static struct za_span *ext_pick_span(struct za_class *c)
 	return span;
 }
 
-static void *ext_alloc(struct za_class *c, gfp_t gfp)
+/* Up to @n objects from the class's spans; class lock held. */
+static unsigned int ext_take(struct za_class *c, void **objs, unsigned int n)
 {
-	unsigned int cls = c - za_classes;
 	struct za_span *span;
-	unsigned long flags;
-	void *obj;
+	unsigned int got = 0;
 
-	spin_lock_irqsave(&c->lock, flags);
-	span = ext_pick_span(c);
-	if (!span) {
-		/* May sleep, if @gfp allows: drop the lock. */
-		spin_unlock_irqrestore(&c->lock, flags);
-		za_stat_inc(cls, ZE_MISS);
-		span = span_new(c, gfp);
-		if (!span)
-			return NULL;
-		za_stat_inc(cls, ZE_REFILL);
-		spin_lock_irqsave(&c->lock, flags);
-		list_add(&span->node, &c->partial);
-		c->nr_spans++;
+	while (got < n && (span = ext_pick_span(c))) {
+		while (got < n && span->inuse < c->per_span)
+			objs[got++] = span_take(span);
+		if (span->inuse == c->per_span)
+			list_move(&span->node, &c->full);
 	}
-	obj = span_take(span);
-	if (span->inuse == c->per_span)
-		list_move(&span->node, &c->full);
-	spin_unlock_irqrestore(&c->lock, flags);
-
-	if (want_init_on_alloc(gfp))
-		memset(obj, 0, c->size);
-	return obj;
+	return got;
 }
 
-static void ext_free(struct za_span *span, void *obj)
+static unsigned int ext_get(struct za_class *c, gfp_t gfp, void **objs,
+			    unsigned int n)
 {
-	struct za_class *c = span->cls;
-	struct za_span *release = NULL;
+	struct za_span *span;
 	unsigned long flags;
-
-	if (want_init_on_free())
-		memset(obj, 0, c->size);
+	unsigned int got;
 
 	spin_lock_irqsave(&c->lock, flags);
+	got = ext_take(c, objs, n);
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (got)
+		return got;
+
+	/* May sleep, if @gfp allows: no lock held. */
+	span = span_new(c, gfp);
+	if (!span)
+		return 0;
+	spin_lock_irqsave(&c->lock, flags);
+	list_add(&span->node, &c->partial);
+	c->nr_spans++;
+	got = ext_take(c, objs, n);
+	spin_unlock_irqrestore(&c->lock, flags);
+	return got;
+}
+
+/* Puts @obj back on its span; moves the span to @release if it goes. */
+static void ext_give(struct za_class *c, void *obj, struct list_head *release)
+{
+	struct za_span *span = (void *)page_private(virt_to_page(obj));
+
+	lockdep_assert_held(&c->lock);
 	*(void **)obj = span->freelist;
 	span->freelist = obj;
 	if (span->inuse-- == c->per_span)
 		list_move(&span->node, &c->partial);
-	if (!span->inuse) {
-		if (c->nr_empty < ZA_EXT_RESERVE) {
-			list_move(&span->node, &c->empty);
-			c->nr_empty++;
-		} else {
-			list_del(&span->node);
-			c->nr_spans--;
-			release = span;
-		}
+	if (span->inuse)
+		return;
+	if (c->nr_empty < ZA_EXT_RESERVE) {
+		list_move(&span->node, &c->empty);
+		c->nr_empty++;
+	} else {
+		list_move(&span->node, release);
+		c->nr_spans--;
 	}
+}
+
+static void ext_put(struct za_class *c, void **objs, unsigned int n)
+{
+	struct za_span *span, *next;
+	unsigned long flags;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&c->lock, flags);
+	while (n--)
+		ext_give(c, objs[n], &release);
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	if (release)
-		span_free(release);
+	list_for_each_entry_safe(span, next, &release, node)
+		span_free(span);
 }
 
 static void ext_class_init(struct za_class *c, unsigned int size)
@@ -333,105 +322,114 @@ unsigned long za_class_pages(const struct za_class *c)
 	return (unsigned long)READ_ONCE(c->nr_spans) << c->order;
 }
 
-/* === Allocation and free === */
+/* === Object pools: batches === */
 
-static void *std_alloc(size_t size, gfp_t gfp)
+/*
+ * SLUB's bulk calls want interrupts enabled; one by one otherwise. The bulk
+ * allocation gives all or nothing: it returns the count on 6.1 and a bool
+ * on later kernels.
+ */
+static unsigned int obj_get(struct za_class *c, gfp_t gfp, void **objs,
+			    unsigned int n)
+{
+	if (n > 1 && !irqs_disabled())
+		return kmem_cache_alloc_bulk(c->cache, gfp, n, objs) ? n : 0;
+	objs[0] = kmem_cache_alloc(c->cache, gfp);
+	return objs[0] ? 1 : 0;
+}
+
+static void obj_put(struct za_class *c, void **objs, unsigned int n)
+{
+	if (!irqs_disabled()) {
+		kmem_cache_free_bulk(c->cache, n, objs);
+		return;
+	}
+	while (n--)
+		kmem_cache_free(c->cache, objs[n]);
+}
+
+/* === Backend interface === */
+
+/**
+ * za_backend_get() - take objects of a pool class from its backend
+ * @c: an object-pool or extended-pool class
+ * @gfp: the caller's flags; __GFP_ZERO is ignored (the caller zeroes)
+ * @objs: where to store them
+ * @n: how many are wanted, at least 1
+ *
+ * Context: as kmalloc() with @gfp.
+ * Return: how many were stored, 0 if none could be had.
+ */
+unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
+			    unsigned int n)
+{
+	unsigned int got;
+
+	gfp &= ~__GFP_ZERO;
+	if (c->backend == ZALLOC_OBJECT_POOL)
+		got = obj_get(c, gfp, objs, n);
+	else
+		got = ext_get(c, gfp, objs, n);
+	za_count_backend(c - za_classes, ZE_OUT, got);
+	return got;
+}
+
+/**
+ * za_backend_put() - give objects of a pool class back to its backend
+ * @c: an object-pool or extended-pool class
+ * @objs: the objects, all of class @c
+ * @n: how many
+ *
+ * Context: any context kfree() may be called from.
+ */
+void za_backend_put(struct za_class *c, void **objs, unsigned int n)
+{
+	if (!n)
+		return;
+	za_count_backend(c - za_classes, ZE_IN, n);
+	if (c->backend == ZALLOC_OBJECT_POOL)
+		obj_put(c, objs, n);
+	else
+		ext_put(c, objs, n);
+}
+
+/**
+ * za_std_alloc() - allocate from the standard backend (kmalloc)
+ * @size: requested size
+ * @gfp: the caller's flags
+ *
+ * Context: as kmalloc() with @gfp.
+ * Return: the object or NULL.
+ */
+void *za_std_alloc(size_t size, gfp_t gfp)
 {
 	void *obj;
 
 	/* Keep kmalloc objects out of the object pools' ksize() range. */
 	size = kmalloc_size_roundup(max_t(size_t, size, ZA_OBJ_MAX + 1));
 	obj = kmalloc(size, gfp);
-	if (obj)
-		za_stat_add_std_bytes(size);
+	if (!obj)
+		return NULL;
+	za_count_backend(ZA_CLASS_STD, ZE_OUT, 1);
+	za_stat_add_std_bytes(size);
+	za_stat_inc(ZA_CLASS_STD, ZE_MISS);
+	za_stat_inc(ZA_CLASS_STD, ZE_ALLOC);
 	return obj;
 }
 
 /**
- * za_pool_alloc() - allocate from one class
- * @c: the class
- * @size: requested size; only the standard backend looks at it
- * @gfp: the caller's flags
+ * za_std_free() - free an object of the standard backend
+ * @ptr: the object
+ * @usable: its size, as za_ptr_lookup() found it
  *
- * Return: the object, or NULL.
+ * Context: any context kfree() may be called from.
  */
-void *za_pool_alloc(struct za_class *c, size_t size, gfp_t gfp)
+void za_std_free(const void *ptr, size_t usable)
 {
-	switch (c->backend) {
-	case ZALLOC_OBJECT_POOL:
-		za_stat_inc(c - za_classes, ZE_MISS);
-		return kmem_cache_alloc(c->cache, gfp);
-	case ZALLOC_EXTENDED_POOL:
-		return ext_alloc(c, gfp);
-	default:
-		za_stat_inc(ZA_CLASS_STD, ZE_MISS);
-		return std_alloc(size, gfp);
-	}
-}
-
-/**
- * za_ptr_lookup() - the class that owns a pointer, and its usable size
- * @ptr: an object returned by zalloc_alloc*(), not NULL or ZERO_SIZE_PTR
- * @usable: where to store the usable size
- *
- * Return: the class; see "Telling the backends apart" above.
- */
-struct za_class *za_ptr_lookup(const void *ptr, size_t *usable)
-{
-	struct folio *folio = virt_to_folio(ptr);
-	struct za_span *span;
-	struct za_class *c;
-	size_t size;
-
-	if (folio_test_slab(folio)) {
-		size = ksize(ptr);
-		if (size > ZA_OBJ_MAX)
-			goto standard;
-		c = &za_classes[obj_index[(size + 7) >> 3]];
-		/* ksize() of an object-pool object is its class size. */
-		if (WARN_ON_ONCE(c->size != size))
-			goto standard;
-		*usable = size;
-		return c;
-	}
-	if (folio_test_large(folio)) {
-		size = folio_size(folio);
-		goto standard;
-	}
-	span = (struct za_span *)page_private(virt_to_page(ptr));
-	*usable = span->cls->size;
-	return span->cls;
-
-standard:
-	*usable = size;
-	return &za_classes[ZA_CLASS_STD];
-}
-EXPORT_SYMBOL_GPL(za_ptr_lookup);
-
-/**
- * za_pool_free() - give an object back to the class that owns it
- * @ptr: an object returned by zalloc_alloc*(), not NULL or ZERO_SIZE_PTR
- */
-void za_pool_free(const void *ptr)
-{
-	struct za_class *c;
-	size_t usable;
-
-	c = za_ptr_lookup(ptr, &usable);
-	za_stat_inc(c - za_classes, ZE_FREE);
-	switch (c->backend) {
-	case ZALLOC_OBJECT_POOL:
-		kmem_cache_free(c->cache, (void *)ptr);
-		break;
-	case ZALLOC_EXTENDED_POOL:
-		ext_free((struct za_span *)page_private(virt_to_page(ptr)),
-			 (void *)ptr);
-		break;
-	default:
-		za_stat_add_std_bytes(-(long)usable);
-		kfree(ptr);
-		break;
-	}
+	za_count_backend(ZA_CLASS_STD, ZE_IN, 1);
+	za_stat_add_std_bytes(-(long)usable);
+	za_stat_inc(ZA_CLASS_STD, ZE_FREE);
+	kfree(ptr);
 }
 
 /* === Setup and teardown === */
@@ -452,9 +450,9 @@ int za_pools_init(void)
 	for (size = 8; size <= ZA_OBJ_MAX; size += 8) {
 		while (obj_sizes[cls] < size)
 			cls++;
-		obj_index[size >> 3] = cls;
+		za_obj_index[size >> 3] = cls;
 	}
-	obj_index[0] = 0;
+	za_obj_index[0] = 0;
 
 	for (i = 0; i < ZA_NR_EXT_CLASSES; i++)
 		ext_class_init(&za_classes[ZA_FIRST_EXT + i], ext_class_size(i));
@@ -478,7 +476,8 @@ unwind:
 
 /**
  * za_pools_exit() - give back what the pools hold
- * @leaked: per class, true if users still hold objects of it
+ * @leaked: per class, true if users still hold objects of it; NULL if
+ *	nothing was ever allocated (a failed load)
  *
  * A cache or span that still has objects is left allocated: destroying it
  * would complain and free memory that a user still points to.
@@ -489,11 +488,11 @@ void za_pools_exit(const bool *leaked)
 	unsigned int i;
 
 	for (i = 0; i < ZA_NR_OBJ_CLASSES; i++)
-		if (!leaked[i])
+		if (!leaked || !leaked[i])
 			kmem_cache_destroy(za_classes[i].cache);
 	for (i = ZA_FIRST_EXT; i < ZA_CLASS_STD; i++) {
 		ext_class_exit(&za_classes[i]);
-		spans_left |= leaked[i];
+		spans_left |= leaked && leaked[i];
 	}
 	if (!spans_left)
 		kmem_cache_destroy(span_cache);

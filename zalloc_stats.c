@@ -45,10 +45,10 @@ static const char * const event_names[] = {
 	[ZE_FAIL]	 = "failures",
 };
 
-static_assert(ARRAY_SIZE(event_names) == ZE_NR);
+static_assert(ARRAY_SIZE(event_names) == ZE_NR_SHOWN);
 
 /* Event sums at the last reset; written under reset_lock. */
-static u64 reset_base[ZA_NR_CLASSES][ZE_NR];
+static u64 reset_base[ZA_NR_CLASSES][ZE_NR_SHOWN];
 static u64 reset_base_invalid;
 static DEFINE_MUTEX(reset_lock);
 
@@ -102,19 +102,24 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 		   bool since_reset)
 {
 	const struct za_class *c = &za_classes[cls];
-	u64 raw[ZE_NR];
+	u64 raw[ZE_NR], fast_allocs, fast_frees;
 	int e;
 
 	sum_events(cls, raw);
-	st->live_objs = raw[ZE_ALLOC] - raw[ZE_FREE];
+	za_class_fast_events(cls, &fast_allocs, &fast_frees);
+	raw[ZE_ALLOC] += fast_allocs;
+	raw[ZE_FREE] += fast_frees;
+	st->cached = za_class_cached(cls);
+	st->live_objs = raw[ZE_OUT] - raw[ZE_IN] - st->cached;
 	if (c->backend == ZALLOC_STANDARD)
 		st->live_bytes = sum_std_bytes();
 	else
 		st->live_bytes = st->live_objs * c->size;
 	st->pages = za_class_pages(c);
 	for (e = 0; e < ZE_NR; e++)
-		st->ev[e] = raw[e] -
-			    (since_reset ? READ_ONCE(reset_base[cls][e]) : 0);
+		st->ev[e] = raw[e];
+	for (e = 0; since_reset && e < ZE_NR_SHOWN; e++)
+		st->ev[e] -= READ_ONCE(reset_base[cls][e]);
 }
 EXPORT_SYMBOL_GPL(za_stats_read);
 
@@ -139,14 +144,15 @@ EXPORT_SYMBOL_GPL(za_stats_invalid);
 void za_stats_reset(void)
 {
 	unsigned int cls;
-	u64 raw[ZE_NR];
 	int e;
 
 	mutex_lock(&reset_lock);
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
-		sum_events(cls, raw);
-		for (e = 0; e < ZE_NR; e++)
-			WRITE_ONCE(reset_base[cls][e], raw[e]);
+		struct za_class_stats st;
+
+		za_stats_read(cls, &st, false);
+		for (e = 0; e < ZE_NR_SHOWN; e++)
+			WRITE_ONCE(reset_base[cls][e], st.ev[e]);
 	}
 	WRITE_ONCE(reset_base_invalid, sum_invalid());
 	mutex_unlock(&reset_lock);
@@ -164,6 +170,7 @@ static void add_stats(struct za_class_stats *sum,
 		sum->ev[e] += st->ev[e];
 	sum->live_objs += st->live_objs;
 	sum->live_bytes += st->live_bytes;
+	sum->cached += st->cached;
 	sum->pages += st->pages;
 }
 
@@ -172,7 +179,7 @@ static void show_group(struct seq_file *m, const char *prefix,
 {
 	int e;
 
-	for (e = 0; e < ZE_NR; e++) {
+	for (e = 0; e < ZE_NR_SHOWN; e++) {
 		if (e == ZE_MISS)
 			seq_printf(m, "%shits %llu\n", prefix,
 				   st->ev[ZE_ALLOC] - st->ev[ZE_MISS]);
@@ -182,6 +189,7 @@ static void show_group(struct seq_file *m, const char *prefix,
 	}
 	seq_printf(m, "%slive_objects %lld\n", prefix, st->live_objs);
 	seq_printf(m, "%slive_bytes %lld\n", prefix, st->live_bytes);
+	seq_printf(m, "%scached_objects %lld\n", prefix, st->cached);
 	seq_printf(m, "%spages %lu\n", prefix, st->pages);
 }
 
@@ -212,20 +220,20 @@ static int pools_show(struct seq_file *m, void *v)
 	struct za_class_stats st;
 	unsigned int cls;
 
-	seq_printf(m, "%-16s %6s %5s %8s %10s %10s %10s %8s %8s %8s %10s %12s %6s\n",
-		   "# name", "size", "order", "per_span", "allocs", "frees",
-		   "hits", "refills", "fallthru", "failures", "live_objs",
-		   "live_bytes", "pages");
+	seq_printf(m, "%-16s %6s %5s %8s %4s %10s %10s %10s %8s %8s %8s %10s %12s %6s %6s\n",
+		   "# name", "size", "order", "per_span", "cap", "allocs",
+		   "frees", "hits", "refills", "fallthru", "failures",
+		   "live_objs", "live_bytes", "cached", "pages");
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
 		const struct za_class *c = &za_classes[cls];
 
 		za_stats_read(cls, &st, true);
-		seq_printf(m, "%-16s %6u %5u %8u %10llu %10llu %10llu %8llu %8llu %8llu %10lld %12lld %6lu\n",
-			   c->name, c->size, c->order, c->per_span,
+		seq_printf(m, "%-16s %6u %5u %8u %4u %10llu %10llu %10llu %8llu %8llu %8llu %10lld %12lld %6lld %6lu\n",
+			   c->name, c->size, c->order, c->per_span, c->cap,
 			   st.ev[ZE_ALLOC], st.ev[ZE_FREE],
 			   st.ev[ZE_ALLOC] - st.ev[ZE_MISS], st.ev[ZE_REFILL],
 			   st.ev[ZE_FALLTHROUGH], st.ev[ZE_FAIL],
-			   st.live_objs, st.live_bytes, st.pages);
+			   st.live_objs, st.live_bytes, st.cached, st.pages);
 	}
 	return 0;
 }

@@ -4,21 +4,23 @@
  *
  * The counters are global, so the cases assume nothing else allocates from
  * zalloc while they run (the test harness loads nothing else meanwhile).
+ * The sysfs and debugfs files themselves are exercised by the harness
+ * (tools/check.sh), from user space.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <kunit/test.h>
-#include <linux/fs.h>
+#include <linux/completion.h>
+#include <linux/irq_work.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/timer.h>
 
 #include "zalloc_internal.h"
-
-#define STRATEGY_PARAM "/sys/module/zalloc/parameters/strategy"
 
 /* The documented class table (Documentation/zalloc.rst). */
 static const unsigned int class_sizes[ZA_CLASS_STD] = {
@@ -52,20 +54,6 @@ static unsigned int class_of(const void *p)
 static void read_stats(unsigned int cls, struct za_class_stats *st)
 {
 	za_stats_read(cls, st, false);
-}
-
-static int write_file(const char *path, const char *val)
-{
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
-
-	f = filp_open(path, O_WRONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	n = kernel_write(f, val, strlen(val), &pos);
-	filp_close(f, NULL);
-	return n < 0 ? n : 0;
 }
 
 static const char *strategy_desc(enum zalloc_strategy s)
@@ -530,7 +518,10 @@ static void zalloc_stats_reset_keeps_gauges(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs - 1);
 }
 
-/* Spans go back to the page allocator, down to the reserve. */
+/*
+ * Once freed and drained, spans go back to the page allocator, down to the
+ * reserve.
+ */
 static void zalloc_pages_returned_after_free(struct kunit *test)
 {
 	unsigned int cls = expected_class(5000);
@@ -549,7 +540,9 @@ static void zalloc_pages_returned_after_free(struct kunit *test)
 	KUNIT_EXPECT_GE(test, st.pages, 5UL << c->order);
 	for (i = 0; i < n; i++)
 		zalloc_free(p[i]);
+	za_cache_drain_all();
 	read_stats(cls, &st);
+	KUNIT_EXPECT_EQ(test, st.cached, 0);
 	KUNIT_EXPECT_LE(test, st.pages,
 			(unsigned long)ZA_EXT_RESERVE << c->order);
 	KUNIT_EXPECT_EQ(test, st.live_objs, 0);
@@ -567,20 +560,18 @@ static void zalloc_strategy_param_change_with_live_objects(struct kunit *test)
 	s64 live_before = 0, live_after = 0;
 	void *p[ARRAY_SIZE(values)][ARRAY_SIZE(sizes)];
 	unsigned int cls;
-	int err, v, i;
+	int v, i;
 
-	err = write_file(STRATEGY_PARAM, "standard");
-	if (err == -ENOENT)
-		kunit_skip(test, "sysfs is not mounted");
-	KUNIT_ASSERT_EQ(test, err, 0);
-	KUNIT_EXPECT_EQ(test, write_file(STRATEGY_PARAM, "fastest"), -EINVAL);
+	KUNIT_ASSERT_EQ(test, za_set_strategy("standard\n"), 0);
+	KUNIT_EXPECT_EQ(test, za_set_strategy("fastest"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, za_set_strategy(""), -EINVAL);
 
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
 		read_stats(cls, &st);
 		live_before += st.live_objs;
 	}
 	for (v = 0; v < ARRAY_SIZE(values); v++) {
-		KUNIT_ASSERT_EQ(test, write_file(STRATEGY_PARAM, values[v]), 0);
+		KUNIT_ASSERT_EQ(test, za_set_strategy(values[v]), 0);
 		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 			p[v][i] = zalloc_alloc(sizes[i], GFP_KERNEL);
 			KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[v][i]);
@@ -592,7 +583,7 @@ static void zalloc_strategy_param_change_with_live_objects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, class_of(p[0][0]), expected_class(sizes[0]));
 
 	/* Free under another setting than the one they were made with. */
-	KUNIT_ASSERT_EQ(test, write_file(STRATEGY_PARAM, "extended_pool"), 0);
+	KUNIT_ASSERT_EQ(test, za_set_strategy("extended_pool"), 0);
 	for (v = 0; v < ARRAY_SIZE(values); v++) {
 		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 			KUNIT_EXPECT_FALSE(test, memchr_inv(p[v][i], v,
@@ -600,12 +591,274 @@ static void zalloc_strategy_param_change_with_live_objects(struct kunit *test)
 			zalloc_free(p[v][i]);
 		}
 	}
-	KUNIT_EXPECT_EQ(test, write_file(STRATEGY_PARAM, "auto"), 0);
+	KUNIT_EXPECT_EQ(test, za_set_strategy("auto"), 0);
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
 		read_stats(cls, &st);
 		live_after += st.live_objs;
 	}
 	KUNIT_EXPECT_EQ(test, live_after, live_before);
+}
+
+/* === The per-CPU caches (fast path) === */
+
+static const struct size_param pool_sizes[] = {
+	{ 8 }, { 256 }, { 300 }, { 4096 }, { 20000 }, { 65536 },
+};
+
+KUNIT_ARRAY_PARAM(pool, pool_sizes, size_param_desc);
+
+static s64 total_cached_bytes(void)
+{
+	s64 bytes = 0;
+	unsigned int cls;
+
+	for (cls = 0; cls < ZA_CLASS_STD; cls++)
+		bytes += za_class_cached(cls) * za_classes[cls].size;
+	return bytes;
+}
+
+/* Free then allocate on one CPU: the same object, from the cache. */
+static void zalloc_cache_hit_reuses_object(struct kunit *test)
+{
+	size_t size = ((const struct size_param *)test->param_value)->size;
+	unsigned int cls = expected_class(size);
+	struct za_class_stats before, after;
+	void *p, *q;
+
+	p = zalloc_alloc(size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	preempt_disable();
+	read_stats(cls, &before);
+	zalloc_free(p);
+	q = zalloc_alloc(size, GFP_ATOMIC);
+	read_stats(cls, &after);
+	preempt_enable();
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_ALLOC] - before.ev[ZE_ALLOC], 1);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_MISS], before.ev[ZE_MISS]);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_OUT], before.ev[ZE_OUT]);
+	zalloc_free(q);
+}
+
+/* Freeing more than a cache holds flushes batches to the backend. */
+static void zalloc_cache_cap_respected(struct kunit *test)
+{
+	size_t size = ((const struct size_param *)test->param_value)->size;
+	unsigned int cls = expected_class(size);
+	const struct za_class *c = &za_classes[cls];
+	unsigned int n = 3 * c->cap + 1, i;
+	struct za_class_stats st;
+	void **p;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	for (i = 0; i < n; i++) {
+		p[i] = zalloc_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
+	}
+	/* Leave the idle-bytes budget to this class alone. */
+	za_cache_drain_all();
+	for (i = 0; i < n; i++)
+		zalloc_free(p[i]);
+	read_stats(cls, &st);
+	KUNIT_EXPECT_GE(test, st.cached, 1);
+	KUNIT_EXPECT_LE(test, st.cached, (s64)c->cap * num_possible_cpus());
+	KUNIT_EXPECT_LE(test, total_cached_bytes(),
+			(s64)ZA_PCPU_IDLE_MAX * num_possible_cpus());
+}
+
+/* The idle bytes of a CPU stay under the cap across all classes. */
+static void zalloc_cache_idle_bytes_bounded(struct kunit *test)
+{
+	static const size_t sizes[] = { 65536, 49152, 32768, 20000, 9000 };
+	void *p[ARRAY_SIZE(sizes)][8];
+	int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		for (j = 0; j < ARRAY_SIZE(p[0]); j++) {
+			p[i][j] = zalloc_alloc(sizes[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i][j]);
+		}
+	za_cache_drain_all();
+	preempt_disable();
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		for (j = 0; j < ARRAY_SIZE(p[0]); j++)
+			zalloc_free(p[i][j]);
+	preempt_enable();
+	KUNIT_EXPECT_GT(test, total_cached_bytes(), 0);
+	KUNIT_EXPECT_LE(test, total_cached_bytes(), ZA_PCPU_IDLE_MAX);
+}
+
+static void zalloc_cache_drain_empties_all(struct kunit *test)
+{
+	void *p = zalloc_alloc(64, GFP_KERNEL);
+	unsigned int cls;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	zalloc_free(p);
+	KUNIT_EXPECT_GE(test, za_cache_drain_all(), 1);
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++)
+		KUNIT_EXPECT_EQ(test, za_class_cached(cls), 0);
+}
+
+/* With the fast path off every allocation goes to the backend. */
+static void zalloc_fastpath_off_always_misses(struct kunit *test)
+{
+	unsigned int cls = expected_class(128);
+	struct za_class_stats before, after;
+	int i;
+
+	za_set_switch(&za_fastpath_key, false);
+	read_stats(cls, &before);
+	KUNIT_EXPECT_EQ(test, before.cached, 0);
+	for (i = 0; i < 10; i++)
+		zalloc_free(zalloc_alloc(128, GFP_KERNEL));
+	read_stats(cls, &after);
+	za_set_switch(&za_fastpath_key, true);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_ALLOC] - before.ev[ZE_ALLOC], 10);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_MISS] - before.ev[ZE_MISS], 10);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_OUT] - before.ev[ZE_OUT], 10);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_IN] - before.ev[ZE_IN], 10);
+	KUNIT_EXPECT_EQ(test, after.cached, 0);
+}
+
+/* Statistics off: no event moves, the gauges still do. */
+static void zalloc_stats_off_keeps_gauges(struct kunit *test)
+{
+	unsigned int cls = expected_class(700);
+	struct za_class_stats before, mid, after;
+	void *p;
+
+	read_stats(cls, &before);
+	za_set_switch(&za_stats_key, false);
+	p = zalloc_alloc(700, GFP_KERNEL);
+	read_stats(cls, &mid);
+	zalloc_free(p);
+	read_stats(cls, &after);
+	za_set_switch(&za_stats_key, true);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, mid.ev[ZE_ALLOC], before.ev[ZE_ALLOC]);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FREE], before.ev[ZE_FREE]);
+	KUNIT_EXPECT_EQ(test, mid.live_objs, before.live_objs + 1);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
+}
+
+/* === Interrupt context === */
+
+/*
+ * irq_work with IRQ_WORK_HARD_IRQ runs in hard interrupt context (from the
+ * timer tick where the architecture has no self-interrupt, as on UML).
+ */
+
+/*
+ * In interrupt context: allocate and free every size and strategy with
+ * GFP_ATOMIC, free what process context allocated, and allocate what
+ * process context will free.
+ */
+struct irq_ctx {
+	struct completion done;
+	void *from_task[4];
+	void *to_task[4];
+	int failed;
+	bool hardirq;
+	bool softirq;
+};
+
+static void irq_ctx_work(struct irq_ctx *ctx)
+{
+	static const size_t sizes[] = { 8, 200, 300, 5000, 40000, 70000 };
+	int i, s;
+
+	ctx->hardirq = in_hardirq();
+	ctx->softirq = in_serving_softirq();
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (s = ZALLOC_AUTO; s <= ZALLOC_STANDARD; s++) {
+			u8 *p = zalloc_alloc_strategy(sizes[i], GFP_ATOMIC, s);
+
+			if (!p) {
+				ctx->failed++;
+				continue;
+			}
+			memset(p, 0x77, sizes[i]);
+			zalloc_free(p);
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(ctx->from_task); i++)
+		zalloc_free(ctx->from_task[i]);
+	for (i = 0; i < ARRAY_SIZE(ctx->to_task); i++) {
+		ctx->to_task[i] = zalloc_alloc(64 << (3 * i), GFP_ATOMIC);
+		ctx->failed += !ctx->to_task[i];
+	}
+	complete(&ctx->done);
+}
+
+static void irq_ctx_prepare(struct kunit *test, struct irq_ctx *ctx)
+{
+	int i;
+
+	init_completion(&ctx->done);
+	for (i = 0; i < ARRAY_SIZE(ctx->from_task); i++) {
+		ctx->from_task[i] = zalloc_alloc(100 << (3 * i), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->from_task[i]);
+	}
+}
+
+static void irq_ctx_check(struct kunit *test, struct irq_ctx *ctx)
+{
+	int i;
+
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx->done,
+							    10 * HZ));
+	KUNIT_EXPECT_EQ(test, ctx->failed, 0);
+	for (i = 0; i < ARRAY_SIZE(ctx->to_task); i++)
+		zalloc_free(ctx->to_task[i]);
+}
+
+struct timer_ctx {
+	struct timer_list timer;
+	struct irq_ctx ctx;
+};
+
+static void timer_ctx_fn(struct timer_list *timer)
+{
+	irq_ctx_work(&container_of(timer, struct timer_ctx, timer)->ctx);
+}
+
+/* A timer_list callback runs in softirq context. */
+static void zalloc_alloc_free_in_timer(struct kunit *test)
+{
+	struct timer_ctx *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	irq_ctx_prepare(test, &t->ctx);
+	timer_setup(&t->timer, timer_ctx_fn, 0);
+	mod_timer(&t->timer, jiffies + 1);
+	irq_ctx_check(test, &t->ctx);
+	timer_delete_sync(&t->timer);
+	KUNIT_EXPECT_TRUE(test, t->ctx.softirq);
+}
+
+struct irq_work_ctx {
+	struct irq_work work;
+	struct irq_ctx ctx;
+};
+
+static void irq_work_ctx_fn(struct irq_work *work)
+{
+	irq_ctx_work(&container_of(work, struct irq_work_ctx, work)->ctx);
+}
+
+static void zalloc_alloc_free_in_irq_work(struct kunit *test)
+{
+	struct irq_work_ctx *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, w);
+	irq_ctx_prepare(test, &w->ctx);
+	w->work = IRQ_WORK_INIT_HARD(irq_work_ctx_fn);
+	irq_work_queue(&w->work);
+	irq_ctx_check(test, &w->ctx);
+	irq_work_sync(&w->work);
+	KUNIT_EXPECT_TRUE(test, w->ctx.hardirq);
 }
 
 static struct kunit_case zalloc_test_cases[] = {
@@ -631,6 +884,14 @@ static struct kunit_case zalloc_test_cases[] = {
 	KUNIT_CASE(zalloc_stats_reset_keeps_gauges),
 	KUNIT_CASE(zalloc_pages_returned_after_free),
 	KUNIT_CASE(zalloc_strategy_param_change_with_live_objects),
+	KUNIT_CASE_PARAM(zalloc_cache_hit_reuses_object, pool_gen_params),
+	KUNIT_CASE_PARAM(zalloc_cache_cap_respected, pool_gen_params),
+	KUNIT_CASE(zalloc_cache_idle_bytes_bounded),
+	KUNIT_CASE(zalloc_cache_drain_empties_all),
+	KUNIT_CASE(zalloc_fastpath_off_always_misses),
+	KUNIT_CASE(zalloc_stats_off_keeps_gauges),
+	KUNIT_CASE(zalloc_alloc_free_in_timer),
+	KUNIT_CASE(zalloc_alloc_free_in_irq_work),
 	{}
 };
 

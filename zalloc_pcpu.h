@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zalloc fast path: pop from and push to this CPU's stack of free objects of
+ * a class. Inlined into zalloc_alloc*() and zalloc_free() (zalloc_main.c);
+ * the slow paths, the context rules and the memory bounds are in
+ * zalloc_pcpu.c.
+ */
+#ifndef _ZALLOC_PCPU_H
+#define _ZALLOC_PCPU_H
+
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/string.h>
+
+#include "zalloc_internal.h"
+
+#define ZA_NR_POOL_CLASSES	ZA_CLASS_STD
+#define ZA_BATCH_MAX		(ZA_PCPU_CAP_MAX / 2)
+
+/**
+ * struct za_pcpu - one CPU's caches
+ * @busy: this CPU is using the stacks (see "Context rules" in zalloc_pcpu.c)
+ * @idle_bytes: bytes of all objects on the stacks
+ * @fast: per class, allocations and frees served by the stacks (statistics)
+ * @count: objects on each class's stack
+ * @slots: the stacks; class c's is slots[c->slot_base .. + c->cap)
+ *
+ * Only the owning CPU touches it, with @busy set; readers of @fast and
+ * @count on other CPUs accept a stale value.
+ */
+struct za_pcpu {
+	unsigned int busy;
+	unsigned long idle_bytes;
+	struct {
+		unsigned long allocs;
+		unsigned long frees;
+	} fast[ZA_NR_POOL_CLASSES];
+	u16 count[ZA_NR_POOL_CLASSES];
+	void *slots[];
+};
+
+extern struct za_pcpu __percpu *za_pcpu;
+
+/*
+ * Takes this CPU's cache, or returns NULL if this CPU is already using it
+ * (we interrupted it).
+ */
+static __always_inline struct za_pcpu *pcpu_get(void)
+{
+	struct za_pcpu *pc;
+
+	preempt_disable();
+	pc = this_cpu_ptr(za_pcpu);
+	if (unlikely(READ_ONCE(pc->busy))) {
+		preempt_enable();
+		return NULL;
+	}
+	WRITE_ONCE(pc->busy, 1);
+	/* The stacks are touched only once busy is set; see pcpu_put(). */
+	barrier();
+	return pc;
+}
+
+static __always_inline void pcpu_put(struct za_pcpu *pc)
+{
+	/* Pairs with the barrier() in pcpu_get(): done with the stacks. */
+	barrier();
+	WRITE_ONCE(pc->busy, 0);
+	preempt_enable();
+}
+
+/* Room on @cls's stack, and in the CPU's idle-bytes budget. */
+static __always_inline bool pcpu_fits(struct za_pcpu *pc,
+				      const struct za_class *c,
+				      unsigned int cls)
+{
+	return pc->count[cls] < c->cap &&
+	       pc->idle_bytes + c->size <= ZA_PCPU_IDLE_MAX;
+}
+
+/**
+ * za_cache_alloc() - allocate an object of a pool class
+ * @c: an object-pool or extended-pool class
+ * @gfp: the caller's flags
+ *
+ * Context: as kmalloc() with @gfp.
+ * Return: the object, zeroed if @gfp or init_on_alloc asks; or NULL.
+ */
+static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp)
+{
+	unsigned int cls = c - za_classes;
+	struct za_pcpu *pc;
+	void *obj = NULL;
+
+	if (static_branch_likely(&za_fastpath_key)) {
+		pc = pcpu_get();
+		if (likely(pc)) {
+			if (likely(pc->count[cls])) {
+				obj = pc->slots[c->slot_base + --pc->count[cls]];
+				pc->idle_bytes -= c->size;
+				if (static_branch_likely(&za_stats_key))
+					pc->fast[cls].allocs++;
+			}
+			pcpu_put(pc);
+		}
+	}
+	if (unlikely(!obj)) {
+		obj = __za_cache_alloc(c, gfp);
+		if (!obj)
+			return NULL;
+	}
+	if (want_init_on_alloc(gfp))
+		memset(obj, 0, c->size);
+	return obj;
+}
+
+/**
+ * za_cache_free() - free an object of a pool class
+ * @c: the class za_ptr_lookup() found for @obj
+ * @obj: the object
+ *
+ * Context: any context kfree() may be called from.
+ */
+static __always_inline void za_cache_free(struct za_class *c, void *obj)
+{
+	unsigned int cls = c - za_classes;
+	struct za_pcpu *pc;
+	bool done = false;
+
+	if (want_init_on_free())
+		memset(obj, 0, c->size);
+	if (static_branch_likely(&za_fastpath_key)) {
+		pc = pcpu_get();
+		if (likely(pc)) {
+			done = pcpu_fits(pc, c, cls);
+			if (likely(done)) {
+				pc->slots[c->slot_base + pc->count[cls]++] = obj;
+				pc->idle_bytes += c->size;
+				if (static_branch_likely(&za_stats_key))
+					pc->fast[cls].frees++;
+			}
+			pcpu_put(pc);
+		}
+	}
+	if (unlikely(!done))
+		__za_cache_free(c, obj);
+}
+
+#endif /* _ZALLOC_PCPU_H */
