@@ -1,0 +1,1117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zalloc_bench: zalloc against the kernel's own allocators, in one run.
+ *
+ * Every scenario times zalloc and, in the same run and on the same sizes,
+ * kmalloc()/kfree(), kmem_cache_alloc()/kmem_cache_free() on a private cache
+ * of the size, alloc_pages()/__free_pages() where the size is a page
+ * multiple, and a floor: a bare per-CPU array pop and push under
+ * preempt_disable(), which is what any allocator's fast path has to do at
+ * least. The loops differ only in the calls they make, and each is warmed
+ * up before it is timed.
+ *
+ * Figures are nanoseconds per allocation+free pair (per iteration where an
+ * iteration also memsets). Only ratios from one run mean anything: absolute
+ * figures drift on a shared machine, and QEMU timings are emulation
+ * artefacts. UML runs kernel code natively: measure there.
+ *
+ * Output: a fixed-width table in the kernel log, one line per row, the same
+ * rows as CSV in /sys/kernel/debug/zalloc/bench, and one "target" line per
+ * target that says what was measured and whether the target was met.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/gfp.h>
+#include <linux/kthread.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "zalloc_internal.h"
+#include "zalloc_pcpu.h"
+
+static unsigned long run_mask = ~0UL;
+module_param(run_mask, ulong, 0444);
+MODULE_PARM_DESC(run_mask,
+		 "Scenarios: 1 seed, 2 hot pairs, 4 N-pattern, 8 churn, 16 threads, 32 stats cost, 64 parts (default all)");
+
+static unsigned int loops = 200000;
+module_param(loops, uint, 0444);
+MODULE_PARM_DESC(loops, "Pairs timed per figure (default 200000)");
+
+static unsigned int hot_kc_target = 60;
+module_param(hot_kc_target, uint, 0444);
+MODULE_PARM_DESC(hot_kc_target,
+		 "Hot-pair target for 8 B - 8 KiB, percent of kmem_cache's time (default 60; 30 on 6.1)");
+
+enum zb_alloc { ZB_ZALLOC, ZB_KMALLOC, ZB_CACHE, ZB_PAGES, ZB_FLOOR, ZB_NR };
+
+/**
+ * struct zb_row - one line of results
+ * @scenario: "hot", "npat-128", "basic", ...
+ * @label: what varies within the scenario (a strategy, "on"/"off")
+ * @size: object size, 0 where sizes vary
+ * @ps: picoseconds per pair for each allocator, 0 where not measured
+ * @hit_pm: zalloc's fast-path hits per mille allocations, -1 if unknown
+ */
+struct zb_row {
+	const char *scenario;
+	char label[16];
+	unsigned int size;
+	u64 ps[ZB_NR];
+	int hit_pm;
+};
+
+#define ZB_MAX_ROWS	160
+static struct zb_row zb_rows[ZB_MAX_ROWS];
+static unsigned int zb_nr_rows;
+static struct dentry *zb_file;
+
+/* === Measuring === */
+
+/* Every loop writes one byte of each object: a user would too. */
+#define ZB_TOUCH(p)	WRITE_ONCE(*(u8 *)(p), 1)
+
+/**
+ * struct zb_size - what the loops of one size need
+ * @size: object size
+ * @cache: a private kmem_cache of @size
+ * @order: page order of @size, or -1 if @size is not a page multiple
+ * @strategy: the strategy the zalloc loops use
+ */
+struct zb_size {
+	size_t size;
+	struct kmem_cache *cache;
+	int order;
+	enum zalloc_strategy strategy;
+};
+
+/* The floor: a per-CPU stack of objects, popped and pushed. */
+#define ZB_FLOOR_DEPTH	8
+struct zb_floor {
+	unsigned int count;
+	void *objs[ZB_FLOOR_DEPTH];
+};
+
+static DEFINE_PER_CPU(struct zb_floor, zb_floor);
+
+static void *floor_pop(void)
+{
+	struct zb_floor *f;
+	void *p;
+
+	preempt_disable();
+	f = this_cpu_ptr(&zb_floor);
+	p = f->count ? f->objs[--f->count] : NULL;
+	preempt_enable();
+	return p;
+}
+
+static void floor_push(void *p)
+{
+	struct zb_floor *f;
+
+	preempt_disable();
+	f = this_cpu_ptr(&zb_floor);
+	f->objs[f->count++] = p;
+	preempt_enable();
+}
+
+/* Fills every CPU's floor stack with objects of @size (or empties it). */
+static int floor_fill(size_t size)
+{
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct zb_floor *f = per_cpu_ptr(&zb_floor, cpu);
+
+		while (f->count)
+			kfree(f->objs[--f->count]);
+		for (i = 0; size && i < ZB_FLOOR_DEPTH; i++) {
+			f->objs[i] = kmalloc(size, GFP_KERNEL);
+			if (!f->objs[i])
+				return -ENOMEM;
+			f->count = i + 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One allocation or free by allocator @a. Inlined into the loops below, the
+ * switch is one well-predicted branch, the same for every allocator.
+ */
+static __always_inline void *zb_alloc(enum zb_alloc a,
+				      const struct zb_size *s)
+{
+	switch (a) {
+	case ZB_ZALLOC:
+		return zalloc_alloc_strategy(s->size, GFP_KERNEL, s->strategy);
+	case ZB_KMALLOC:
+		return kmalloc(s->size, GFP_KERNEL);
+	case ZB_CACHE:
+		return kmem_cache_alloc(s->cache, GFP_KERNEL);
+	case ZB_PAGES:
+		return (void *)__get_free_pages(GFP_KERNEL, s->order);
+	default:
+		return floor_pop();
+	}
+}
+
+static __always_inline void zb_free(enum zb_alloc a, const struct zb_size *s,
+				    void *p)
+{
+	switch (a) {
+	case ZB_ZALLOC:
+		zalloc_free(p);
+		break;
+	case ZB_KMALLOC:
+		kfree(p);
+		break;
+	case ZB_CACHE:
+		kmem_cache_free(s->cache, p);
+		break;
+	case ZB_PAGES:
+		free_pages((unsigned long)p, s->order);
+		break;
+	default:
+		floor_push(p);
+		break;
+	}
+}
+
+/* Hot pairs: allocate, touch, free, @n times; ns taken, 0 on failure. */
+static u64 hot_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n)
+{
+	u64 t0 = ktime_get_ns();
+	void *p;
+
+	while (n--) {
+		p = zb_alloc(a, s);
+		if (unlikely(!p))
+			return 0;
+		ZB_TOUCH(p);
+		zb_free(a, s, p);
+	}
+	return ktime_get_ns() - t0;
+}
+
+/* Allocations and fast-path misses of all zalloc classes so far. */
+static void zalloc_counts(u64 *allocs, u64 *misses)
+{
+	struct za_class_stats st;
+	unsigned int cls;
+
+	*allocs = 0;
+	*misses = 0;
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		za_stats_read(cls, &st, false);
+		*allocs += st.ev[ZE_ALLOC];
+		*misses += st.ev[ZE_MISS];
+	}
+}
+
+static int hit_permille(u64 a0, u64 m0)
+{
+	u64 a1, m1;
+
+	zalloc_counts(&a1, &m1);
+	if (a1 == a0)
+		return -1;
+	return div64_u64(((a1 - a0) - (m1 - m0)) * 1000, a1 - a0);
+}
+
+static u64 to_ps(u64 ns, unsigned int pairs)
+{
+	return pairs && ns ? div64_u64(ns * 1000, pairs) : 0;
+}
+
+/* Runs of each timed loop; the fastest counts (the least disturbed). */
+#define ZB_RUNS		3
+
+static u64 min_ns(u64 best, u64 ns)
+{
+	return !ns ? 0 : (best && best < ns) ? best : ns;
+}
+
+/* Times a hot loop after a warm-up of a tenth of it; ps per pair. */
+static u64 time_hot(enum zb_alloc a, const struct zb_size *s, unsigned int n)
+{
+	u64 best = 0;
+	int i;
+
+	if (!hot_loop(a, s, n / 10 + 1))
+		return 0;
+	for (i = 0; i < ZB_RUNS; i++) {
+		best = min_ns(best, hot_loop(a, s, n));
+		if (!best)
+			return 0;
+	}
+	return to_ps(best, n);
+}
+
+static struct zb_row *new_row(const char *scenario, const char *label,
+			      unsigned int size)
+{
+	struct zb_row *r;
+
+	if (zb_nr_rows == ZB_MAX_ROWS)
+		return NULL;
+	r = &zb_rows[zb_nr_rows++];
+	r->scenario = scenario;
+	strscpy(r->label, label, sizeof(r->label));
+	r->size = size;
+	r->hit_pm = -1;
+	return r;
+}
+
+static int zb_size_init(struct zb_size *s, size_t size)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "zbench-%zu", size);
+	s->size = size;
+	s->strategy = ZALLOC_AUTO;
+	s->order = (size % PAGE_SIZE) ? -1 : get_order(size);
+	s->cache = kmem_cache_create(name, size, 0, 0, NULL);
+	return s->cache ? 0 : -ENOMEM;
+}
+
+static void zb_size_exit(struct zb_size *s)
+{
+	kmem_cache_destroy(s->cache);
+}
+
+/* === Scenario: hot pairs, every class size === */
+
+static int run_hot(void)
+{
+	unsigned int cls;
+	int a, err;
+
+	for (cls = 0; cls < ZA_CLASS_STD; cls++) {
+		struct zb_size s;
+		struct zb_row *r;
+		u64 a0, m0;
+
+		err = zb_size_init(&s, za_classes[cls].size);
+		if (err)
+			return err;
+		err = floor_fill(s.size);
+		r = new_row("hot", "auto", s.size);
+		for (a = 0; r && !err && a < ZB_NR; a++) {
+			if (a == ZB_PAGES && s.order < 0)
+				continue;
+			zalloc_counts(&a0, &m0);
+			r->ps[a] = time_hot(a, &s, loops);
+			if (a == ZB_ZALLOC)
+				r->hit_pm = hit_permille(a0, m0);
+		}
+		floor_fill(0);
+		zb_size_exit(&s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* === Scenario: statistics on and off === */
+
+static int run_stats_cost(void)
+{
+	static const size_t sizes[] = { 64, 4096 };
+	int i, on, err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
+		struct zb_size s;
+
+		err = zb_size_init(&s, sizes[i]);
+		if (err)
+			break;
+		for (on = 1; on >= 0; on--) {
+			struct zb_row *r = new_row("stats", on ? "on" : "off",
+						   s.size);
+
+			if (!r)
+				break;
+			za_set_switch(&za_stats_key, on);
+			r->ps[ZB_ZALLOC] = time_hot(ZB_ZALLOC, &s, loops);
+			r->ps[ZB_KMALLOC] = time_hot(ZB_KMALLOC, &s, loops);
+			r->ps[ZB_CACHE] = time_hot(ZB_CACHE, &s, loops);
+		}
+		za_set_switch(&za_stats_key, true);
+		zb_size_exit(&s);
+	}
+	return err;
+}
+
+/* === Scenario: allocate N, then free N === */
+
+static void **npat_objs;
+
+/* Allocate @n, then free them in the same order; ns taken, 0 on failure. */
+static u64 npat_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n)
+{
+	unsigned int rounds = max(1U, loops / n), i;
+	u64 t0 = ktime_get_ns();
+	void *p;
+
+	while (rounds--) {
+		for (i = 0; i < n; i++) {
+			p = zb_alloc(a, s);
+			if (unlikely(!p))
+				return 0;
+			ZB_TOUCH(p);
+			npat_objs[i] = p;
+		}
+		for (i = 0; i < n; i++)
+			zb_free(a, s, npat_objs[i]);
+	}
+	return ktime_get_ns() - t0;
+}
+
+static const unsigned int npat_counts[] = { 1, 8, 32, 128, 512, 1024 };
+static const size_t npat_sizes[] = {
+	8, 64, 256, 512, 1024, 4096, 8192, 16384, 65536,
+};
+
+static int run_npat(void)
+{
+	static const char * const names[] = {
+		"npat-1", "npat-8", "npat-32", "npat-128", "npat-512",
+		"npat-1024",
+	};
+	int i, j, a, err = 0;
+
+	npat_objs = kvmalloc_array(1024, sizeof(void *), GFP_KERNEL);
+	if (!npat_objs)
+		return -ENOMEM;
+	for (j = 0; j < ARRAY_SIZE(npat_sizes) && !err; j++) {
+		struct zb_size s;
+
+		err = zb_size_init(&s, npat_sizes[j]);
+		if (err)
+			break;
+		for (i = 0; i < ARRAY_SIZE(npat_counts); i++) {
+			unsigned int n = npat_counts[i];
+			unsigned int pairs = max(1U, loops / n) * n;
+			struct zb_row *r = new_row(names[i], "auto", s.size);
+			u64 a0, m0;
+
+			for (a = ZB_ZALLOC; r && a <= ZB_CACHE; a++) {
+				u64 best = 0;
+				int k;
+
+				npat_loop(a, &s, n);	/* warm-up: one run */
+				zalloc_counts(&a0, &m0);
+				for (k = 0; k < ZB_RUNS; k++)
+					best = min_ns(best, npat_loop(a, &s, n));
+				r->ps[a] = to_ps(best, pairs);
+				if (a == ZB_ZALLOC)
+					r->hit_pm = hit_permille(a0, m0);
+			}
+		}
+		zb_size_exit(&s);
+	}
+	kvfree(npat_objs);
+	return err;
+}
+
+/* === Scenarios of the allocator zalloc ports: varying sizes, memset === */
+
+/**
+ * struct zb_seed - one of the original report's loops
+ * @scenario: row name
+ * @iters: iterations
+ * @base: size of iteration i is @base + i % @span
+ * @span: see @base
+ */
+struct zb_seed {
+	const char *scenario;
+	unsigned int iters;
+	size_t base;
+	size_t span;
+};
+
+static u64 seed_zalloc(const struct zb_seed *sd, enum zalloc_strategy st)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < sd->iters; i++) {
+		size_t size = sd->base + i % sd->span;
+		void *p = zalloc_alloc_strategy(size, GFP_KERNEL, st);
+
+		if (unlikely(!p))
+			return 0;
+		memset(p, 0xab, size);
+		zalloc_free(p);
+	}
+	return ktime_get_ns() - t0;
+}
+
+static u64 seed_kmalloc(const struct zb_seed *sd)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < sd->iters; i++) {
+		size_t size = sd->base + i % sd->span;
+		void *p = kmalloc(size, GFP_KERNEL);
+
+		if (unlikely(!p))
+			return 0;
+		memset(p, 0xab, size);
+		kfree(p);
+	}
+	return ktime_get_ns() - t0;
+}
+
+/* One row: zalloc with @st (fast path @fast) beside kmalloc. */
+static void seed_row(const struct zb_seed *sd, const char *label,
+		     enum zalloc_strategy st, bool fast)
+{
+	struct zb_row *r = new_row(sd->scenario, label, 0);
+	u64 a0, m0;
+
+	u64 z = 0, k = 0;
+	int i;
+
+	if (!r)
+		return;
+	za_set_switch(&za_fastpath_key, fast);
+	seed_zalloc(sd, st);
+	zalloc_counts(&a0, &m0);
+	for (i = 0; i < ZB_RUNS; i++)
+		z = min_ns(z, seed_zalloc(sd, st));
+	r->ps[ZB_ZALLOC] = to_ps(z, sd->iters);
+	r->hit_pm = hit_permille(a0, m0);
+	za_set_switch(&za_fastpath_key, true);
+	seed_kmalloc(sd);
+	for (i = 0; i < ZB_RUNS; i++)
+		k = min_ns(k, seed_kmalloc(sd));
+	r->ps[ZB_KMALLOC] = to_ps(k, sd->iters);
+}
+
+static int run_seed(void)
+{
+	static const struct zb_seed basic = { "basic", 100000, 64, 1024 };
+	static const struct zb_seed strat = { "strategy", 100000, 128, 512 };
+	static const struct zb_seed tokio = { "tokio", 100000, 1024, 4096 };
+	enum zalloc_strategy st;
+
+	seed_row(&basic, "auto", ZALLOC_AUTO, true);
+	seed_row(&basic, "fastpath-off", ZALLOC_AUTO, false);
+	for (st = ZALLOC_AUTO; st <= ZALLOC_STANDARD; st++)
+		seed_row(&strat, za_strategy_names[st], st, true);
+	seed_row(&tokio, "auto", ZALLOC_AUTO, true);
+	return 0;
+}
+
+/* === Scenario: random sizes with a window of live objects === */
+
+#define ZB_WINDOW	512
+
+static u32 zb_rand(u32 *state)
+{
+	/* xorshift32: a fixed, cheap sequence, the same for every run. */
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return *state;
+}
+
+/* 70% up to 256 B, 25% up to 4 KiB, 5% up to 64 KiB. */
+static size_t churn_size(u32 *state)
+{
+	u32 r = zb_rand(state);
+
+	if (r % 100 < 70)
+		return 8 + (r >> 8) % 249;
+	if (r % 100 < 95)
+		return 257 + (r >> 8) % 3840;
+	return 4097 + (r >> 8) % 61440;
+}
+
+static u64 churn(void **win, bool use_zalloc, unsigned int steps)
+{
+	u32 state = 2463534242U;
+	unsigned int i, k;
+	u64 t0;
+
+	memset(win, 0, ZB_WINDOW * sizeof(void *));
+	t0 = ktime_get_ns();
+	for (i = 0; i < steps; i++) {
+		size_t size = churn_size(&state);
+
+		k = zb_rand(&state) % ZB_WINDOW;
+		if (use_zalloc) {
+			zalloc_free(win[k]);
+			win[k] = zalloc_alloc(size, GFP_KERNEL);
+		} else {
+			kfree(win[k]);
+			win[k] = kmalloc(size, GFP_KERNEL);
+		}
+		if (unlikely(!win[k]))
+			break;
+		ZB_TOUCH(win[k]);
+	}
+	t0 = i == steps ? ktime_get_ns() - t0 : 0;
+	for (k = 0; k < ZB_WINDOW; k++) {
+		if (use_zalloc)
+			zalloc_free(win[k]);
+		else
+			kfree(win[k]);
+	}
+	return t0;
+}
+
+static int run_churn(void)
+{
+	struct zb_row *r = new_row("churn", "auto", 0);
+	u64 a0, m0, z = 0, k = 0;
+	void **win;
+	int i;
+
+	if (!r)
+		return 0;
+	win = kcalloc(ZB_WINDOW, sizeof(void *), GFP_KERNEL);
+	if (!win)
+		return -ENOMEM;
+	churn(win, true, loops / 10);
+	zalloc_counts(&a0, &m0);
+	for (i = 0; i < ZB_RUNS; i++)
+		z = min_ns(z, churn(win, true, loops));
+	r->ps[ZB_ZALLOC] = to_ps(z, loops);
+	r->hit_pm = hit_permille(a0, m0);
+	churn(win, false, loops / 10);
+	for (i = 0; i < ZB_RUNS; i++)
+		k = min_ns(k, churn(win, false, loops));
+	r->ps[ZB_KMALLOC] = to_ps(k, loops);
+	kfree(win);
+	return 0;
+}
+
+/* === Scenario: one thread per online CPU === */
+
+#define ZB_RING		256
+
+/**
+ * struct zb_ring - single-producer single-consumer ring of objects
+ * @slot: the objects
+ * @head: next slot to fill; written by the producer only
+ * @tail: next slot to take; written by the consumer only
+ */
+struct zb_ring {
+	void *slot[ZB_RING];
+	unsigned int head;
+	unsigned int tail;
+};
+
+/**
+ * struct zb_worker - a benchmark thread
+ * @in: objects other CPUs hand to this thread to free
+ * @out: where this thread hands objects (the next worker's @in)
+ * @task: the thread
+ * @ns: time its loop took
+ * @ops: allocations it made
+ */
+struct zb_worker {
+	struct zb_ring in;
+	struct zb_ring *out;
+	struct task_struct *task;
+	u64 ns;
+	unsigned int ops;
+};
+
+static struct {
+	struct completion start;
+	atomic_t running;
+	struct completion finished;
+	bool use_zalloc;
+	bool cross;
+} zb_threads;
+
+static bool ring_put(struct zb_ring *r, void *p)
+{
+	unsigned int head = r->head;
+
+	/* Pairs with the smp_store_release() of tail in ring_get(). */
+	if (head - smp_load_acquire(&r->tail) == ZB_RING)
+		return false;
+	r->slot[head % ZB_RING] = p;
+	/* Pairs with the smp_load_acquire() of head in ring_get(). */
+	smp_store_release(&r->head, head + 1);
+	return true;
+}
+
+static void *ring_get(struct zb_ring *r)
+{
+	unsigned int tail = r->tail;
+	void *p;
+
+	/* Pairs with the smp_store_release() of head in ring_put(). */
+	if (tail == smp_load_acquire(&r->head))
+		return NULL;
+	p = r->slot[tail % ZB_RING];
+	/* Pairs with the smp_load_acquire() of tail in ring_put(). */
+	smp_store_release(&r->tail, tail + 1);
+	return p;
+}
+
+static void worker_free(void *p)
+{
+	if (zb_threads.use_zalloc)
+		zalloc_free(p);
+	else
+		kfree(p);
+}
+
+static void worker_drain(struct zb_worker *w, unsigned int max)
+{
+	void *p;
+
+	while (max-- && (p = ring_get(&w->in)))
+		worker_free(p);
+}
+
+static int worker_fn(void *arg)
+{
+	struct zb_worker *w = arg;
+	unsigned int i, n = loops / 2;
+	u64 t0;
+
+	wait_for_completion(&zb_threads.start);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		size_t size = 64 << (i % 7);
+		void *p = zb_threads.use_zalloc ?
+			  zalloc_alloc(size, GFP_KERNEL) :
+			  kmalloc(size, GFP_KERNEL);
+
+		if (unlikely(!p))
+			break;
+		ZB_TOUCH(p);
+		if (!zb_threads.cross || (i & 1) || !ring_put(w->out, p))
+			worker_free(p);
+		worker_drain(w, 2);
+	}
+	w->ns = ktime_get_ns() - t0;
+	w->ops = i;
+	/* Keep freeing what others hand over until every worker is done. */
+	if (atomic_dec_and_test(&zb_threads.running))
+		complete_all(&zb_threads.finished);
+	while (!completion_done(&zb_threads.finished)) {
+		worker_drain(w, ZB_RING);
+		cond_resched();
+	}
+	worker_drain(w, ZB_RING);
+	return 0;
+}
+
+/* Runs one worker per online CPU; returns picoseconds per allocation. */
+static u64 run_workers(struct zb_worker *w, unsigned int nr, bool use_zalloc,
+		       bool cross)
+{
+	u64 max_ns = 0, ops = 0;
+	unsigned int i, cpu = 0;
+
+	zb_threads.use_zalloc = use_zalloc;
+	zb_threads.cross = cross;
+	init_completion(&zb_threads.start);
+	init_completion(&zb_threads.finished);
+	atomic_set(&zb_threads.running, nr);
+	memset(w, 0, nr * sizeof(*w));
+	for (i = 0; i < nr; i++) {
+		w[i].out = &w[(i + 1) % nr].in;
+		cpu = cpumask_next(i ? cpu : -1, cpu_online_mask);
+		w[i].task = kthread_create(worker_fn, &w[i], "zalloc_bench/%u",
+					   cpu);
+		if (IS_ERR(w[i].task)) {
+			/* Never woken: their function does not run. */
+			while (i--) {
+				kthread_stop(w[i].task);
+				put_task_struct(w[i].task);
+			}
+			return 0;
+		}
+		kthread_bind(w[i].task, cpu);
+		get_task_struct(w[i].task);
+	}
+	for (i = 0; i < nr; i++)
+		wake_up_process(w[i].task);
+	complete_all(&zb_threads.start);
+	/* kthread_stop() before a thread ran would skip its function. */
+	wait_for_completion(&zb_threads.finished);
+	for (i = 0; i < nr; i++) {
+		kthread_stop(w[i].task);
+		put_task_struct(w[i].task);
+		max_ns = max(max_ns, w[i].ns);
+		ops += w[i].ops;
+	}
+	return ops ? div64_u64(max_ns * 1000, ops) : 0;
+}
+
+static int run_threads(void)
+{
+	unsigned int nr = num_online_cpus();
+	struct zb_worker *w;
+	int cross;
+
+	w = kvcalloc(nr, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	cpus_read_lock();
+	for (cross = 0; cross <= 1; cross++) {
+		struct zb_row *r = new_row("threads", cross ? "cross-cpu" :
+						      "local", nr);
+
+		if (!r)
+			break;
+		r->ps[ZB_ZALLOC] = run_workers(w, nr, true, cross);
+		r->ps[ZB_KMALLOC] = run_workers(w, nr, false, cross);
+	}
+	cpus_read_unlock();
+	kvfree(w);
+	return 0;
+}
+
+/* === Scenario: where a zalloc pair spends its time === */
+
+/*
+ * The pieces of zalloc_alloc() + zalloc_free() timed alone, in the same
+ * loop shape: the per-CPU cache's pop and push, the pointer lookup of an
+ * extended-pool and of an object-pool object (ksize() is in the latter),
+ * and might_alloc(), which kmalloc() does too.
+ */
+enum zb_part { ZP_CACHE, ZP_LOOKUP_EXT, ZP_LOOKUP_OBJ, ZP_MIGHT_ALLOC, ZP_NR };
+
+static const char * const part_names[] = {
+	[ZP_CACHE]	 = "cache-pop-push",
+	[ZP_LOOKUP_EXT]	 = "lookup-ext",
+	[ZP_LOOKUP_OBJ]	 = "lookup-obj",
+	[ZP_MIGHT_ALLOC] = "might_alloc",
+};
+
+static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
+		     unsigned int n)
+{
+	u64 t0 = ktime_get_ns();
+	size_t usable;
+	void *p;
+
+	while (n--) {
+		switch (part) {
+		case ZP_CACHE:
+			p = za_cache_alloc(c, GFP_KERNEL);
+			if (unlikely(!p))
+				return 0;
+			ZB_TOUCH(p);
+			za_cache_free(c, p);
+			break;
+		case ZP_LOOKUP_EXT:
+		case ZP_LOOKUP_OBJ:
+			OPTIMIZER_HIDE_VAR(obj);
+			za_ptr_lookup(obj, &usable);
+			OPTIMIZER_HIDE_VAR(usable);
+			break;
+		default:
+			might_alloc(GFP_KERNEL);
+			break;
+		}
+	}
+	return ktime_get_ns() - t0;
+}
+
+static int run_parts(void)
+{
+	struct za_class *ext = &za_classes[za_size_class(512)];
+	struct za_class *obj = &za_classes[za_size_class(64)];
+	void *e = zalloc_alloc(512, GFP_KERNEL);
+	void *o = zalloc_alloc(64, GFP_KERNEL);
+	int part, i;
+
+	for (part = 0; e && o && part < ZP_NR; part++) {
+		struct za_class *c = part == ZP_LOOKUP_OBJ ? obj : ext;
+		void *p = part == ZP_LOOKUP_OBJ ? o : e;
+		struct zb_row *r = new_row("parts", part_names[part], c->size);
+		u64 best = 0;
+
+		if (!r)
+			break;
+		part_loop(part, c, p, loops / 10 + 1);
+		for (i = 0; i < ZB_RUNS; i++)
+			best = min_ns(best, part_loop(part, c, p, loops));
+		r->ps[ZB_ZALLOC] = to_ps(best, loops);
+	}
+	zalloc_free(e);
+	zalloc_free(o);
+	return e && o ? 0 : -ENOMEM;
+}
+
+/* === Results === */
+
+#define ZB_FIELD	16
+
+/* "12.3" ns from picoseconds; "-" for none. */
+static void fmt_ns(char *buf, u64 ps)
+{
+	if (!ps)
+		strscpy(buf, "-", ZB_FIELD);
+	else
+		snprintf(buf, ZB_FIELD, "%llu.%llu", div64_u64(ps, 1000),
+			 div64_u64(ps % 1000, 100));
+}
+
+/* "0.42" for a / b; "-" if either is missing. */
+static void fmt_ratio(char *buf, u64 a, u64 b)
+{
+	u64 r;
+
+	if (!a || !b) {
+		strscpy(buf, "-", ZB_FIELD);
+		return;
+	}
+	r = div64_u64(a * 100 + b / 2, b);
+	snprintf(buf, ZB_FIELD, "%llu.%02llu", r / 100, r % 100);
+}
+
+/* Millions of pairs per second from picoseconds per pair. */
+static void fmt_mops(char *buf, u64 ps)
+{
+	u64 kops;
+
+	if (!ps) {
+		strscpy(buf, "-", ZB_FIELD);
+		return;
+	}
+	kops = div64_u64(1000000000ULL, ps);
+	snprintf(buf, ZB_FIELD, "%llu.%02llu", kops / 1000,
+		 (kops % 1000) / 10);
+}
+
+static void fmt_hit(char *buf, int pm)
+{
+	if (pm < 0)
+		strscpy(buf, "-", ZB_FIELD);
+	else
+		snprintf(buf, ZB_FIELD, "%d.%d", pm / 10, pm % 10);
+}
+
+#define ZB_CSV_HEADER "scenario,label,size,zalloc_ns,kmalloc_ns,kmem_cache_ns,pages_ns,floor_ns,zalloc_mops,vs_kmalloc,vs_kmem_cache,vs_floor,hit_pct"
+
+enum { F_MOPS = ZB_NR, F_VS_KMALLOC, F_VS_CACHE, F_VS_FLOOR, F_HIT, F_NR };
+
+/* The formatted columns of a row, after scenario, label and size. */
+static void row_fields(const struct zb_row *r, char f[F_NR][ZB_FIELD])
+{
+	const u64 *ps = r->ps;
+	int a;
+
+	for (a = 0; a < ZB_NR; a++)
+		fmt_ns(f[a], ps[a]);
+	fmt_mops(f[F_MOPS], ps[ZB_ZALLOC]);
+	fmt_ratio(f[F_VS_KMALLOC], ps[ZB_ZALLOC], ps[ZB_KMALLOC]);
+	fmt_ratio(f[F_VS_CACHE], ps[ZB_ZALLOC], ps[ZB_CACHE]);
+	fmt_ratio(f[F_VS_FLOOR], ps[ZB_ZALLOC], ps[ZB_FLOOR]);
+	fmt_hit(f[F_HIT], r->hit_pm);
+}
+
+static void print_table(void)
+{
+	char f[F_NR][ZB_FIELD];
+	unsigned int i;
+
+	pr_info("%-9s %-13s %6s %8s %8s %8s %8s %8s %7s %6s %6s %6s %5s\n",
+		"scenario", "label", "size", "zalloc", "kmalloc", "kmem_c",
+		"pages", "floor", "Mops/s", "/kmal", "/kmemc", "/floor", "hit%");
+	for (i = 0; i < zb_nr_rows; i++) {
+		const struct zb_row *r = &zb_rows[i];
+
+		row_fields(r, f);
+		pr_info("%-9s %-13s %6u %8s %8s %8s %8s %8s %7s %6s %6s %6s %5s\n",
+			r->scenario, r->label, r->size, f[ZB_ZALLOC],
+			f[ZB_KMALLOC], f[ZB_CACHE], f[ZB_PAGES], f[ZB_FLOOR],
+			f[F_MOPS], f[F_VS_KMALLOC], f[F_VS_CACHE],
+			f[F_VS_FLOOR], f[F_HIT]);
+	}
+}
+
+static int bench_show(struct seq_file *m, void *v)
+{
+	char f[F_NR][ZB_FIELD];
+	unsigned int i;
+
+	seq_puts(m, ZB_CSV_HEADER "\n");
+	for (i = 0; i < zb_nr_rows; i++) {
+		const struct zb_row *r = &zb_rows[i];
+
+		row_fields(r, f);
+		seq_printf(m, "%s,%s,%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+			   r->scenario, r->label, r->size, f[ZB_ZALLOC],
+			   f[ZB_KMALLOC], f[ZB_CACHE], f[ZB_PAGES], f[ZB_FLOOR],
+			   f[F_MOPS], f[F_VS_KMALLOC], f[F_VS_CACHE],
+			   f[F_VS_FLOOR], f[F_HIT]);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bench);
+
+/* === Targets === */
+
+/**
+ * struct zb_target - zalloc's time over another allocator's, at most @limit
+ * @name: what the line says
+ * @scenario: rows it looks at
+ * @label: only rows with this label
+ * @lo: smallest size it looks at (rows of varying sizes have size 0)
+ * @hi: largest size it looks at
+ * @den: the allocator compared with
+ * @limit: the ratio in percent
+ */
+struct zb_target {
+	const char *name;
+	const char *scenario;
+	const char *label;
+	unsigned int lo, hi;
+	enum zb_alloc den;
+	unsigned int limit;
+};
+
+static bool target_row(const struct zb_target *t, const struct zb_row *row)
+{
+	return !strcmp(row->scenario, t->scenario) &&
+	       !strcmp(row->label, t->label) && row->size >= t->lo &&
+	       row->size <= t->hi && row->ps[ZB_ZALLOC] && row->ps[t->den];
+}
+
+/* Prints the worst ratio over the target's rows, and the verdict. */
+static void check_target(const struct zb_target *t)
+{
+	const struct zb_row *worst = NULL;
+	u64 worst_r = 0, r;
+	char buf[ZB_FIELD];
+	unsigned int i;
+
+	for (i = 0; i < zb_nr_rows; i++) {
+		const struct zb_row *row = &zb_rows[i];
+
+		if (!target_row(t, row))
+			continue;
+		r = div64_u64(row->ps[ZB_ZALLOC] * 10000, row->ps[t->den]);
+		if (!worst || r > worst_r) {
+			worst = row;
+			worst_r = r;
+		}
+	}
+	if (!worst) {
+		pr_info("target %s: not measured\n", t->name);
+		return;
+	}
+	fmt_ratio(buf, worst->ps[ZB_ZALLOC], worst->ps[t->den]);
+	pr_info("target %s: worst %s at size %u, limit %u.%02u: %s\n",
+		t->name, buf, worst->size, t->limit / 100, t->limit % 100,
+		worst_r <= t->limit * 100 ? "met" : "MISSED");
+}
+
+/* Statistics on over off, per size: the rows come in on/off pairs. */
+static void check_stats_target(void)
+{
+	char buf[ZB_FIELD];
+	unsigned int i;
+
+	for (i = 0; i + 1 < zb_nr_rows; i++) {
+		const struct zb_row *on = &zb_rows[i], *off = &zb_rows[i + 1];
+		u64 r;
+
+		if (strcmp(on->scenario, "stats") || strcmp(on->label, "on") ||
+		    !on->ps[ZB_ZALLOC] || !off->ps[ZB_ZALLOC])
+			continue;
+		r = div64_u64(on->ps[ZB_ZALLOC] * 10000, off->ps[ZB_ZALLOC]);
+		fmt_ratio(buf, on->ps[ZB_ZALLOC], off->ps[ZB_ZALLOC]);
+		pr_info("target stats on vs off: %s at size %u, limit 1.10: %s\n",
+			buf, on->size, r <= 11000 ? "met" : "MISSED");
+	}
+}
+
+static void check_targets(void)
+{
+	const struct zb_target targets[] = {
+		{ "hot 8B-8K vs kmem_cache", "hot", "auto", 8, 8192,
+		  ZB_CACHE, hot_kc_target },
+		{ "hot 16K-64K vs kmalloc", "hot", "auto", 16384, 65536,
+		  ZB_KMALLOC, 15 },
+		{ "npat-128 vs kmalloc", "npat-128", "auto", 0, UINT_MAX,
+		  ZB_KMALLOC, 80 },
+		{ "churn vs kmalloc", "churn", "auto", 0, 0, ZB_KMALLOC, 80 },
+		{ "basic vs kmalloc", "basic", "auto", 0, 0, ZB_KMALLOC, 90 },
+		{ "tokio vs kmalloc", "tokio", "auto", 0, 0, ZB_KMALLOC, 90 },
+		{ "hot vs floor", "hot", "auto", 0, UINT_MAX, ZB_FLOOR, 200 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(targets); i++)
+		check_target(&targets[i]);
+	check_stats_target();
+}
+
+/* === Module === */
+
+static int __init zalloc_bench_init(void)
+{
+	static const struct {
+		unsigned long bit;
+		int (*fn)(void);
+		const char *name;
+	} scenarios[] = {
+		{ 1, run_seed, "seed" },
+		{ 2, run_hot, "hot pairs" },
+		{ 4, run_npat, "N-pattern" },
+		{ 8, run_churn, "churn" },
+		{ 16, run_threads, "threads" },
+		{ 32, run_stats_cost, "stats cost" },
+		{ 64, run_parts, "parts" },
+	};
+	struct dentry *dir;
+	unsigned int i;
+	int err;
+
+	if (!loops)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
+		if (!(run_mask & scenarios[i].bit))
+			continue;
+		err = scenarios[i].fn();
+		if (err) {
+			pr_err("%s: error %d\n", scenarios[i].name, err);
+			return err;
+		}
+	}
+	print_table();
+	check_targets();
+
+	dir = debugfs_lookup("zalloc", NULL);
+	zb_file = debugfs_create_file("bench", 0444, dir, NULL, &bench_fops);
+	dput(dir);
+	return 0;
+}
+
+static void __exit zalloc_bench_exit(void)
+{
+	debugfs_remove(zb_file);
+}
+
+module_init(zalloc_bench_init);
+module_exit(zalloc_bench_exit);
+
+MODULE_DESCRIPTION("Microbenchmark: zalloc against kmalloc, kmem_cache, pages and a per-CPU floor");
+MODULE_LICENSE("GPL");
