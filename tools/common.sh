@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# tools/common.sh - helpers shared by the zalloc harness scripts.
+# Sourced by the other tools/*.sh scripts; it does nothing when run alone.
+
+TOOLS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this file
+TOP_DIR=$(cd "$TOOLS_DIR/.." && pwd)
+ZALLOC_CACHE=${ZALLOC_CACHE:-/var/cache/zalloc}
+PROG=${0##*/}
+
+# log MSG... - print a progress message on stderr
+log()
+{
+	printf '%s: %s\n' "$PROG" "$*" >&2
+}
+
+# die MSG... - print an error on stderr and exit
+die()
+{
+	log "error: $*"
+	exit 1
+}
+
+# elapsed START - seconds since START (from $SECONDS) as "XmYYs"
+elapsed()
+{
+	local s=$((SECONDS - $1))
+
+	printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+# tree_files DIR - list (NUL separated) the tracked and untracked non-ignored
+# files of the git checkout DIR, or every file but .git when DIR is no checkout
+tree_files()
+{
+	local dir=$1 f
+
+	if git -C "$dir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git -C "$dir" ls-files -z --cached --others --exclude-standard |
+		while IFS= read -r -d '' f; do
+			if [[ -f $dir/$f ]]; then
+				printf '%s\0' "$f"
+			fi
+		done
+	else
+		(cd "$dir" && find . -path ./.git -prune -o -type f -printf '%P\0')
+	fi
+}
+
+# copy_tree SRC DST - replace DST with a fresh copy of the module tree SRC
+copy_tree()
+{
+	local src=$1 dst=$2
+
+	rm -rf "$dst"
+	mkdir -p "$dst"
+	tree_files "$src" | rsync -a --from0 --files-from=- "$src/" "$dst/"
+}

@@ -1,0 +1,359 @@
+#!/bin/bash
+# tools/kernel.sh - fetch kernel sources and build cached UML kernels for zalloc.
+#
+# usage: tools/kernel.sh COMMAND VERSION
+#   COMMAND   src        print the path of the unpacked source tree
+#             version    print the kernel version of that tree (e.g. 6.1.192)
+#             uml        print the build dir (holding "linux") of the UML test kernel
+#             uml-bench  the same for the UML kernel without debug options
+#   VERSION   6.1        Debian 12's linux-source-6.1 (/usr/src tarball)
+#             newest     the newest linux-source-X.Y of Debian's backports,
+#                        testing and unstable suites (downloaded, never installed)
+#
+# Everything lives in ${ZALLOC_CACHE:-/var/cache/zalloc}: src/ (unpacked trees),
+# debs/ (downloaded packages), apt/ (private apt lists), build/ (kernels, keyed
+# by source version and a hash of the config fragment). A kernel counts as built
+# only once its stamp file exists, so an interrupted build is redone.
+# Progress goes to stderr; only the requested path goes to stdout.
+set -euo pipefail
+
+# shellcheck source=tools/common.sh
+. "$(dirname "$0")/common.sh"
+
+APT_DIR=$ZALLOC_CACHE/apt
+NEWEST_FILE=$ZALLOC_CACHE/newest
+NEWEST_TTL=${ZALLOC_NEWEST_TTL:-86400}
+STAMP=.zalloc-built
+
+usage()
+{
+	echo "usage: $PROG src|version|uml|uml-bench 6.1|newest" >&2
+	exit 2
+}
+
+# sources_stanza - print "URI KEYRING" of the machine's main Debian entry
+sources_stanza()
+{
+	local codename
+
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	awk -v RS= -v cn="$codename" '
+	{
+		uri = ""; key = ""; hit = 0
+		n = split($0, l, "\n")
+		for (i = 1; i <= n; i++) {
+			if (l[i] ~ /^URIs:/) { split(l[i], w, " "); uri = w[2] }
+			if (l[i] ~ /^Signed-By: *\//) { split(l[i], w, " "); key = w[2] }
+			if (l[i] ~ /^Suites:/ && (" " l[i] " ") ~ (" " cn " "))
+				hit = 1
+		}
+		if (hit && uri != "") { print uri, key; exit }
+	}' /etc/apt/sources.list.d/debian.sources
+}
+
+# newer_suites - print the suites that may carry a newer linux-source: the
+# backports of this and every later release, testing, and unstable. The names
+# come from distro-info-data, as the archive's aliases may lag behind.
+newer_suites()
+{
+	local csv=/usr/share/distro-info/debian.csv codename today
+
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	today=$(date +%F)
+	if [[ ! -r $csv ]]; then
+		echo "$codename-backports stable-backports testing unstable"
+		return
+	fi
+	awk -F, -v cn="$codename" -v today="$today" '
+		$3 == cn { on = 1 }
+		on && $3 != "sid" && $3 != "experimental" && $4 <= today {
+			if ($5 != "" && $5 <= today)
+				s = s " " $3 "-backports"
+			else
+				s = s " " $3
+		}
+		END { print substr(s, 2) " sid" }' "$csv"
+}
+
+# write_sources FILE - a sources file for the newer suites, with the address
+# and keyring of the machine's own Debian entry (never written in the repo)
+write_sources()
+{
+	local file=$1 codename uri key
+
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	read -r uri key < <(sources_stanza) ||
+		die "no $codename entry in /etc/apt/sources.list.d/debian.sources"
+	: "${key:=/usr/share/keyrings/debian-archive-keyring.gpg}"
+	cat >"$file" <<-EOT
+	Types: deb
+	URIs: $uri
+	Suites: $(newer_suites)
+	Components: main
+	Signed-By: $key
+	EOT
+}
+
+# apt_opts - print the apt options that keep lists and cache private
+apt_opts()
+{
+	printf '%s\n' \
+		-o "Dir::Etc::sourcelist=$APT_DIR/debian-newer.sources" \
+		-o Dir::Etc::sourceparts=- \
+		-o "Dir::State::Lists=$APT_DIR/lists" \
+		-o "Dir::Cache=$APT_DIR/cache" \
+		-o APT::Sandbox::User=root
+}
+
+# apt_update - refresh the private package lists of the newer suites
+apt_update()
+{
+	local -a opts
+
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+	write_sources "$APT_DIR/debian-newer.sources"
+	mapfile -t opts < <(apt_opts)
+	log "updating the package lists of the newer Debian suites"
+	# A suite that is missing is not fatal: take what the others carry.
+	apt-get "${opts[@]}" -q update >&2 || log "warning: apt-get update failed in part"
+}
+
+# max_version VERSION... - print the highest Debian version
+max_version()
+{
+	local best="" v
+
+	for v in "$@"; do
+		if [[ -z $best ]] || dpkg --compare-versions "$v" gt "$best"; then
+			best=$v
+		fi
+	done
+	[[ -n $best ]] && echo "$best"
+}
+
+# pick_newest - print "PACKAGE VERSION" of the newest linux-source-X.Y
+pick_newest()
+{
+	local -a opts vers
+	local pkg
+
+	mapfile -t opts < <(apt_opts)
+	pkg=$(apt-cache "${opts[@]}" pkgnames linux-source- |
+		grep -E '^linux-source-[0-9]+\.[0-9]+$' | sort -V | tail -n1)
+	[[ -n $pkg ]] || return 1
+	mapfile -t vers < <(apt-cache "${opts[@]}" madison "$pkg" |
+		awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
+	echo "$pkg $(max_version "${vers[@]}")"
+}
+
+# resolve_newest - print "PACKAGE VERSION", asking the archive once a day
+resolve_newest()
+{
+	local age=$NEWEST_TTL line
+
+	if [[ -s $NEWEST_FILE ]]; then
+		age=$(($(date +%s) - $(stat -c %Y "$NEWEST_FILE")))
+	fi
+	if ((age < NEWEST_TTL)); then
+		cat "$NEWEST_FILE"
+		return
+	fi
+	apt_update
+	if line=$(pick_newest); then
+		echo "$line" >"$NEWEST_FILE.tmp"
+		mv "$NEWEST_FILE.tmp" "$NEWEST_FILE"
+		log "newest kernel source: $line"
+	elif [[ -s $NEWEST_FILE ]]; then
+		log "warning: archive gave no linux-source, using $(cat "$NEWEST_FILE")"
+	else
+		die "no linux-source-X.Y found in the newer Debian suites"
+	fi
+	cat "$NEWEST_FILE"
+}
+
+# fetch_deb PACKAGE VERSION - print the path of the cached .deb, downloading it
+fetch_deb()
+{
+	local pkg=$1 ver=$2 deb tmp
+	local -a opts
+
+	deb=$ZALLOC_CACHE/debs/${pkg}_${ver//:/_}.deb
+	if [[ ! -s $deb ]]; then
+		if [[ ! -d $APT_DIR/lists ]]; then
+			apt_update
+		fi
+		mapfile -t opts < <(apt_opts)
+		tmp=$ZALLOC_CACHE/debs/tmp.$$
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		log "downloading $pkg $ver"
+		(cd "$tmp" && apt-get "${opts[@]}" -q download "$pkg=$ver") >&2
+		mv "$tmp"/*.deb "$deb"
+		rm -rf "$tmp"
+	fi
+	echo "$deb"
+}
+
+# unpack SRCDIR TOPNAME CMD... - unpack the tarball that CMD writes to stdout,
+# whose top directory is TOPNAME, into SRCDIR (atomically, by a rename)
+unpack()
+{
+	local dir=$1 top=$2 start=$SECONDS
+
+	shift 2
+	rm -rf "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	log "unpacking $top into $dir"
+	"$@" | tar -xJ -C "$dir.tmp" || die "cannot unpack $top"
+	mv "$dir.tmp/$top" "$dir" || die "no $top in the tarball"
+	rm -rf "$dir.tmp"
+	log "unpacked in $(elapsed "$start")"
+}
+
+# source_61 - print the unpacked linux-source-6.1 tree
+source_61()
+{
+	local ver dir tarball=/usr/src/linux-source-6.1.tar.xz
+
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
+		die "linux-source-6.1 is not installed: run tools/deps.sh"
+	dir=$ZALLOC_CACHE/src/linux-source-6.1_${ver//:/_}
+	if [[ ! -d $dir ]]; then
+		unpack "$dir" linux-source-6.1 cat "$tarball"
+	fi
+	echo "$dir"
+}
+
+# source_newest - print the unpacked tree of the newest linux-source-X.Y
+source_newest()
+{
+	local pkg ver dir deb line
+
+	line=$(resolve_newest)
+	read -r pkg ver <<<"$line"
+	dir=$ZALLOC_CACHE/src/${pkg}_${ver//:/_}
+	if [[ ! -d $dir ]]; then
+		deb=$(fetch_deb "$pkg" "$ver")
+		unpack "$dir" "$pkg" deb_tarball "$deb" "$pkg"
+	fi
+	echo "$dir"
+}
+
+# deb_tarball DEB PACKAGE - write the compressed source tarball of DEB to stdout
+deb_tarball()
+{
+	dpkg-deb --fsys-tarfile "$1" | tar -xO "./usr/src/$2.tar.xz"
+}
+
+# source_dir VERSION - print the source tree of VERSION (6.1 or newest)
+source_dir()
+{
+	case $1 in
+	6.1) source_61 ;;
+	newest) source_newest ;;
+	*) usage ;;
+	esac
+}
+
+# kernel_version SRC - print the version of the kernel tree SRC
+kernel_version()
+{
+	awk -F' *= *' '
+		$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
+		$1 == "SUBLEVEL" { s = $2 }
+		END { print v "." p "." s }' "$1/Makefile"
+}
+
+# builtin_tests OUT - print the KUnit test options built into the kernel in OUT
+builtin_tests()
+{
+	grep -E '^CONFIG_[A-Z0-9_]*(KUNIT_TEST|_TEST)=y' "$1/.config" |
+		grep -v -e '^CONFIG_KUNIT=' || true
+}
+
+# effective_config SRC FRAG OUT - write OUT/zalloc.kunitconfig: FRAG without
+# the options after its "# --- optional ---" line that SRC's UML cannot set
+effective_config()
+{
+	local src=$1 frag=$2 out=$3 probe=$3/probe opt
+	local cfg=$3/zalloc.kunitconfig
+
+	sed '/^# --- optional ---$/,$d' "$frag" >"$cfg"
+	mkdir -p "$probe"
+	grep -E '^(CONFIG_|# CONFIG_)' "$frag" >"$probe/.config"
+	make -s -C "$src" ARCH=um O="$probe" olddefconfig >/dev/null 2>&1 ||
+		die "olddefconfig failed in $probe"
+	while IFS= read -r opt; do
+		if grep -qxF "$opt" "$probe/.config"; then
+			echo "$opt" >>"$cfg"
+		else
+			log "leaving out $opt: UML $(kernel_version "$src") cannot set it"
+			echo "$opt" >>"$out/left-out.config"
+		fi
+	done < <(sed -n '/^# --- optional ---$/,$p' "$frag" | grep '^CONFIG_')
+	rm -rf "$probe"
+}
+
+# build_uml SRC KIND - print the UML build dir for config KIND, building it
+build_uml()
+{
+	local src=$1 kind=$2 frag hash out start
+
+	frag=$TOOLS_DIR/kconfig/$kind.config
+	[[ -f $frag ]] || die "no config fragment $frag"
+	hash=$({ cat "$frag"; gcc --version | head -n1; } | sha256sum | cut -c1-12)
+	out=$ZALLOC_CACHE/build/$kind-${src##*/}-$hash
+	if [[ ! -f $out/$STAMP ]]; then
+		rm -rf "$out"
+		mkdir -p "$out"
+		start=$SECONDS
+		log "building UML kernel $(kernel_version "$src") ($kind) in $out"
+		effective_config "$src" "$frag" "$out"
+		(cd "$src" && python3 tools/testing/kunit/kunit.py build \
+			--kunitconfig="$out/zalloc.kunitconfig" --build_dir="$out" \
+			--jobs="$(nproc)") >&2 ||
+			die "UML kernel build failed in $out"
+		[[ -x $out/linux ]] || die "no $out/linux after the build"
+		log "built $out/linux in $(elapsed "$start")"
+		if [[ -n $(builtin_tests "$out") ]]; then
+			log "warning: tests built into the kernel:" \
+				"$(builtin_tests "$out" | tr '\n' ' ')"
+		fi
+		touch "$out/$STAMP"
+	fi
+	echo "$out"
+}
+
+# with_lock NAME CMD... - run CMD holding the cache lock NAME, so that runs
+# in parallel neither unpack nor build the same thing twice at once
+with_lock()
+{
+	local name=$1
+
+	shift
+	(
+		flock 9
+		"$@"
+	) 9>"$ZALLOC_CACHE/.lock-$name"
+}
+
+main()
+{
+	local cmd=${1:-} ver=${2:-} src
+
+	[[ $# -eq 2 ]] || usage
+	case $cmd in
+	src | version | uml | uml-bench) ;;
+	*) usage ;;
+	esac
+	mkdir -p "$ZALLOC_CACHE/src" "$ZALLOC_CACHE/debs" "$ZALLOC_CACHE/build"
+	src=$(with_lock "src-$ver" source_dir "$ver")
+	case $cmd in
+	src) echo "$src" ;;
+	version) kernel_version "$src" ;;
+	uml) with_lock "uml-test-$ver" build_uml "$src" uml-test ;;
+	uml-bench) with_lock "uml-bench-$ver" build_uml "$src" uml-bench ;;
+	esac
+}
+
+main "$@"
