@@ -159,26 +159,9 @@ static unsigned int pick_class(size_t size, enum zalloc_strategy strategy,
 
 /* === Public interface === */
 
-/**
- * zalloc_alloc_strategy() - allocate memory with a given backend strategy
- * @size: bytes wanted
- * @gfp: allocation flags, as for kmalloc(); zone modifiers (GFP_DMA,
- *	GFP_DMA32, __GFP_HIGHMEM, __GFP_MOVABLE) are refused
- * @strategy: ZALLOC_AUTO or the backend to use; a request that backend
- *	cannot serve goes where ZALLOC_AUTO would send it, and is counted
- *
- * Semantics follow kmalloc(): __GFP_ZERO zeroes, init_on_alloc and
- * init_on_free are honoured, alignment is at least 8 bytes and a
- * power-of-two size up to PAGE_SIZE is naturally aligned. Free the result
- * with zalloc_free().
- *
- * Context: any context kmalloc() with the same @gfp may be called from:
- * may sleep if @gfp allows it; GFP_ATOMIC and GFP_NOWAIT never sleep.
- * Return: the memory; ZERO_SIZE_PTR if @size is 0; NULL if @strategy is
- * unknown, @gfp has a zone modifier, or no memory could be had.
- */
-void *zalloc_alloc_strategy(size_t size, gfp_t gfp,
-			    enum zalloc_strategy strategy)
+/* Both allocation entry points, inlined into each. */
+static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
+					    enum zalloc_strategy strategy)
 {
 	unsigned int cls;
 	bool fell;
@@ -209,6 +192,30 @@ void *zalloc_alloc_strategy(size_t size, gfp_t gfp,
 		za_stat_inc(cls, ZE_FALLTHROUGH);
 	return obj;
 }
+
+/**
+ * zalloc_alloc_strategy() - allocate memory with a given backend strategy
+ * @size: bytes wanted
+ * @gfp: allocation flags, as for kmalloc(); zone modifiers (GFP_DMA,
+ *	GFP_DMA32, __GFP_HIGHMEM, __GFP_MOVABLE) are refused
+ * @strategy: ZALLOC_AUTO or the backend to use; a request that backend
+ *	cannot serve goes where ZALLOC_AUTO would send it, and is counted
+ *
+ * Semantics follow kmalloc(): __GFP_ZERO zeroes, init_on_alloc and
+ * init_on_free are honoured, alignment is at least 8 bytes and a
+ * power-of-two size up to PAGE_SIZE is naturally aligned. Free the result
+ * with zalloc_free().
+ *
+ * Context: any context kmalloc() with the same @gfp may be called from:
+ * may sleep if @gfp allows it; GFP_ATOMIC and GFP_NOWAIT never sleep.
+ * Return: the memory; ZERO_SIZE_PTR if @size is 0; NULL if @strategy is
+ * unknown, @gfp has a zone modifier, or no memory could be had.
+ */
+void *zalloc_alloc_strategy(size_t size, gfp_t gfp,
+			    enum zalloc_strategy strategy)
+{
+	return __zalloc_alloc(size, gfp, strategy);
+}
 EXPORT_SYMBOL_GPL(zalloc_alloc_strategy);
 
 /**
@@ -224,8 +231,7 @@ EXPORT_SYMBOL_GPL(zalloc_alloc_strategy);
  */
 void *zalloc_alloc(size_t size, gfp_t gfp)
 {
-	return zalloc_alloc_strategy(size, gfp,
-				     READ_ONCE(za_default_strategy));
+	return __zalloc_alloc(size, gfp, READ_ONCE(za_default_strategy));
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc);
 

@@ -81,7 +81,7 @@ static unsigned int pcpu_stash(struct za_class *c, unsigned int cls,
 	if (!pc)
 		return n;
 	while (n && pcpu_fits(pc, c, cls)) {
-		pc->slots[c->slot_base + pc->count[cls]++] = objs[--n];
+		pc->slots[c->slot_base + pc->cls[cls].count++] = objs[--n];
 		pc->idle_bytes += c->size;
 	}
 	pcpu_put(pc);
@@ -108,8 +108,8 @@ static void pcpu_take_oldest(struct za_pcpu *pc, unsigned int cls,
 	void **stack = &pc->slots[c->slot_base];
 
 	memcpy(sp->objs, stack, n * sizeof(void *));
-	memmove(stack, stack + n, (pc->count[cls] - n) * sizeof(void *));
-	pc->count[cls] -= n;
+	memmove(stack, stack + n, (pc->cls[cls].count - n) * sizeof(void *));
+	pc->cls[cls].count -= n;
 	pc->idle_bytes -= n * c->size;
 	sp->c = c;
 	sp->n = n;
@@ -127,11 +127,11 @@ static void pcpu_evict(struct za_pcpu *pc, unsigned int keep,
 	unsigned int cls, victim = keep;
 
 	/* The other classes together hold too little to make room. */
-	if (pc->idle_bytes - (unsigned long)pc->count[keep] * za_classes[keep].size <
+	if (pc->idle_bytes - (unsigned long)pc->cls[keep].count * za_classes[keep].size <
 	    za_classes[keep].size)
 		return;
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
-		bytes = (unsigned long)pc->count[cls] * za_classes[cls].size;
+		bytes = (unsigned long)pc->cls[cls].count * za_classes[cls].size;
 		if (cls != keep && bytes > most) {
 			most = bytes;
 			victim = cls;
@@ -139,7 +139,7 @@ static void pcpu_evict(struct za_pcpu *pc, unsigned int keep,
 	}
 	if (victim != keep)
 		pcpu_take_oldest(pc, victim,
-				 min_t(unsigned int, pc->count[victim],
+				 min_t(unsigned int, pc->cls[victim].count,
 				       za_classes[victim].batch), sp);
 }
 
@@ -161,12 +161,12 @@ static void pcpu_flush(struct za_class *c, unsigned int cls, void *obj,
 		own->objs[own->n++] = obj;
 		return;
 	}
-	if (pc->count[cls] == c->cap)
+	if (pc->cls[cls].count == c->cap)
 		pcpu_take_oldest(pc, cls, c->batch, own);
 	else if (!pcpu_fits(pc, c, cls))
 		pcpu_evict(pc, cls, other);
 	if (pcpu_fits(pc, c, cls)) {
-		pc->slots[c->slot_base + pc->count[cls]++] = obj;
+		pc->slots[c->slot_base + pc->cls[cls].count++] = obj;
 		pc->idle_bytes += c->size;
 	} else {
 		own->objs[own->n++] = obj;
@@ -238,9 +238,9 @@ static unsigned long drain_pcpu(struct za_pcpu *pc)
 
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
 		struct za_class *c = &za_classes[cls];
-		unsigned int n = pc->count[cls];
+		unsigned int n = pc->cls[cls].count;
 
-		pc->count[cls] = 0;
+		pc->cls[cls].count = 0;
 		pc->idle_bytes -= n * c->size;
 		za_backend_put(c, &pc->slots[c->slot_base], n);
 		freed += n;
@@ -292,7 +292,7 @@ s64 za_class_cached(unsigned int cls)
 	if (cls >= ZA_NR_POOL_CLASSES || !za_pcpu)
 		return 0;
 	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu_ptr(za_pcpu, cpu)->count[cls]);
+		n += READ_ONCE(per_cpu_ptr(za_pcpu, cpu)->cls[cls].count);
 	return n;
 }
 EXPORT_SYMBOL_GPL(za_class_cached);
@@ -317,8 +317,8 @@ void za_class_fast_events(unsigned int cls, u64 *allocs, u64 *frees)
 	for_each_possible_cpu(cpu) {
 		struct za_pcpu *pc = per_cpu_ptr(za_pcpu, cpu);
 
-		*allocs += READ_ONCE(pc->fast[cls].allocs);
-		*frees += READ_ONCE(pc->fast[cls].frees);
+		*allocs += READ_ONCE(pc->cls[cls].allocs);
+		*frees += READ_ONCE(pc->cls[cls].frees);
 	}
 }
 

@@ -18,24 +18,33 @@
 #define ZA_BATCH_MAX		(ZA_PCPU_CAP_MAX / 2)
 
 /**
+ * struct za_pcpu_class - one class's stack on one CPU
+ * @count: objects on the stack
+ * @allocs: allocations the stack served (statistics)
+ * @frees: frees the stack took (statistics)
+ *
+ * The counters sit beside @count, so that counting costs no cache line.
+ */
+struct za_pcpu_class {
+	unsigned long count;
+	unsigned long allocs;
+	unsigned long frees;
+};
+
+/**
  * struct za_pcpu - one CPU's caches
  * @busy: this CPU is using the stacks (see "Context rules" in zalloc_pcpu.c)
  * @idle_bytes: bytes of all objects on the stacks
- * @fast: per class, allocations and frees served by the stacks (statistics)
- * @count: objects on each class's stack
+ * @cls: per class, the stack's count and statistics
  * @slots: the stacks; class c's is slots[c->slot_base .. + c->cap)
  *
- * Only the owning CPU touches it, with @busy set; readers of @fast and
- * @count on other CPUs accept a stale value.
+ * Only the owning CPU touches it, with @busy set; readers of @cls on other
+ * CPUs accept a stale value.
  */
 struct za_pcpu {
 	unsigned int busy;
 	unsigned long idle_bytes;
-	struct {
-		unsigned long allocs;
-		unsigned long frees;
-	} fast[ZA_NR_POOL_CLASSES];
-	u16 count[ZA_NR_POOL_CLASSES];
+	struct za_pcpu_class cls[ZA_NR_POOL_CLASSES];
 	void *slots[];
 };
 
@@ -74,7 +83,7 @@ static __always_inline bool pcpu_fits(struct za_pcpu *pc,
 				      const struct za_class *c,
 				      unsigned int cls)
 {
-	return pc->count[cls] < c->cap &&
+	return pc->cls[cls].count < c->cap &&
 	       pc->idle_bytes + c->size <= ZA_PCPU_IDLE_MAX;
 }
 
@@ -95,11 +104,13 @@ static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp)
 	if (static_branch_likely(&za_fastpath_key)) {
 		pc = pcpu_get();
 		if (likely(pc)) {
-			if (likely(pc->count[cls])) {
-				obj = pc->slots[c->slot_base + --pc->count[cls]];
+			struct za_pcpu_class *pcc = &pc->cls[cls];
+
+			if (likely(pcc->count)) {
+				obj = pc->slots[c->slot_base + --pcc->count];
 				pc->idle_bytes -= c->size;
 				if (static_branch_likely(&za_stats_key))
-					pc->fast[cls].allocs++;
+					pcc->allocs++;
 			}
 			pcpu_put(pc);
 		}
@@ -132,12 +143,14 @@ static __always_inline void za_cache_free(struct za_class *c, void *obj)
 	if (static_branch_likely(&za_fastpath_key)) {
 		pc = pcpu_get();
 		if (likely(pc)) {
+			struct za_pcpu_class *pcc = &pc->cls[cls];
+
 			done = pcpu_fits(pc, c, cls);
 			if (likely(done)) {
-				pc->slots[c->slot_base + pc->count[cls]++] = obj;
+				pc->slots[c->slot_base + pcc->count++] = obj;
 				pc->idle_bytes += c->size;
 				if (static_branch_likely(&za_stats_key))
-					pc->fast[cls].frees++;
+					pcc->frees++;
 			}
 			pcpu_put(pc);
 		}
