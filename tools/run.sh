@@ -1,17 +1,23 @@
 #!/bin/bash
-# tools/run.sh - "make run": load zalloc and its example workload in UML on the
-# newest kernel, then print the example's summary line and zalloc's debugfs
-# stats and pools. Builds the kernel and the modules first when missing.
+# tools/run.sh - "make run": the benchmark report. For Debian 12's kernel (6.1)
+# and the newest Debian kernel, boots the UML kernel built without debug
+# options, loads zalloc, its example workload and zalloc_bench.ko, and prints
+# the benchmark table, its target lines, and zalloc's debugfs stats and pools.
+# Writes the rows as CSV, a PNG plot of the hot pairs (ns against size, log
+# scales) and a Markdown summary to bench/results/ in the checkout.
 #
 # usage: tools/run.sh
-# ZALLOC_RUN_KERNEL=uml-bench (default, no debug options) or uml (test kernel).
+# ZALLOC_RUN_KERNELS  versions to run (default "6.1 newest")
+# ZALLOC_BENCH_ARGS   extra zalloc_bench parameters (e.g. "loops=50000")
+# Only ratios within one run mean anything: see bench/zalloc_bench.c.
 set -euo pipefail
 
 # shellcheck source=tools/common.sh
 . "$(dirname "$0")/common.sh"
 
-KIND=${ZALLOC_RUN_KERNEL:-uml-bench}
+VERSIONS=${ZALLOC_RUN_KERNELS:-6.1 newest}
 RUN_DIR=$ZALLOC_CACHE/runs/run-$(date +%Y%m%d-%H%M%S)-$$
+RESULTS=$TOP_DIR/bench/results
 
 # build_modules OUT TREE - build the module tree TREE against the kernel in OUT
 build_modules()
@@ -25,42 +31,113 @@ build_modules()
 	fi
 }
 
-# report DIR - print the example's summary line and the debugfs files
+# bench_lines DIR - the benchmark's log lines of DIR, without the prefixes
+bench_lines()
+{
+	sed -n 's/^\[[^]]*\] //; s/^zalloc_bench: //p' "$1/dmesg.log"
+}
+
+# report KVER DIR - print the example's line, the table and the debugfs files
 report()
 {
-	local dir=$1 f line
+	local kver=$1 dir=$2 f
 
-	line=$(sed -n 's/^\[[^]]*\] //; /^zalloc_example:/p' "$dir/dmesg.log" | tail -n1)
-	[[ -n $line ]] || die "no zalloc_example: line in $dir/dmesg.log"
-	echo "$line"
+	echo "=== UML, Linux $kver, $(date -u +%Y-%m-%d) ==="
+	sed -n 's/^\[[^]]*\] //; /^zalloc_example:/p' "$dir/dmesg.log"
+	bench_lines "$dir"
 	for f in stats pools; do
 		echo
-		echo "== /sys/kernel/debug/zalloc/$f =="
+		echo "== /sys/kernel/debug/zalloc/$f (after the benchmark) =="
 		if [[ -s $dir/$f ]]; then
 			cat "$dir/$f"
 		else
 			echo "(missing)"
 		fi
 	done
+	echo
+}
+
+# plot KVER CSV PNG - ns per hot pair against size, log scales
+plot()
+{
+	local kver=$1 csv=$2 png=$3 data
+
+	data=$RUN_DIR/hot-$kver.dat
+	awk -F, '$1 == "hot" { print $3, $4, $5, $6, $8 }' "$csv" |
+		sed 's/ - / NaN /g; s/ -$/ NaN/' >"$data"
+	gnuplot <<-EOT
+	set terminal png size 900,560
+	set output '$png'
+	set title 'Hot alloc+free pair, UML, Linux $kver (one run)'
+	set xlabel 'object size (bytes)'
+	set ylabel 'ns per pair'
+	set logscale xy 2
+	set yrange [0.5:*]
+	set key top left
+	set grid
+	set datafile missing 'NaN'
+	plot '$data' using 1:2 with linespoints title 'zalloc', \\
+	     '' using 1:3 with linespoints title 'kmalloc', \\
+	     '' using 1:4 with linespoints title 'kmem\\_cache', \\
+	     '' using 1:5 with linespoints title 'floor (per-CPU array)'
+	EOT
+}
+
+# summary KVER CSV TARGETS - Markdown rows of the figures the issues name
+summary()
+{
+	local kver=$1 csv=$2 targets=$3
+
+	echo "### Linux $kver (UML), measured $(date -u +%Y-%m-%d)"
+	echo
+	echo "| scenario | label | size | zalloc ns | kmalloc ns | kmem_cache ns | floor ns | /kmalloc | /kmem_cache | hit % |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	awk -F, 'NR > 1 && ($1 != "hot" || $3 ~ /^(8|64|256|512|4096|8192|16384|65536)$/) &&
+		 ($1 !~ /^npat/ || $1 == "npat-128" || $3 == 64) {
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			$1, $2, $3, $4, $5, $6, $8, $10, $11, $13 }' "$csv"
+	echo
+	sed 's/^/    /' "$targets"
+	echo
+}
+
+# run_one VERSION - build, boot and report one kernel
+run_one()
+{
+	local ver=$1 out tree kver dir target=60
+
+	out=$("$TOOLS_DIR/kernel.sh" uml-bench "$ver")
+	kver=$("$TOOLS_DIR/kernel.sh" version "$ver")
+	tree=$RUN_DIR/tree-$kver
+	dir=$RUN_DIR/boot-$kver
+	copy_tree "$TOP_DIR" "$tree"
+	build_modules "$out" "$tree"
+	# 6.1 has no per-CPU array caches in SLUB: its target is tighter.
+	[[ $kver == 6.1.* ]] && target=30
+	"$TOOLS_DIR/uml-run.sh" -t 1200 \
+		-p "zalloc_bench=hot_kc_target=$target ${ZALLOC_BENCH_ARGS:-}" \
+		-x 'cat /sys/kernel/debug/zalloc/bench >"$out/bench.csv"' \
+		"$out" "$dir" "$tree/zalloc.ko" "$tree/samples/zalloc_example.ko" \
+		"$tree/bench/zalloc_bench.ko"
+	[[ -s $dir/bench.csv ]] || die "no benchmark output in $dir"
+	report "$kver" "$dir"
+	mkdir -p "$RESULTS"
+	cp "$dir/bench.csv" "$RESULTS/uml-$kver.csv"
+	bench_lines "$dir" | grep '^target ' >"$RUN_DIR/targets-$kver.txt" || true
+	plot "$kver" "$dir/bench.csv" "$RESULTS/uml-$kver.png"
+	summary "$kver" "$dir/bench.csv" "$RUN_DIR/targets-$kver.txt" \
+		>"$RESULTS/uml-$kver.md"
 }
 
 main()
 {
-	local out tree m
-	local -a mods=()
+	local ver
 
 	mkdir -p "$RUN_DIR"
-	out=$("$TOOLS_DIR/kernel.sh" "$KIND" newest)
-	tree=$RUN_DIR/tree
-	copy_tree "$TOP_DIR" "$tree"
-	build_modules "$out" "$tree"
-	for m in zalloc.ko samples/zalloc_example.ko; do
-		[[ -f $tree/$m ]] || die "$m was not built"
-		mods+=("$tree/$m")
+	for ver in $VERSIONS; do
+		run_one "$ver"
 	done
-	"$TOOLS_DIR/uml-run.sh" "$out" "$RUN_DIR/boot" "${mods[@]}"
-	report "$RUN_DIR/boot"
-	log "logs in $RUN_DIR"
+	log "CSV, plots and summaries in $RESULTS; logs in $RUN_DIR"
 }
 
 main "$@"
