@@ -11,6 +11,7 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/irq_work.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -19,8 +20,10 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timer.h>
+#include <linux/workqueue.h>
 
 #include "zalloc_internal.h"
+#include "zalloc_pcpu.h"
 
 /* The documented class table (Documentation/zalloc.rst). */
 static const unsigned int class_sizes[ZA_CLASS_STD] = {
@@ -743,6 +746,45 @@ static void zalloc_stats_off_keeps_gauges(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
 }
 
+/* Runs on the CPU under test: leaves objects in its cache. */
+static long fill_this_cpu_cache(void *unused)
+{
+	static const size_t sizes[] = { 64, 700, 4096 };
+	void *p[ARRAY_SIZE(sizes)];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		p[i] = zalloc_alloc(sizes[i], GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		if (!p[i])
+			return -ENOMEM;
+		zalloc_free(p[i]);
+	}
+	return 0;
+}
+
+/* A CPU that goes offline leaves nothing in its cache (CPU hotplug). */
+static void zalloc_cpu_offline_drains_cache(struct kunit *test)
+{
+	unsigned int cpu = cpumask_last(cpu_online_mask);
+	struct za_pcpu *pc = per_cpu_ptr(za_pcpu, cpu);
+	unsigned int cls;
+	long ret;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	ret = work_on_cpu(cpu, fill_this_cpu_cache, NULL);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_GT(test, READ_ONCE(pc->idle_bytes), 0);
+	ret = remove_cpu(cpu);
+	if (ret)
+		kunit_skip(test, "CPU %u cannot go offline: %ld", cpu, ret);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pc->idle_bytes), 0);
+	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++)
+		KUNIT_EXPECT_EQ(test, READ_ONCE(pc->cls[cls].count), 0);
+	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+}
+
 /* === Interrupt context === */
 
 /*
@@ -890,6 +932,7 @@ static struct kunit_case zalloc_test_cases[] = {
 	KUNIT_CASE(zalloc_cache_drain_empties_all),
 	KUNIT_CASE(zalloc_fastpath_off_always_misses),
 	KUNIT_CASE(zalloc_stats_off_keeps_gauges),
+	KUNIT_CASE(zalloc_cpu_offline_drains_cache),
 	KUNIT_CASE(zalloc_alloc_free_in_timer),
 	KUNIT_CASE(zalloc_alloc_free_in_irq_work),
 	{}
