@@ -69,24 +69,19 @@ static void sum_events(unsigned int cls, u64 *ev)
 	}
 }
 
-static long sum_std_bytes(void)
+/* The per-CPU counters that are not per class, summed. */
+static void sum_globals(long *std_bytes, u64 *invalid)
 {
-	long bytes = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		bytes += READ_ONCE(per_cpu(za_pcpu_stats.std_bytes, cpu));
-	return bytes;
-}
+	*std_bytes = 0;
+	*invalid = 0;
+	for_each_possible_cpu(cpu) {
+		struct za_pcpu_stats *s = per_cpu_ptr(&za_pcpu_stats, cpu);
 
-static u64 sum_invalid(void)
-{
-	u64 n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu(za_pcpu_stats.invalid, cpu));
-	return n;
+		*std_bytes += READ_ONCE(s->std_bytes);
+		*invalid += READ_ONCE(s->invalid);
+	}
 }
 
 /**
@@ -102,7 +97,8 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 		   bool since_reset)
 {
 	const struct za_class *c = &za_classes[cls];
-	u64 raw[ZE_NR], fast_allocs, fast_frees;
+	u64 raw[ZE_NR], fast_allocs, fast_frees, invalid;
+	long std_bytes;
 	int e;
 
 	sum_events(cls, raw);
@@ -111,10 +107,12 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 	raw[ZE_FREE] += fast_frees;
 	st->cached = za_class_cached(cls);
 	st->live_objs = raw[ZE_OUT] - raw[ZE_IN] - st->cached;
-	if (c->backend == ZALLOC_STANDARD)
-		st->live_bytes = sum_std_bytes();
-	else
+	if (c->backend == ZALLOC_STANDARD) {
+		sum_globals(&std_bytes, &invalid);
+		st->live_bytes = std_bytes;
+	} else {
 		st->live_bytes = st->live_objs * c->size;
+	}
 	st->pages = za_class_pages(c);
 	for (e = 0; e < ZE_NR; e++)
 		st->ev[e] = raw[e];
@@ -130,7 +128,11 @@ EXPORT_SYMBOL_GPL(za_stats_read);
  */
 u64 za_stats_invalid(void)
 {
-	return sum_invalid() - READ_ONCE(reset_base_invalid);
+	long std_bytes;
+	u64 invalid;
+
+	sum_globals(&std_bytes, &invalid);
+	return invalid - READ_ONCE(reset_base_invalid);
 }
 EXPORT_SYMBOL_GPL(za_stats_invalid);
 
@@ -154,7 +156,8 @@ void za_stats_reset(void)
 		for (e = 0; e < ZE_NR_SHOWN; e++)
 			WRITE_ONCE(reset_base[cls][e], st.ev[e]);
 	}
-	WRITE_ONCE(reset_base_invalid, sum_invalid());
+	WRITE_ONCE(reset_base_invalid, za_stats_invalid() +
+		   READ_ONCE(reset_base_invalid));
 	mutex_unlock(&reset_lock);
 }
 EXPORT_SYMBOL_GPL(za_stats_reset);
