@@ -20,6 +20,12 @@ static unsigned int rounds = 32;
 module_param(rounds, uint, 0444);
 MODULE_PARM_DESC(rounds, "Rounds over the size/strategy table (default 32)");
 
+/* A test of zalloc's unload path: a user that forgot to free. */
+static bool leak_on_unload;
+module_param(leak_on_unload, bool, 0444);
+MODULE_PARM_DESC(leak_on_unload,
+		 "Do not free the kept objects at unload (tests zalloc's unload; default N)");
+
 struct example_case {
 	size_t size;
 	enum zalloc_strategy strategy;
@@ -110,6 +116,11 @@ static void __exit zalloc_example_exit(void)
 {
 	unsigned int i;
 
+	if (leak_on_unload) {
+		pr_info("leaving %zu objects allocated, as asked\n",
+			ARRAY_SIZE(kept));
+		return;
+	}
 	for (i = 0; i < ARRAY_SIZE(kept); i++)
 		zalloc_free(kept[i]);
 }
