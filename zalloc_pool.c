@@ -181,10 +181,14 @@ static void *span_take(struct za_span *span)
 {
 	void *obj = span->freelist;
 
-	if (obj)
+	if (obj) {
 		span->freelist = *(void **)obj;
-	else
+		/* init_on_free promised a wiped object: wipe the link too. */
+		if (want_init_on_free())
+			*(void **)obj = NULL;
+	} else {
 		obj = span->base + span->fresh++ * span->cls->size;
+	}
 	span->inuse++;
 	return obj;
 }
@@ -353,7 +357,7 @@ static void obj_put(struct za_class *c, void **objs, unsigned int n)
 /**
  * za_backend_get() - take objects of a pool class from its backend
  * @c: an object-pool or extended-pool class
- * @gfp: the caller's flags; __GFP_ZERO is ignored (the caller zeroes)
+ * @gfp: the caller's flags; __GFP_ZERO and __GFP_ACCOUNT are ignored
  * @objs: where to store them
  * @n: how many are wanted, at least 1
  *
@@ -365,7 +369,11 @@ unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
 {
 	unsigned int got;
 
-	gfp &= ~__GFP_ZERO;
+	/*
+	 * The caller zeroes what it hands out. Objects are shared through the
+	 * per-CPU caches and spans, so no memory cgroup is charged for them.
+	 */
+	gfp &= ~(__GFP_ZERO | __GFP_ACCOUNT);
 	if (c->backend == ZALLOC_OBJECT_POOL)
 		got = obj_get(c, gfp, objs, n);
 	else
@@ -406,7 +414,13 @@ void *za_std_alloc(size_t size, gfp_t gfp)
 	void *obj;
 
 	/* Keep kmalloc objects out of the object pools' ksize() range. */
-	size = kmalloc_size_roundup(max_t(size_t, size, ZA_OBJ_MAX + 1));
+	size = max_t(size_t, size, ZA_OBJ_MAX + 1);
+	/*
+	 * Round up only what kmalloc() can serve: on 6.1 the rounding of a
+	 * size near SIZE_MAX wraps to 0, and kmalloc(0) does not fail.
+	 */
+	if (size <= KMALLOC_MAX_SIZE)
+		size = kmalloc_size_roundup(size);
 	obj = kmalloc(size, gfp);
 	if (!obj)
 		return NULL;

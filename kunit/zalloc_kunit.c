@@ -286,16 +286,21 @@ static void zalloc_absurd_size_fails(struct kunit *test)
 	struct za_class_stats before, after;
 	enum zalloc_strategy s;
 
-	read_stats(ZA_CLASS_STD, &before);
-	for (s = ZALLOC_AUTO; s <= ZALLOC_STANDARD; s++) {
-		void *huge = zalloc_alloc_strategy(SIZE_MAX, gfp, s);
-		void *over = zalloc_alloc_strategy(KMALLOC_MAX_SIZE + 1, gfp, s);
+	static const size_t sizes[] = {
+		SIZE_MAX, SIZE_MAX - 1, SIZE_MAX / 2 + 1, KMALLOC_MAX_SIZE + 1,
+	};
+	int i;
 
-		KUNIT_EXPECT_NULL(test, huge);
-		KUNIT_EXPECT_NULL(test, over);
-	}
+	read_stats(ZA_CLASS_STD, &before);
+	for (s = ZALLOC_AUTO; s <= ZALLOC_STANDARD; s++)
+		for (i = 0; i < ARRAY_SIZE(sizes); i++)
+			KUNIT_EXPECT_NULL_MSG(test,
+					      zalloc_alloc_strategy(sizes[i], gfp, s),
+					      "size %zu strategy %s", sizes[i],
+					      strategy_desc(s));
 	read_stats(ZA_CLASS_STD, &after);
-	KUNIT_EXPECT_EQ(test, after.ev[ZE_FAIL] - before.ev[ZE_FAIL], 8);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FAIL] - before.ev[ZE_FAIL],
+			4 * ARRAY_SIZE(sizes));
 	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
 }
 
