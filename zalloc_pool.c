@@ -210,7 +210,7 @@ static struct za_span *ext_pick_span(struct za_class *c)
 	return span;
 }
 
-/* Up to @n objects from the class's spans; class lock held. */
+/* Up to @n objects from the class's spans; class lock held, IRQs off. */
 static unsigned int ext_take(struct za_class *c, void **objs, unsigned int n)
 {
 	struct za_span *span;
@@ -222,6 +222,7 @@ static unsigned int ext_take(struct za_class *c, void **objs, unsigned int n)
 		if (span->inuse == c->per_span)
 			list_move(&span->node, &c->full);
 	}
+	__za_count_backend(c - za_classes, ZE_OUT, got);
 	return got;
 }
 
@@ -278,6 +279,7 @@ static void ext_put(struct za_class *c, void **objs, unsigned int n)
 	LIST_HEAD(release);
 
 	spin_lock_irqsave(&c->lock, flags);
+	__za_count_backend(c - za_classes, ZE_IN, n);
 	while (n--)
 		ext_give(c, objs[n], &release);
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -374,13 +376,13 @@ unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
 	 * per-CPU caches and spans, so no memory cgroup is charged for them.
 	 */
 	gfp &= ~(__GFP_ZERO | __GFP_ACCOUNT);
-	if (c->backend == ZALLOC_OBJECT_POOL)
-		got = obj_get(c, gfp, objs, n);
-	else
-		got = ext_get(c, gfp, objs, n);
+	if (c->backend != ZALLOC_OBJECT_POOL)
+		return ext_get(c, gfp, objs, n);
+	got = obj_get(c, gfp, objs, n);
 	za_count_backend(c - za_classes, ZE_OUT, got);
 	return got;
 }
+EXPORT_SYMBOL_GPL(za_backend_get);
 
 /**
  * za_backend_put() - give objects of a pool class back to its backend
@@ -394,12 +396,14 @@ void za_backend_put(struct za_class *c, void **objs, unsigned int n)
 {
 	if (!n)
 		return;
-	za_count_backend(c - za_classes, ZE_IN, n);
-	if (c->backend == ZALLOC_OBJECT_POOL)
-		obj_put(c, objs, n);
-	else
+	if (c->backend != ZALLOC_OBJECT_POOL) {
 		ext_put(c, objs, n);
+		return;
+	}
+	za_count_backend(c - za_classes, ZE_IN, n);
+	obj_put(c, objs, n);
 }
+EXPORT_SYMBOL_GPL(za_backend_put);
 
 /**
  * za_std_alloc() - allocate from the standard backend (kmalloc)

@@ -791,16 +791,37 @@ static int run_threads(void)
  * The pieces of zalloc_alloc() + zalloc_free() timed alone, in the same
  * loop shape: the per-CPU cache's pop and push, the pointer lookup of an
  * extended-pool and of an object-pool object (ksize() is in the latter),
- * and might_alloc(), which kmalloc() does too.
+ * might_alloc(), which kmalloc() does too, and the extended-pool backend of
+ * 64 KiB objects: one object taken and given back (the class's reserve
+ * span serves it), and two (the second needs a span from the page
+ * allocator, given back at once).
  */
-enum zb_part { ZP_CACHE, ZP_LOOKUP_EXT, ZP_LOOKUP_OBJ, ZP_MIGHT_ALLOC, ZP_NR };
+enum zb_part {
+	ZP_CACHE, ZP_LOOKUP_EXT, ZP_LOOKUP_OBJ, ZP_MIGHT_ALLOC, ZP_BACKEND,
+	ZP_SPAN, ZP_NR
+};
 
 static const char * const part_names[] = {
 	[ZP_CACHE]	 = "cache-pop-push",
 	[ZP_LOOKUP_EXT]	 = "lookup-ext",
 	[ZP_LOOKUP_OBJ]	 = "lookup-obj",
 	[ZP_MIGHT_ALLOC] = "might_alloc",
+	[ZP_BACKEND]	 = "backend",
+	[ZP_SPAN]	 = "backend-span",
 };
+
+/* Takes @n objects one by one from the backend, then gives them back. */
+static bool part_backend(struct za_class *c, unsigned int n)
+{
+	void *objs[2];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!za_backend_get(c, GFP_KERNEL, &objs[i], 1))
+			break;
+	za_backend_put(c, objs, i);
+	return i == n;
+}
 
 static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 		     unsigned int n)
@@ -824,8 +845,12 @@ static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 			za_ptr_lookup(obj, &usable);
 			OPTIMIZER_HIDE_VAR(usable);
 			break;
-		default:
+		case ZP_MIGHT_ALLOC:
 			might_alloc(GFP_KERNEL);
+			break;
+		default:
+			if (!part_backend(c, part == ZP_SPAN ? 2 : 1))
+				return 0;
 			break;
 		}
 	}
@@ -835,13 +860,15 @@ static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 static int run_parts(void)
 {
 	struct za_class *ext = &za_classes[za_size_class(512)];
+	struct za_class *big = &za_classes[za_size_class(65536)];
 	struct za_class *obj = &za_classes[za_size_class(64)];
 	void *e = zalloc_alloc(512, GFP_KERNEL);
 	void *o = zalloc_alloc(64, GFP_KERNEL);
 	int part, i;
 
 	for (part = 0; e && o && part < ZP_NR; part++) {
-		struct za_class *c = part == ZP_LOOKUP_OBJ ? obj : ext;
+		struct za_class *c = part == ZP_LOOKUP_OBJ ? obj :
+				     part >= ZP_BACKEND ? big : ext;
 		void *p = part == ZP_LOOKUP_OBJ ? o : e;
 		struct zb_row *r = new_row("parts", part_names[part], c->size);
 		u64 best = 0;
