@@ -235,28 +235,19 @@ static u64 to_ps(u64 ns, unsigned int pairs)
 	return pairs && ns ? div64_u64(ns * 1000, pairs) : 0;
 }
 
-/* Runs of each timed loop; the fastest counts (the least disturbed). */
-#define ZB_RUNS		3
+/*
+ * Runs of each timed loop. The allocators compared in a row take turns
+ * run by run, so that a disturbance of the machine (this is a shared one)
+ * hits them alike, and the fastest run of each counts.
+ */
+#define ZB_RUNS		5
 
-static u64 min_ns(u64 best, u64 ns)
+/* The smaller of two timings; 0 (a failed run) sticks. */
+static u64 min_ns(u64 best, u64 ns, bool first)
 {
-	return !ns ? 0 : (best && best < ns) ? best : ns;
-}
-
-/* Times a hot loop after a warm-up of a tenth of it; ps per pair. */
-static u64 time_hot(enum zb_alloc a, const struct zb_size *s, unsigned int n)
-{
-	u64 best = 0;
-	int i;
-
-	if (!hot_loop(a, s, n / 10 + 1))
-		return 0;
-	for (i = 0; i < ZB_RUNS; i++) {
-		best = min_ns(best, hot_loop(a, s, n));
-		if (!best)
-			return 0;
-	}
-	return to_ps(best, n);
+	if (first)
+		return ns;
+	return !ns || !best ? 0 : min(best, ns);
 }
 
 static struct zb_row *new_row(const char *scenario, const char *label,
@@ -296,7 +287,7 @@ static void zb_size_exit(struct zb_size *s)
 static int run_hot(void)
 {
 	unsigned int cls;
-	int a, err;
+	int a, run, err;
 
 	for (cls = 0; cls < ZA_CLASS_STD; cls++) {
 		struct zb_size s;
@@ -308,14 +299,20 @@ static int run_hot(void)
 			return err;
 		err = floor_fill(s.size);
 		r = new_row("hot", "auto", s.size);
-		for (a = 0; r && !err && a < ZB_NR; a++) {
-			if (a == ZB_PAGES && s.order < 0)
-				continue;
-			zalloc_counts(&a0, &m0);
-			r->ps[a] = time_hot(a, &s, loops);
-			if (a == ZB_ZALLOC)
-				r->hit_pm = hit_permille(a0, m0);
-		}
+		for (a = 0; r && !err && a < ZB_NR; a++)
+			if (a != ZB_PAGES || s.order >= 0)
+				hot_loop(a, &s, loops / 10 + 1);
+		zalloc_counts(&a0, &m0);
+		for (run = 0; r && !err && run < ZB_RUNS; run++)
+			for (a = 0; a < ZB_NR; a++)
+				if (a != ZB_PAGES || s.order >= 0)
+					r->ps[a] = min_ns(r->ps[a],
+							  hot_loop(a, &s, loops),
+							  !run);
+		for (a = 0; r && a < ZB_NR; a++)
+			r->ps[a] = to_ps(r->ps[a], loops);
+		if (r)
+			r->hit_pm = hit_permille(a0, m0);
 		floor_fill(0);
 		zb_size_exit(&s);
 		if (err)
@@ -329,26 +326,32 @@ static int run_hot(void)
 static int run_stats_cost(void)
 {
 	static const size_t sizes[] = { 64, 4096 };
-	int i, on, err = 0;
+	int i, on, run, a, err = 0;
 
 	for (i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
+		struct zb_row *r[2];
 		struct zb_size s;
 
 		err = zb_size_init(&s, sizes[i]);
 		if (err)
 			break;
-		for (on = 1; on >= 0; on--) {
-			struct zb_row *r = new_row("stats", on ? "on" : "off",
-						   s.size);
-
-			if (!r)
-				break;
-			za_set_switch(&za_stats_key, on);
-			r->ps[ZB_ZALLOC] = time_hot(ZB_ZALLOC, &s, loops);
-			r->ps[ZB_KMALLOC] = time_hot(ZB_KMALLOC, &s, loops);
-			r->ps[ZB_CACHE] = time_hot(ZB_CACHE, &s, loops);
+		r[1] = new_row("stats", "on", s.size);
+		r[0] = new_row("stats", "off", s.size);
+		for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+			hot_loop(a, &s, loops / 10 + 1);
+		for (run = 0; r[0] && r[1] && run < ZB_RUNS; run++) {
+			for (on = 1; on >= 0; on--) {
+				za_set_switch(&za_stats_key, on);
+				for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+					r[on]->ps[a] = min_ns(r[on]->ps[a],
+							      hot_loop(a, &s, loops),
+							      !run);
+			}
 		}
 		za_set_switch(&za_stats_key, true);
+		for (on = 0; r[0] && r[1] && on <= 1; on++)
+			for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+				r[on]->ps[a] = to_ps(r[on]->ps[a], loops);
 		zb_size_exit(&s);
 	}
 	return err;
@@ -390,7 +393,7 @@ static int run_npat(void)
 		"npat-1", "npat-8", "npat-32", "npat-128", "npat-512",
 		"npat-1024",
 	};
-	int i, j, a, err = 0;
+	int i, j, a, run, err = 0;
 
 	npat_objs = kvmalloc_array(1024, sizeof(void *), GFP_KERNEL);
 	if (!npat_objs)
@@ -407,18 +410,19 @@ static int run_npat(void)
 			struct zb_row *r = new_row(names[i], "auto", s.size);
 			u64 a0, m0;
 
-			for (a = ZB_ZALLOC; r && a <= ZB_CACHE; a++) {
-				u64 best = 0;
-				int k;
-
+			if (!r)
+				break;
+			for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
 				npat_loop(a, &s, n);	/* warm-up: one run */
-				zalloc_counts(&a0, &m0);
-				for (k = 0; k < ZB_RUNS; k++)
-					best = min_ns(best, npat_loop(a, &s, n));
-				r->ps[a] = to_ps(best, pairs);
-				if (a == ZB_ZALLOC)
-					r->hit_pm = hit_permille(a0, m0);
-			}
+			zalloc_counts(&a0, &m0);
+			for (run = 0; run < ZB_RUNS; run++)
+				for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+					r->ps[a] = min_ns(r->ps[a],
+							  npat_loop(a, &s, n),
+							  !run);
+			for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+				r->ps[a] = to_ps(r->ps[a], pairs);
+			r->hit_pm = hit_permille(a0, m0);
 		}
 		zb_size_exit(&s);
 	}
@@ -481,24 +485,23 @@ static void seed_row(const struct zb_seed *sd, const char *label,
 		     enum zalloc_strategy st, bool fast)
 {
 	struct zb_row *r = new_row(sd->scenario, label, 0);
-	u64 a0, m0;
-
-	u64 z = 0, k = 0;
-	int i;
+	u64 a0, m0, z = 0, k = 0;
+	int run;
 
 	if (!r)
 		return;
+	seed_kmalloc(sd);
 	za_set_switch(&za_fastpath_key, fast);
 	seed_zalloc(sd, st);
 	zalloc_counts(&a0, &m0);
-	for (i = 0; i < ZB_RUNS; i++)
-		z = min_ns(z, seed_zalloc(sd, st));
-	r->ps[ZB_ZALLOC] = to_ps(z, sd->iters);
+	for (run = 0; run < ZB_RUNS; run++) {
+		za_set_switch(&za_fastpath_key, fast);
+		z = min_ns(z, seed_zalloc(sd, st), !run);
+		za_set_switch(&za_fastpath_key, true);
+		k = min_ns(k, seed_kmalloc(sd), !run);
+	}
 	r->hit_pm = hit_permille(a0, m0);
-	za_set_switch(&za_fastpath_key, true);
-	seed_kmalloc(sd);
-	for (i = 0; i < ZB_RUNS; i++)
-		k = min_ns(k, seed_kmalloc(sd));
+	r->ps[ZB_ZALLOC] = to_ps(z, sd->iters);
 	r->ps[ZB_KMALLOC] = to_ps(k, sd->iters);
 }
 
@@ -588,14 +591,14 @@ static int run_churn(void)
 	if (!win)
 		return -ENOMEM;
 	churn(win, true, loops / 10);
-	zalloc_counts(&a0, &m0);
-	for (i = 0; i < ZB_RUNS; i++)
-		z = min_ns(z, churn(win, true, loops));
-	r->ps[ZB_ZALLOC] = to_ps(z, loops);
-	r->hit_pm = hit_permille(a0, m0);
 	churn(win, false, loops / 10);
-	for (i = 0; i < ZB_RUNS; i++)
-		k = min_ns(k, churn(win, false, loops));
+	zalloc_counts(&a0, &m0);
+	for (i = 0; i < ZB_RUNS; i++) {
+		z = min_ns(z, churn(win, true, loops), !i);
+		k = min_ns(k, churn(win, false, loops), !i);
+	}
+	r->hit_pm = hit_permille(a0, m0);
+	r->ps[ZB_ZALLOC] = to_ps(z, loops);
 	r->ps[ZB_KMALLOC] = to_ps(k, loops);
 	kfree(win);
 	return 0;
@@ -877,7 +880,7 @@ static int run_parts(void)
 			break;
 		part_loop(part, c, p, loops / 10 + 1);
 		for (i = 0; i < ZB_RUNS; i++)
-			best = min_ns(best, part_loop(part, c, p, loops));
+			best = min_ns(best, part_loop(part, c, p, loops), !i);
 		r->ps[ZB_ZALLOC] = to_ps(best, loops);
 	}
 	zalloc_free(e);
