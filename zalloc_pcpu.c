@@ -28,10 +28,11 @@
  *     An interrupt (softirq, hard IRQ) that arrives while its CPU is busy
  *     finds the flag set and goes to the backend instead; one that arrives
  *     before the flag is set completes its own use first. So allocation and
- *     free work from any context kmalloc(GFP_ATOMIC) and kfree() do, hard
- *     IRQ included, without disabling interrupts; not from NMI (the
- *     backends are not NMI-safe). No lock and no atomic read-modify-write
- *     on the fast path.
+ *     free work from any context kmalloc(GFP_ATOMIC) and kfree() do,
+ *     without disabling interrupts: task, softirq, and hard IRQ where the
+ *     kernel allows kmalloc() there (not a non-threaded hard IRQ on
+ *     PREEMPT_RT, where SLUB and the extended pools' spinlock_t sleep);
+ *     not NMI. No lock and no atomic read-modify-write on the fast path.
  *   - Statistics on the fast path are plain increments of the CPU's own
  *     struct za_pcpu, inside the busy section: nothing else writes them.
  *     The counts the gauges and the unload check rely on are taken on the
@@ -39,26 +40,29 @@
  *   - The backends are called with interrupts in the caller's state: they
  *     may sleep if @gfp allows, and use SLUB's bulk calls only with
  *     interrupts enabled.
- *   - Another party drains a CPU's stacks only where that CPU cannot touch
- *     them: in an IPI on that CPU (on_each_cpu(); a CPU that was busy when
- *     the IPI came is left for the next drain), or after the CPU went
- *     offline (the CPUHP_BP_PREPARE_DYN teardown runs once the CPU is dead).
+ *   - A CPU's stacks are drained by that CPU, in a work item bound to it
+ *     (za_cache_drain_all(): shrinker, fastpath=N), or by another after the
+ *     CPU went offline (the CPUHP_BP_PREPARE_DYN teardown runs once the CPU
+ *     is dead). The drained objects go to the backends in process context:
+ *     never from an IPI, where taking a spinlock_t is invalid (lockdep's
+ *     wait-context check, PROVE_RAW_LOCK_NESTING, says so on 7.x).
  *
  * Memory: drained when a CPU goes offline, under memory pressure (a
- * shrinker whose scan drains every CPU), when the fastpath parameter is
- * switched off, and at unload.
+ * shrinker whose scan drains every CPU through za_cache_drain_all()), when
+ * the fastpath parameter is switched off, and at unload.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
+#include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
-#include <linux/preempt.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/shrinker.h>
-#include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "zalloc_internal.h"
 #include "zalloc_pcpu.h"
@@ -248,32 +252,95 @@ static unsigned long drain_pcpu(struct za_pcpu *pc)
 	return freed;
 }
 
-/* In an IPI: skips the CPU if the IPI interrupted a use of its cache. */
-static void drain_this_cpu(void *info)
+/*
+ * Empties this CPU's cache, class by class: each stack is taken off under
+ * pcpu_get() and given to the backend after pcpu_put(), with preemption
+ * on, so that the backends' locks are never taken from an interrupt or
+ * with preemption off. In a work item bound to the CPU, nothing else can
+ * hold the cache (a holder has preemption off): pcpu_get() succeeds.
+ */
+static unsigned long drain_this_cpu(void)
 {
-	struct za_pcpu *pc = pcpu_get();
+	struct za_spill sp;
+	unsigned long freed = 0;
+	unsigned int cls;
 
-	if (!pc)
-		return;
-	atomic_long_add(drain_pcpu(pc), info);
-	pcpu_put(pc);
+	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
+		struct za_pcpu *pc;
+
+		do {
+			pc = pcpu_get();
+			if (!pc)
+				return freed;
+			sp.n = 0;
+			if (pc->cls[cls].count)
+				pcpu_take_oldest(pc, cls,
+						 min_t(unsigned int,
+						       pc->cls[cls].count,
+						       ZA_BATCH_MAX), &sp);
+			pcpu_put(pc);
+			za_backend_put(&za_classes[cls], sp.objs, sp.n);
+			freed += sp.n;
+		} while (sp.n);
+	}
+	return freed;
+}
+
+/**
+ * struct za_drain - a request to drain one CPU's cache
+ * @work: runs drain_work() on that CPU
+ * @freed: objects it gave back
+ */
+struct za_drain {
+	struct work_struct work;
+	unsigned long freed;
+};
+
+static DEFINE_PER_CPU(struct za_drain, za_drain);
+static DEFINE_MUTEX(za_drain_lock);
+static struct workqueue_struct *za_drain_wq;
+
+static void drain_work(struct work_struct *work)
+{
+	container_of(work, struct za_drain, work)->freed = drain_this_cpu();
 }
 
 /**
  * za_cache_drain_all() - give every CPU's cached objects back
  *
- * Context: process, interrupts enabled (it waits for an IPI on each CPU).
+ * Each online CPU empties its own cache in a work item (a WQ_MEM_RECLAIM
+ * workqueue: the shrinker waits for it under memory pressure); offline
+ * CPUs were emptied when they went down.
+ *
+ * Context: process; sleeps.
  * Return: objects given back; 0 before the caches exist.
  */
 unsigned long za_cache_drain_all(void)
 {
-	atomic_long_t freed = ATOMIC_LONG_INIT(0);
+	unsigned long freed = 0;
+	int cpu;
 
 	/* "fastpath=0" on the insmod line comes before za_pcpu_init(). */
 	if (!za_pcpu)
 		return 0;
-	on_each_cpu(drain_this_cpu, &freed, 1);
-	return atomic_long_read(&freed);
+	mutex_lock(&za_drain_lock);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct za_drain *d = per_cpu_ptr(&za_drain, cpu);
+
+		INIT_WORK(&d->work, drain_work);
+		d->freed = 0;
+		queue_work_on(cpu, za_drain_wq, &d->work);
+	}
+	for_each_online_cpu(cpu) {
+		struct za_drain *d = per_cpu_ptr(&za_drain, cpu);
+
+		flush_work(&d->work);
+		freed += d->freed;
+	}
+	cpus_read_unlock();
+	mutex_unlock(&za_drain_lock);
+	return freed;
 }
 EXPORT_SYMBOL_GPL(za_cache_drain_all);
 
@@ -414,10 +481,19 @@ int za_pcpu_init(void)
 	unsigned int slots = size_caches();
 	int ret;
 
+	/*
+	 * Per-CPU and WQ_MEM_RECLAIM on every kernel: 7.x wants WQ_PERCPU
+	 * spelt out, which 6.1 does not have; create_workqueue() has both.
+	 */
+	za_drain_wq = create_workqueue("zalloc_drain");
+	if (!za_drain_wq)
+		return -ENOMEM;
 	za_pcpu = __alloc_percpu(struct_size(za_pcpu, slots, slots),
 				 __alignof__(struct za_pcpu));
-	if (!za_pcpu)
+	if (!za_pcpu) {
+		destroy_workqueue(za_drain_wq);
 		return -ENOMEM;
+	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "zalloc:dead",
 					NULL, za_cpu_dead);
 	if (ret < 0)
@@ -433,6 +509,7 @@ remove_cpuhp:
 free_pcpu:
 	free_percpu(za_pcpu);
 	za_pcpu = NULL;
+	destroy_workqueue(za_drain_wq);
 	return ret;
 }
 
@@ -464,4 +541,5 @@ void za_pcpu_free(void)
 {
 	free_percpu(za_pcpu);
 	za_pcpu = NULL;
+	destroy_workqueue(za_drain_wq);
 }

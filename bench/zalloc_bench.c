@@ -890,7 +890,8 @@ static int run_parts(void)
 
 /* === Results === */
 
-#define ZB_FIELD	16
+/* Room for "<u64>.<u64>", so that no format can be cut (W=1 checks). */
+#define ZB_FIELD	48
 
 /* "12.3" ns from picoseconds; "-" for none. */
 static void fmt_ns(char *buf, u64 ps)

@@ -793,8 +793,10 @@ static void zalloc_cpu_offline_drains_cache(struct kunit *test)
 /* === Interrupt context === */
 
 /*
- * irq_work with IRQ_WORK_HARD_IRQ runs in hard interrupt context (from the
- * timer tick where the architecture has no self-interrupt, as on UML).
+ * An irq_work runs in hard interrupt context (from the timer tick where the
+ * architecture has no self-interrupt, as on UML). Not IRQ_WORK_HARD_IRQ:
+ * that one stays a hard interrupt on PREEMPT_RT too, where kmalloc() may
+ * not be called, and lockdep's wait-context check flags kmalloc() there.
  */
 
 /*
@@ -901,7 +903,7 @@ static void zalloc_alloc_free_in_irq_work(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, w);
 	irq_ctx_prepare(test, &w->ctx);
-	w->work = IRQ_WORK_INIT_HARD(irq_work_ctx_fn);
+	init_irq_work(&w->work, irq_work_ctx_fn);
 	irq_work_queue(&w->work);
 	irq_ctx_check(test, &w->ctx);
 	irq_work_sync(&w->work);
