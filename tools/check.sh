@@ -1,26 +1,41 @@
 #!/bin/bash
 # tools/check.sh - "make check": build zalloc with W=1, run checkpatch, and load
-# it with its KUnit and sample modules in UML, for each kernel target.
+# it with its KUnit and sample modules in UML and in QEMU, for each kernel target.
 #
 # usage: tools/check.sh
-# Targets are "KIND:VERSION" words in $ZALLOC_TARGETS (default "uml:6.1 uml:newest");
-# KIND names a function target_KIND. $ZALLOC_UML_TIMEOUT (default 600) bounds
-# each UML boot, in seconds. Each check prints PASS, FAIL or SKIP and its name;
-# every KUnit case is one check. The last line is "N passed, N failed"
-# (", N skipped" when some were), and the exit status is 1 when any failed.
-# Logs go to a run dir under ${ZALLOC_CACHE:-/var/cache/zalloc}/runs/.
+# Targets are "KIND:VERSION" words in $ZALLOC_TARGETS (default "uml:6.1
+# uml:newest qemu:newest stock:amd64"); KIND names a function target_KIND:
+#   uml:VERSION    UML test kernel of tools/kernel.sh (6.1, newest): checkpatch
+#                  against its tree, W=1 build, KUnit, log and debugfs checks
+#   qemu:VERSION   x86_64 test kernel (tools/kernel.sh x86_64) in QEMU -smp 2:
+#                  W=1 build, the sample built alone as README.md documents,
+#                  KUnit (with the SMP stress suite), log and debugfs checks
+#   stock:FLAVOUR  Debian's stock kernel (linux-image-FLAVOUR, or a release such
+#                  as 6.1.0-56-amd64) in QEMU -smp 2: W=1 build against its
+#                  headers, the sample built as documented, zalloc's stats
+#                  while the sample is loaded and after it is removed, and a
+#                  log with nothing but the expected taint lines
+# $ZALLOC_UML_TIMEOUT (default 600) and $ZALLOC_QEMU_TIMEOUT (default 900)
+# bound each boot, in seconds. Each check prints PASS, FAIL or SKIP and its
+# name; every KUnit case is one check. Each target's counts are logged on
+# stderr. The last line is "N passed, N failed" (", N skipped" when some
+# were), and the exit status is 1 when any failed. Logs go to a run dir
+# under ${ZALLOC_CACHE:-/var/cache/zalloc}/runs/. QEMU emulates: its run
+# times are no performance figures.
 #
 # The module tree is this checkout (tracked and untracked non-ignored files),
-# copied for each kernel into the run dir (RUN/uml-KVER/tree) and built there
-# with one "make M=... modules"; it must give zalloc.ko and
-# kunit/zalloc_kunit.ko, and may give samples/zalloc_example.ko.
+# copied for each kernel into the run dir (RUN/uml-KVER/tree, ...) and built
+# there with one "make M=... modules"; it must give zalloc.ko,
+# kunit/zalloc_kunit.ko and kunit/zalloc_stress_kunit.ko (where the kernel
+# has KUnit), and may give samples/zalloc_example.ko.
 set -euo pipefail
 
 # shellcheck source=tools/common.sh
 . "$(dirname "$0")/common.sh"
 
-TARGETS=${ZALLOC_TARGETS:-uml:6.1 uml:newest}
+TARGETS=${ZALLOC_TARGETS:-uml:6.1 uml:newest qemu:newest stock:amd64}
 UML_TIMEOUT=${ZALLOC_UML_TIMEOUT:-600}
+QEMU_TIMEOUT=${ZALLOC_QEMU_TIMEOUT:-900}
 KEEP_RUNS=10
 RUN_DIR=$ZALLOC_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$
 NPASS=0
@@ -32,8 +47,24 @@ BAD_PATTERNS=(
 	'BUG:' 'WARNING:' 'Oops' 'Kernel panic' 'cut here' 'still has objects'
 	'INSMOD FAILED' 'RMMOD FAILED' 'possible circular locking'
 	'inconsistent lock state' 'sleeping function called from invalid context'
-	'Call Trace'
+	'Call Trace' 'lockdep'
 )
+
+# Kernel log lines expected after the first insmod on Debian's stock kernel;
+# any other line fails its "log expected lines" check (extended regexps).
+STOCK_EXPECTED=(
+	'qemu-run: (loading modules|init done)$'
+	'zalloc: loading out-of-tree module taints kernel\.$'
+	'zalloc: module verification failed: signature and/or required key missing - tainting kernel$'
+	'zalloc_example: [0-9]+ allocations of [0-9]+ sizes: 0 failed, 0 corrupted, [0-9]+ kept until unload$'
+)
+
+# The guest shell code of the stock target: stats while the sample is loaded,
+# then without it (tools/qemu-run.sh's "save" sends a file to the host).
+# shellcheck disable=SC2016 # $bb is the guest's
+STOCK_SNIPPET='save stats-loaded /sys/kernel/debug/zalloc/stats
+$bb rmmod zalloc_example || log "RMMOD FAILED zalloc_example"
+save stats-unloaded /sys/kernel/debug/zalloc/stats'
 
 # result STATUS NAME - print and count the outcome of one check
 result()
@@ -95,13 +126,15 @@ check_checkpatch()
 	done < <(project_files '*.c' '*.h')
 }
 
-# check_build OUT TREE KVER LOG - build the module tree TREE against OUT with W=1
+# check_build OUT TREE KVER LOG [MAKEARG...] - build the module tree TREE
+# against the kernel build dir OUT with W=1 (and MAKEARGs, e.g. ARCH=um)
 check_build()
 {
 	local out=$1 tree=$2 kver=$3 log=$4 rc=0
 
+	shift 4
 	log "$kver: building modules in $tree"
-	make -C "$out" ARCH=um M="$tree" W=1 -j"$(nproc)" modules >"$log" 2>&1 || rc=$?
+	make -C "$out" "$@" M="$tree" W=1 -j"$(nproc)" modules >"$log" 2>&1 || rc=$?
 	sed -i "s|$tree/||g" "$log"
 	if [[ $rc -ne 0 ]]; then
 		result FAIL "build W=1 $kver"
@@ -190,14 +223,16 @@ check_kunit()
 	fi
 }
 
-# after_marker FILE - print FILE from uml-run.sh's "loading modules" line on
-# (all of it when the line is missing): what the kernel logs while booting,
-# before any of our modules is loaded, is not ours to judge.
+# after_marker FILE - print FILE from uml-run.sh's or qemu-run.sh's "loading
+# modules" line on (all of it when the line is missing): what the kernel logs
+# while booting, before any of our modules is loaded, is not ours to judge.
 after_marker()
 {
+	local re='(uml|qemu)-run: loading modules'
+
 	[[ -f $1 ]] || return 0
-	if grep -q 'uml-run: loading modules' "$1"; then
-		sed -n '/uml-run: loading modules/,$p' "$1"
+	if grep -qE "$re" "$1"; then
+		sed -En "/$re/,\$p" "$1"
 	else
 		cat "$1"
 	fi
@@ -223,10 +258,10 @@ check_log()
 	bad=$(bad_lines "$dir")
 	if [[ $rc == 124 || $rc == 137 ]]; then
 		result FAIL "log clean $kver"
-		echo "UML timed out (exit status $rc)" | show
+		echo "the guest timed out (exit status $rc)" | show
 	elif [[ $rc != 0 || ! -e $dir/done ]]; then
 		result FAIL "log clean $kver"
-		echo "UML exit status $rc, init finished: $([[ -e $dir/done ]] && echo yes || echo no)" | show
+		echo "guest exit status $rc, init finished: $([[ -e $dir/done ]] && echo yes || echo no)" | show
 		tail -n 30 "$dir/console.log" | show
 	elif [[ -n $bad ]]; then
 		result FAIL "log clean $kver"
@@ -252,28 +287,64 @@ check_debugfs()
 	fi
 }
 
-# check_boot OUT TREE KVER DIR - load the modules in UML and judge the run
+# test_modules TREE - print the modules a test boot loads, in order; fail
+# when one that must be there was not built
+test_modules()
+{
+	local tree=$1 m
+
+	for m in zalloc.ko kunit/zalloc_kunit.ko kunit/zalloc_stress_kunit.ko; do
+		[[ -f $tree/$m ]] || return 1
+		echo "$tree/$m"
+	done
+	if [[ -f $tree/samples/zalloc_example.ko ]]; then
+		echo "$tree/samples/zalloc_example.ko"
+	fi
+}
+
+# check_boot RUNNER KERNEL TREE KVER DIR - load the test modules of TREE with
+# RUNNER (uml, qemu) on KERNEL (UML build dir, bzImage) and judge the run
 check_boot()
 {
-	local out=$1 tree=$2 kver=$3 dir=$4 m
-	local -a mods=()
+	local runner=$1 kernel=$2 tree=$3 kver=$4 dir=$5 list
+	local -a mods
 
-	if [[ ! -f $tree/zalloc.ko || ! -f $tree/kunit/zalloc_kunit.ko ]]; then
-		result FAIL "kunit $kver (zalloc.ko or kunit/zalloc_kunit.ko not built)"
+	if ! list=$(test_modules "$tree"); then
+		result FAIL "kunit $kver (zalloc.ko or a kunit/*.ko not built)"
 		result SKIP "log clean $kver"
 		result SKIP "debugfs stats $kver"
 		return
 	fi
-	for m in zalloc.ko kunit/zalloc_kunit.ko samples/zalloc_example.ko; do
-		if [[ -f $tree/$m ]]; then
-			mods+=("$tree/$m")
-		fi
-	done
-	log "$kver: booting UML with ${mods[*]##*/}"
-	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" "$out" "$dir" "${mods[@]}" || true
+	mapfile -t mods <<<"$list"
+	log "$kver: booting $runner with ${mods[*]##*/}"
+	case $runner in
+	uml) "$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" "$kernel" "$dir" "${mods[@]}" || true ;;
+	qemu) "$TOOLS_DIR/qemu-run.sh" -t "$QEMU_TIMEOUT" -c 2 "$kernel" "$dir" "${mods[@]}" || true ;;
+	esac
 	check_kunit "$kver" "$dir"
 	check_log "$kver" "$dir"
 	check_debugfs "$kver" "$dir"
+}
+
+# check_sample_build KDIR TREE KVER LOG [MAKEARG...] - build samples/ of TREE
+# again, alone, as README.md tells users to build a module of their own:
+# "make -C KDIR M=.../samples KBUILD_EXTRA_SYMBOLS=.../Module.symvers modules"
+# after zalloc was built (check_build)
+check_sample_build()
+{
+	local kdir=$1 tree=$2 kver=$3 log=$4 rc=0 ko=$2/samples/zalloc_example.ko
+
+	shift 4
+	make -C "$kdir" "$@" M="$tree/samples" clean >/dev/null 2>&1 || true
+	make -C "$kdir" "$@" M="$tree/samples" \
+		KBUILD_EXTRA_SYMBOLS="$tree/Module.symvers" modules >"$log" 2>&1 || rc=$?
+	sed -i "s|$tree/||g" "$log"
+	if [[ $rc -ne 0 || ! -f $ko ]] || grep -qi 'warning' "$log"; then
+		result FAIL "sample build as README.md documents $kver"
+		{ grep -i -A3 -e error -e warning "$log" || tail -n 20 "$log"; } | show
+	else
+		result PASS "sample build as README.md documents $kver"
+	fi
 }
 
 # target_uml VERSION - every check on the UML test kernel of VERSION
@@ -295,9 +366,136 @@ target_uml()
 	fi
 	tree=$dir/tree
 	copy_tree "$TOP_DIR" "$tree"
-	check_build "$out" "$tree" "$kver" "$dir/build.log"
-	check_boot "$out" "$tree" "$kver" "$dir/boot"
+	check_build "$out" "$tree" "$kver" "$dir/build.log" ARCH=um
+	check_boot uml "$out" "$tree" "$kver" "$dir/boot"
 	log "$kver: done in $(elapsed "$start")"
+}
+
+# target_qemu VERSION - the x86_64 test kernel of VERSION in QEMU with 2 CPUs:
+# W=1 build, the sample built as documented, KUnit (zalloc and zalloc_smp),
+# log and debugfs checks. checkpatch runs in the uml targets.
+target_qemu()
+{
+	local ver=$1 kver label out tree dir start=$SECONDS
+
+	if ! "$TOOLS_DIR/kernel.sh" src "$ver" >/dev/null; then
+		result FAIL "kernel source $ver"
+		return
+	fi
+	kver=$("$TOOLS_DIR/kernel.sh" version "$ver")
+	label=x86_64-$kver
+	dir=$RUN_DIR/qemu-$kver
+	mkdir -p "$dir"
+	if ! out=$("$TOOLS_DIR/kernel.sh" x86_64 "$ver"); then
+		result FAIL "kernel $label"
+		return
+	fi
+	tree=$dir/tree
+	copy_tree "$TOP_DIR" "$tree"
+	check_build "$out" "$tree" "$label" "$dir/build.log" ARCH=x86_64
+	check_sample_build "$out" "$tree" "$label" "$dir/sample-build.log" ARCH=x86_64
+	check_boot qemu "$out/arch/x86/boot/bzImage" "$tree" "$label" "$dir/boot"
+	log "$label: done in $(elapsed "$start") (emulated: not a timing)"
+}
+
+# stock_release FLAVOUR - print the release (e.g. 6.1.0-56-amd64) of Debian's
+# stock kernel that linux-image-FLAVOUR depends on; FLAVOUR may be a release
+stock_release()
+{
+	local rel
+
+	if [[ -e /boot/vmlinuz-$1 ]]; then
+		echo "$1"
+		return
+	fi
+	rel=$(dpkg-query -W -f='${Depends}' "linux-image-$1" 2>/dev/null |
+		grep -oE 'linux-image-[^ ,(]+' | head -n1) || return 1
+	rel=${rel#linux-image-}
+	echo "${rel%-unsigned}"
+}
+
+# stat_value FILE NAME - print the value of the line "NAME value" of FILE
+stat_value()
+{
+	awk -v n="$2" '$1 == n { print $2; f = 1; exit } END { exit !f }' "$1" 2>/dev/null
+}
+
+# check_stock_stats KVER DIR - zalloc's stats show the sample's objects while
+# it is loaded, and none once it is removed
+check_stock_stats()
+{
+	local kver=$1 dir=$2 allocs live
+
+	allocs=$(stat_value "$dir/stats-loaded" allocs) || allocs=missing
+	live=$(stat_value "$dir/stats-loaded" live_objects) || live=missing
+	if [[ $allocs =~ ^[0-9]+$ && $live =~ ^[0-9]+$ ]] && ((allocs > 0 && live > 0)); then
+		result PASS "stats show the loaded sample $kver"
+	else
+		result FAIL "stats show the loaded sample $kver"
+		echo "allocs $allocs, live_objects $live (want both > 0)" | show
+	fi
+	live=$(stat_value "$dir/stats-unloaded" live_objects) || live=missing
+	if [[ $live == 0 ]]; then
+		result PASS "stats after the sample is removed $kver"
+	else
+		result FAIL "stats after the sample is removed $kver"
+		echo "live_objects $live (want 0)" | show
+	fi
+}
+
+# check_expected_log KVER DIR - after the first insmod, the kernel log holds
+# only the lines of STOCK_EXPECTED
+check_expected_log()
+{
+	local kver=$1 dir=$2 log=$2/dmesg.log extra
+
+	[[ -s $log ]] || log=$dir/console.log
+	extra=$(after_marker "$log" | sed -E 's/\r$//; s/^\[[^]]*\] ?//' |
+		grep -vE -e '^$' "${STOCK_EXPECTED[@]/#/-e}" || true)
+	if [[ -s $log && -z $extra ]]; then
+		result PASS "log expected lines only $kver"
+	else
+		result FAIL "log expected lines only $kver"
+		show <<<"${extra:-no kernel log}"
+	fi
+}
+
+# target_stock FLAVOUR - Debian's installed stock kernel in QEMU with 2 CPUs:
+# W=1 build against its headers, the sample built as documented, zalloc and
+# the sample loaded, stats read with and without the sample, log checks
+target_stock()
+{
+	local rel kdir image label dir tree start=$SECONDS
+
+	if ! rel=$(stock_release "$1") || [[ -z $rel ]]; then
+		result FAIL "stock kernel $1 (linux-image-$1 not installed: run tools/deps.sh)"
+		return
+	fi
+	kdir=/lib/modules/$rel/build
+	image=/boot/vmlinuz-$rel
+	label=stock-$rel
+	if [[ ! -f $image || ! -f $kdir/Makefile ]]; then
+		result FAIL "kernel $label (no $image or no headers in $kdir)"
+		return
+	fi
+	dir=$RUN_DIR/$label
+	tree=$dir/tree
+	mkdir -p "$dir"
+	copy_tree "$TOP_DIR" "$tree"
+	check_build "$kdir" "$tree" "$label" "$dir/build.log"
+	check_sample_build "$kdir" "$tree" "$label" "$dir/sample-build.log"
+	if [[ ! -f $tree/zalloc.ko || ! -f $tree/samples/zalloc_example.ko ]]; then
+		result FAIL "boot $label (zalloc.ko or the sample not built)"
+		return
+	fi
+	log "$label: booting qemu with zalloc.ko zalloc_example.ko"
+	"$TOOLS_DIR/qemu-run.sh" -t "$QEMU_TIMEOUT" -c 2 -x "$STOCK_SNIPPET" "$image" \
+		"$dir/boot" "$tree/zalloc.ko" "$tree/samples/zalloc_example.ko" || true
+	check_log "$label" "$dir/boot"
+	check_expected_log "$label" "$dir/boot"
+	check_debugfs "$label" "$dir/boot"
+	check_stock_stats "$label" "$dir/boot"
+	log "$label: done in $(elapsed "$start") (emulated: not a timing)"
 }
 
 # prune_runs - keep only the newest $KEEP_RUNS run dirs
@@ -321,14 +519,18 @@ summary()
 
 main()
 {
-	local t start=$SECONDS
+	local t p f start=$SECONDS
 
 	mkdir -p "$RUN_DIR"
 	prune_runs
 	log "logs in $RUN_DIR"
 	for t in $TARGETS; do
 		declare -F "target_${t%%:*}" >/dev/null || die "unknown target $t"
+	done
+	for t in $TARGETS; do
+		p=$NPASS f=$NFAIL
 		"target_${t%%:*}" "${t#*:}"
+		log "target $t: $((NPASS - p)) passed, $((NFAIL - f)) failed"
 	done
 	log "all targets done in $(elapsed "$start")"
 	summary

@@ -1,12 +1,15 @@
 #!/bin/bash
 # tools/deps.sh - install the Debian packages that building and testing zalloc
 # need. Idempotent: asks apt only for what is missing, updating its lists once.
+# linux-image-amd64 and linux-headers-amd64 are Debian's stock kernel, which
+# "make check" boots in QEMU (target stock); it is never booted on this machine.
 set -euo pipefail
 
 PACKAGES=(
 	make gcc git bc flex bison libelf-dev libssl-dev python3 perl rsync
 	xz-utils busybox-static cpio qemu-system-x86 gnuplot-nox
 	distro-info-data linux-source-6.1
+	linux-headers-amd64 linux-image-amd64
 )
 
 # missing - print the packages of PACKAGES that are not installed

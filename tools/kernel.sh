@@ -1,11 +1,14 @@
 #!/bin/bash
-# tools/kernel.sh - fetch kernel sources and build cached UML kernels for zalloc.
+# tools/kernel.sh - fetch kernel sources and build cached UML and x86_64 kernels
+# for zalloc.
 #
 # usage: tools/kernel.sh COMMAND VERSION
 #   COMMAND   src        print the path of the unpacked source tree
 #             version    print the kernel version of that tree (e.g. 6.1.192)
 #             uml        print the build dir (holding "linux") of the UML test kernel
 #             uml-bench  the same for the UML kernel without debug options
+#             x86_64     print the build dir (holding arch/x86/boot/bzImage) of
+#                        the x86_64 test kernel for QEMU (SMP, KUnit, debug options)
 #   VERSION   6.1        Debian 12's linux-source-6.1 (/usr/src tarball)
 #             newest     the newest linux-source-X.Y of Debian's backports,
 #                        testing and unstable suites (downloaded, never installed)
@@ -27,7 +30,7 @@ STAMP=.zalloc-built
 
 usage()
 {
-	echo "usage: $PROG src|version|uml|uml-bench 6.1|newest" >&2
+	echo "usage: $PROG src|version|uml|uml-bench|x86_64 6.1|newest" >&2
 	exit 2
 }
 
@@ -271,50 +274,63 @@ builtin_tests()
 		grep -v -e '^CONFIG_KUNIT=' || true
 }
 
-# effective_config SRC FRAG OUT - write OUT/zalloc.kunitconfig: FRAG without
-# the options after its "# --- optional ---" line that SRC's UML cannot set
+# effective_config SRC ARCH FRAG OUT - write OUT/zalloc.kunitconfig: FRAG
+# without the options after its "# --- optional ---" line that SRC's ARCH
+# (um, x86_64) cannot set
 effective_config()
 {
-	local src=$1 frag=$2 out=$3 probe=$3/probe opt
-	local cfg=$3/zalloc.kunitconfig
+	local src=$1 arch=$2 frag=$3 out=$4 probe=$4/probe opt
+	local cfg=$4/zalloc.kunitconfig
 
 	sed '/^# --- optional ---$/,$d' "$frag" >"$cfg"
 	mkdir -p "$probe"
 	grep -E '^(CONFIG_|# CONFIG_)' "$frag" >"$probe/.config"
-	make -s -C "$src" ARCH=um O="$probe" olddefconfig >/dev/null 2>&1 ||
+	make -s -C "$src" ARCH="$arch" O="$probe" olddefconfig >/dev/null 2>&1 ||
 		die "olddefconfig failed in $probe"
 	while IFS= read -r opt; do
 		if grep -qxF "$opt" "$probe/.config"; then
 			echo "$opt" >>"$cfg"
 		else
-			log "leaving out $opt: UML $(kernel_version "$src") cannot set it"
+			log "leaving out $opt: $arch $(kernel_version "$src") cannot set it"
 			echo "$opt" >>"$out/left-out.config"
 		fi
 	done < <(sed -n '/^# --- optional ---$/,$p' "$frag" | grep '^CONFIG_')
 	rm -rf "$probe"
 }
 
-# build_uml SRC KIND - print the UML build dir for config KIND, building it
-build_uml()
+# kernel_image ARCH - print the path of the bootable image in a build dir
+kernel_image()
 {
-	local src=$1 kind=$2 frag hash out start
+	case $1 in
+	um) echo linux ;;
+	x86_64) echo arch/x86/boot/bzImage ;;
+	*) die "unknown kernel arch $1" ;;
+	esac
+}
+
+# build_kernel SRC KIND ARCH - print the build dir of config KIND (the fragment
+# tools/kconfig/KIND.config) for ARCH (um, x86_64), building it with kunit.py
+build_kernel()
+{
+	local src=$1 kind=$2 arch=$3 frag hash out start image
 
 	frag=$TOOLS_DIR/kconfig/$kind.config
 	[[ -f $frag ]] || die "no config fragment $frag"
 	hash=$({ cat "$frag"; gcc --version | head -n1; } | sha256sum | cut -c1-12)
 	out=$ZALLOC_CACHE/build/$kind-${src##*/}-$hash
+	image=$(kernel_image "$arch")
 	if [[ ! -f $out/$STAMP ]]; then
 		rm -rf "$out"
 		mkdir -p "$out"
 		start=$SECONDS
-		log "building UML kernel $(kernel_version "$src") ($kind) in $out"
-		effective_config "$src" "$frag" "$out"
+		log "building $arch kernel $(kernel_version "$src") ($kind) in $out"
+		effective_config "$src" "$arch" "$frag" "$out"
 		(cd "$src" && python3 tools/testing/kunit/kunit.py build \
-			--kunitconfig="$out/zalloc.kunitconfig" --build_dir="$out" \
-			--jobs="$(nproc)") >&2 ||
-			die "UML kernel build failed in $out"
-		[[ -x $out/linux ]] || die "no $out/linux after the build"
-		log "built $out/linux in $(elapsed "$start")"
+			--arch="$arch" --kunitconfig="$out/zalloc.kunitconfig" \
+			--build_dir="$out" --jobs="$(nproc)") >&2 ||
+			die "$arch kernel build failed in $out"
+		[[ -f $out/$image ]] || die "no $out/$image after the build"
+		log "built $out/$image in $(elapsed "$start")"
 		if [[ -n $(builtin_tests "$out") ]]; then
 			log "warning: tests built into the kernel:" \
 				"$(builtin_tests "$out" | tr '\n' ' ')"
@@ -343,7 +359,7 @@ main()
 
 	[[ $# -eq 2 ]] || usage
 	case $cmd in
-	src | version | uml | uml-bench) ;;
+	src | version | uml | uml-bench | x86_64) ;;
 	*) usage ;;
 	esac
 	mkdir -p "$ZALLOC_CACHE/src" "$ZALLOC_CACHE/debs" "$ZALLOC_CACHE/build"
@@ -351,8 +367,9 @@ main()
 	case $cmd in
 	src) echo "$src" ;;
 	version) kernel_version "$src" ;;
-	uml) with_lock "uml-test-$ver" build_uml "$src" uml-test ;;
-	uml-bench) with_lock "uml-bench-$ver" build_uml "$src" uml-bench ;;
+	uml) with_lock "uml-test-$ver" build_kernel "$src" uml-test um ;;
+	uml-bench) with_lock "uml-bench-$ver" build_kernel "$src" uml-bench um ;;
+	x86_64) with_lock "x86_64-test-$ver" build_kernel "$src" x86_64-test x86_64 ;;
 	esac
 }
 
