@@ -348,6 +348,38 @@ check_sample_build()
 }
 
 # target_uml VERSION - every check on the UML test kernel of VERSION
+# check_interfaces OUT TREE KVER DIR - the parameters, debugfs files and
+# shrinker from user space (tools/iface-test.sh), and an unload with objects
+# a user leaked, each in its own UML boot
+check_interfaces()
+{
+	local out=$1 tree=$2 kver=$3 dir=$4 line
+	local -a mods=("$tree/zalloc.ko" "$tree/samples/zalloc_example.ko")
+
+	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -x ". $TOOLS_DIR/iface-test.sh" \
+		"$out" "$dir/iface" "${mods[@]}" >/dev/null 2>&1 || true
+	while read -r line; do
+		case $line in
+		"IFACE PASS "*) result PASS "interface $kver: ${line#IFACE PASS }" ;;
+		"IFACE FAIL "*) result FAIL "interface $kver: ${line#IFACE FAIL }" ;;
+		esac
+	done < <(grep '^IFACE ' "$dir/iface/init.log" 2>/dev/null)
+	grep -q '^IFACE ' "$dir/iface/init.log" 2>/dev/null ||
+		result FAIL "interface $kver: no result"
+	check_log "$kver interfaces" "$dir/iface"
+
+	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" \
+		-p 'zalloc_example=leak_on_unload=1' \
+		"$out" "$dir/leak" "${mods[@]}" >/dev/null 2>&1 || true
+	if grep -q 'zalloc: unloading with 9 objects .* still allocated by users' \
+		"$dir/leak/dmesg.log" 2>/dev/null; then
+		result PASS "unload with leaked objects warns once $kver"
+	else
+		result FAIL "unload with leaked objects warns once $kver"
+	fi
+	check_log "$kver leaked unload" "$dir/leak"
+}
+
 target_uml()
 {
 	local ver=$1 src kver out tree dir start=$SECONDS
@@ -368,6 +400,7 @@ target_uml()
 	copy_tree "$TOP_DIR" "$tree"
 	check_build "$out" "$tree" "$kver" "$dir/build.log" ARCH=um
 	check_boot uml "$out" "$tree" "$kver" "$dir/boot"
+	check_interfaces "$out" "$tree" "$kver" "$dir"
 	log "$kver: done in $(elapsed "$start")"
 }
 
