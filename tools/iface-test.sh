@@ -7,6 +7,7 @@
 
 p=/sys/module/zalloc/parameters
 d=/sys/kernel/debug/zalloc
+bb=${bb:-/bin/busybox}
 
 # iface NAME CMD... - run CMD, log whether it succeeded
 iface()
@@ -23,6 +24,7 @@ iface()
 # stat NAME - the value of NAME in the stats file
 stat()
 {
+	# shellcheck disable=SC2016 # awk's own $1 and $2
 	$bb awk -v k="$1" '$1 == k { print $2 }' "$d/stats"
 }
 
