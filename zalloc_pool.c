@@ -428,10 +428,9 @@ void *za_std_alloc(size_t size, gfp_t gfp)
 	obj = kmalloc(size, gfp);
 	if (!obj)
 		return NULL;
+	/* Its allocs and misses are this count (zalloc_stats.c). */
 	za_count_backend(ZA_CLASS_STD, ZE_OUT, 1);
 	za_stat_add_std_bytes(size);
-	za_stat_inc(ZA_CLASS_STD, ZE_MISS);
-	za_stat_inc(ZA_CLASS_STD, ZE_ALLOC);
 	return obj;
 }
 
@@ -446,7 +445,6 @@ void za_std_free(const void *ptr, size_t usable)
 {
 	za_count_backend(ZA_CLASS_STD, ZE_IN, 1);
 	za_stat_add_std_bytes(-(long)usable);
-	za_stat_inc(ZA_CLASS_STD, ZE_FREE);
 	kfree(ptr);
 }
 

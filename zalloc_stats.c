@@ -105,6 +105,16 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 	za_class_fast_events(cls, &fast_allocs, &fast_frees);
 	raw[ZE_ALLOC] += fast_allocs;
 	raw[ZE_FREE] += fast_frees;
+	/*
+	 * The standard backend has no cache: every allocation is a miss, and
+	 * its allocs and frees are the objects it took from and gave back to
+	 * kmalloc, which are always counted (whatever the stats switch says).
+	 */
+	if (c->backend == ZALLOC_STANDARD) {
+		raw[ZE_ALLOC] = raw[ZE_OUT];
+		raw[ZE_MISS] = raw[ZE_OUT];
+		raw[ZE_FREE] = raw[ZE_IN];
+	}
 	st->cached = za_class_cached(cls);
 	st->live_objs = raw[ZE_OUT] - raw[ZE_IN] - st->cached;
 	if (c->backend == ZALLOC_STANDARD) {
