@@ -371,8 +371,8 @@ check_interfaces()
 	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" \
 		-p 'zalloc_example=leak_on_unload=1' \
 		"$out" "$dir/leak" "${mods[@]}" >/dev/null 2>&1 || true
-	if grep -q 'zalloc: unloading with 9 objects .* still allocated by users' \
-		"$dir/leak/dmesg.log" 2>/dev/null; then
+	if [[ $(grep -c 'zalloc: unloading with 9 objects .* still allocated by users' \
+		"$dir/leak/dmesg.log" 2>/dev/null) == 1 ]]; then
 		result PASS "unload with leaked objects warns once $kver"
 	else
 		result FAIL "unload with leaked objects warns once $kver"

@@ -56,3 +56,18 @@ copy_tree()
 	mkdir -p "$dst"
 	tree_files "$src" | rsync -a --from0 --files-from=- "$src/" "$dst/"
 }
+
+# squote STRING - print STRING quoted for a POSIX shell
+squote()
+{
+	printf "'%s'" "${1//\'/\'\\\'\'}"
+}
+
+# modname PATH - print the kernel's name of the module file PATH
+modname()
+{
+	local n=${1##*/}
+
+	n=${n%.ko}
+	echo "${n//-/_}"
+}

@@ -45,21 +45,6 @@ usage()
 	exit 2
 }
 
-# squote STRING - print STRING quoted for a POSIX shell
-squote()
-{
-	printf "'%s'" "${1//\'/\'\\\'\'}"
-}
-
-# modname PATH - print the kernel's name of the module file PATH
-modname()
-{
-	local n=${1##*/}
-
-	n=${n%.ko}
-	echo "${n//-/_}"
-}
-
 # init_head - the start of /init: mounts, the channel and helpers
 init_head()
 {

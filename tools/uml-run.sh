@@ -32,21 +32,6 @@ usage()
 	exit 2
 }
 
-# squote STRING - print STRING quoted for a POSIX shell
-squote()
-{
-	printf "'%s'" "${1//\'/\'\\\'\'}"
-}
-
-# modname PATH - print the kernel's name of the module file PATH
-modname()
-{
-	local n=${1##*/}
-
-	n=${n%.ko}
-	echo "${n//-/_}"
-}
-
 # init_head OUTDIR - the start of the init script: mounts and helpers
 init_head()
 {
