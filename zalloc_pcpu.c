@@ -14,7 +14,9 @@
  *   20K - 64K   1                               1
  *
  * and never more than ZA_PCPU_IDLE_MAX (256 KiB) idle per CPU across all
- * classes: a free that would pass it goes straight to the backend.
+ * classes: a free that would pass it first takes a batch off the class with
+ * the most idle bytes (pcpu_evict()), and goes to the backend if that does
+ * not make room.
  *
  * Refill and flush: an allocation that finds its stack empty takes a batch
  * from the backend (za_backend_get(): kmem_cache_alloc_bulk() for object
@@ -36,7 +38,8 @@
  *   - Statistics on the fast path are plain increments of the CPU's own
  *     struct za_pcpu, inside the busy section: nothing else writes them.
  *     The counts the gauges and the unload check rely on are taken on the
- *     slow paths with this_cpu_add().
+ *     slow paths, with this_cpu_add() or, under a class lock (interrupts
+ *     off), __this_cpu_add(): none is ever lost.
  *   - The backends are called with interrupts in the caller's state: they
  *     may sleep if @gfp allows, and use SLUB's bulk calls only with
  *     interrupts enabled.
