@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
 	make gcc git bc flex bison libelf-dev libssl-dev python3 perl rsync
 	xz-utils busybox-static cpio qemu-system-x86 gnuplot-nox
-	distro-info-data linux-source-6.1
+	distro-info-data linux-source-6.1 sparse
 	linux-headers-amd64 linux-image-amd64
 )
 
