@@ -71,3 +71,20 @@ modname()
 	n=${n%.ko}
 	echo "${n//-/_}"
 }
+
+# init_insmod PATH - init-script lines that load the module file PATH (as
+# the guest sees it) with the parameters in the caller's PARAMS array, and
+# add it to $loaded on success
+init_insmod()
+{
+	local name
+
+	name=$(modname "$1")
+	cat <<-EOT
+	if \$bb insmod $(squote "$1") ${PARAMS[$name]:-}; then
+		loaded="$name \$loaded"
+	else
+		log "INSMOD FAILED $name"
+	fi
+	EOT
+}

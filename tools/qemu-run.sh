@@ -75,20 +75,6 @@ init_head()
 	EOT
 }
 
-# init_insmod MODULE - the lines that load MODULE and remember it on success
-init_insmod()
-{
-	local name
-
-	name=$(modname "$1")
-	cat <<-EOT
-	if \$bb insmod /modules/$(squote "${1##*/}") ${PARAMS[$name]:-}; then
-		loaded="$name \$loaded"
-	else
-		log "INSMOD FAILED $name"
-	fi
-	EOT
-}
 
 # init_tail - the end of /init: snippet, debugfs copy, unload, log, reboot
 init_tail()
@@ -127,7 +113,7 @@ write_init()
 	{
 		init_head
 		for m in "$@"; do
-			init_insmod "$m"
+			init_insmod "/modules/${m##*/}"
 		done
 		init_tail
 	} >"$file"

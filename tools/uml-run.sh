@@ -49,20 +49,6 @@ init_head()
 	EOT
 }
 
-# init_insmod MODULE - the lines that load MODULE and remember it on success
-init_insmod()
-{
-	local name
-
-	name=$(modname "$1")
-	cat <<-EOT
-	if \$bb insmod $(squote "$1") ${PARAMS[$name]:-}; then
-		loaded="$name \$loaded"
-	else
-		log "INSMOD FAILED $name"
-	fi
-	EOT
-}
 
 # init_tail - the end of the init script: snippet, debugfs copy, unload, log
 init_tail()
