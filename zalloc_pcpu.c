@@ -56,8 +56,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/cpumask.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -301,6 +301,8 @@ struct za_drain {
 
 static DEFINE_PER_CPU(struct za_drain, za_drain);
 static DEFINE_MUTEX(za_drain_lock);
+/* The CPUs a drain queued work on; protected by za_drain_lock. */
+static struct cpumask za_drain_cpus;
 static struct workqueue_struct *za_drain_wq;
 
 static void drain_work(struct work_struct *work)
@@ -327,21 +329,26 @@ unsigned long za_cache_drain_all(void)
 	if (!za_pcpu)
 		return 0;
 	mutex_lock(&za_drain_lock);
-	cpus_read_lock();
-	for_each_online_cpu(cpu) {
+	/*
+	 * No cpus_read_lock(): the shrinker can run from reclaim in a task
+	 * that already holds it. A CPU that goes down meanwhile is drained by
+	 * za_cpu_dead(); a work item that ends up on another CPU drains that
+	 * one, which is harmless.
+	 */
+	cpumask_copy(&za_drain_cpus, cpu_online_mask);
+	for_each_cpu(cpu, &za_drain_cpus) {
 		struct za_drain *d = per_cpu_ptr(&za_drain, cpu);
 
 		INIT_WORK(&d->work, drain_work);
 		d->freed = 0;
 		queue_work_on(cpu, za_drain_wq, &d->work);
 	}
-	for_each_online_cpu(cpu) {
+	for_each_cpu(cpu, &za_drain_cpus) {
 		struct za_drain *d = per_cpu_ptr(&za_drain, cpu);
 
 		flush_work(&d->work);
 		freed += d->freed;
 	}
-	cpus_read_unlock();
 	mutex_unlock(&za_drain_lock);
 	return freed;
 }
