@@ -147,7 +147,7 @@ static inline struct za_class *za_ptr_lookup(const void *ptr, size_t *usable)
 	struct za_class *c;
 
 	if (likely(!folio_test_slab(folio) && !folio_test_large(folio))) {
-		c = ((struct za_span *)page_private(virt_to_page(ptr)))->cls;
+		c = ((struct za_span *)folio_get_private(folio))->cls;
 		*usable = c->size;
 		return c;
 	}
@@ -280,7 +280,7 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 		   bool since_reset);
 u64 za_stats_invalid(void);
 void za_stats_reset(void);
-int za_stats_init(void);
+void za_stats_init(void);
 void za_stats_exit(void);
 
 #endif /* _ZALLOC_INTERNAL_H */

@@ -277,9 +277,9 @@ static const struct file_operations reset_fops = {
 /**
  * za_stats_init() - create /sys/kernel/debug/zalloc/ and its files
  *
- * Return: 0; debugfs failures are not errors (see debugfs_create_dir()).
+ * Debugfs failures are not errors (see debugfs_create_dir()).
  */
-int za_stats_init(void)
+void za_stats_init(void)
 {
 	za_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("stats", 0444, za_debugfs_dir, NULL,
@@ -288,7 +288,6 @@ int za_stats_init(void)
 			    &pools_fops);
 	debugfs_create_file("reset", 0200, za_debugfs_dir, NULL,
 			    &reset_fops);
-	return 0;
 }
 
 /**

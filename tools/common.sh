@@ -88,3 +88,15 @@ init_insmod()
 	fi
 	EOT
 }
+
+# module_paths MODULE.ko... - print the absolute path of each module file, one
+# a line; die if one is missing
+module_paths()
+{
+	local m
+
+	for m in "$@"; do
+		[[ -f $m ]] || die "no module $m"
+		realpath "$m"
+	done
+}

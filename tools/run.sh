@@ -114,6 +114,7 @@ run_one()
 	build_modules "$out" "$tree"
 	# 6.1 has no per-CPU array caches in SLUB: its target is tighter.
 	[[ $kver == 6.1.* ]] && target=30
+	# shellcheck disable=SC2016 # $out is the guest init script's variable
 	"$TOOLS_DIR/uml-run.sh" -t 1200 \
 		-p "zalloc_bench=hot_kc_target=$target ${ZALLOC_BENCH_ARGS:-}" \
 		-x 'cat /sys/kernel/debug/zalloc/bench >"$out/bench.csv"' \

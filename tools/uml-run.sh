@@ -124,10 +124,7 @@ main()
 	mkdir -p "$2"
 	out=$(realpath "$2")
 	shift 2
-	for opt in "$@"; do
-		[[ -f $opt ]] || die "no module $opt"
-		mods+=("$(realpath "$opt")")
-	done
+	mapfile -t mods < <(module_paths "$@")
 	rm -f "$out"/{console.log,init.log,dmesg.log,stats,pools,exit-status,done}
 	write_init "$out" "${mods[@]}"
 	log "booting $kdir/linux with ${#mods[@]} module(s), output in $out"
