@@ -31,24 +31,53 @@
 #define ZA_CLASS_STD		(ZA_NR_OBJ_CLASSES + ZA_NR_EXT_CLASSES)
 #define ZA_NR_CLASSES		(ZA_CLASS_STD + 1)
 
-/* Empty spans an extended class keeps instead of freeing them. */
-#define ZA_EXT_RESERVE		1
 /* Objects an extended-pool span holds at least, where it wastes little. */
 #define ZA_SPAN_MIN_OBJS	8
 
-/* Per-CPU caches: objects per class at most, and idle bytes per CPU. */
-#define ZA_PCPU_CAP_MAX		64
-#define ZA_PCPU_CLASS_BYTES	(32 * 1024)
-#define ZA_PCPU_IDLE_MAX	(256 * 1024)
+/*
+ * Magazines (zalloc_pcpu.c): objects per magazine at most, and bytes of
+ * objects per magazine, which sets the size of the larger classes' ones.
+ */
+#define ZA_MAG_MAX		32
+#define ZA_MAG_BYTES		(16 * 1024)
+/* Per class: bytes of full magazines a depot keeps, bytes of empty spans. */
+#define ZA_DEPOT_BYTES		(512 * 1024)
+#define ZA_RESERVE_BYTES	(512 * 1024)
+
+struct za_mag;
+
+/**
+ * struct za_depot - a pool class's magazines that no CPU holds
+ * @lock: protects the fields below; taken with bottom halves off, never
+ *	from hard interrupt context or with interrupts off (see "Lock order"
+ *	in zalloc_pcpu.c)
+ * @full: full magazines, linked through their @next
+ * @empty: empty magazines, likewise
+ * @nr_full: magazines on @full
+ * @nr_empty: magazines on @empty
+ * @min_full: the fewest magazines on @full since the last trim: that many
+ *	sat idle for a whole trim interval
+ * @min_empty: the same for @empty
+ * @max_full: @nr_full at most (ZA_DEPOT_BYTES of objects, at least 2)
+ */
+struct za_depot {
+	spinlock_t lock;	/* see @lock above */
+	struct za_mag *full;
+	struct za_mag *empty;
+	unsigned int nr_full;
+	unsigned int nr_empty;
+	unsigned int min_full;
+	unsigned int min_empty;
+	unsigned int max_full;
+};
 
 /**
  * struct za_class - one size class
  * @size: object size in bytes (0 for the standard row)
  * @backend: ZALLOC_OBJECT_POOL, ZALLOC_EXTENDED_POOL or ZALLOC_STANDARD
  * @name: "object-64", "extended-5120", "standard"
- * @cap: pool classes: objects a CPU caches at most
- * @batch: pool classes: objects moved per refill or flush
- * @slot_base: pool classes: first slot of the class in a CPU's cache
+ * @mag_size: pool classes: objects per magazine
+ * @depot: pool classes: the magazines no CPU holds
  * @cache: object pools: the kmem_cache of this class
  * @order: extended pools: a span is 2^@order pages
  * @per_span: extended pools: objects carved from one span
@@ -56,17 +85,18 @@
  *	the free lists and counts of the spans on them
  * @partial: spans with both free and used objects
  * @full: spans with no free object
- * @empty: spans with no used object, at most ZA_EXT_RESERVE of them
+ * @empty: spans with no used object: the reserve, at most @max_empty
  * @nr_spans: spans on all three lists
  * @nr_empty: spans on @empty
+ * @min_empty: the fewest spans on @empty since the last trim
+ * @max_empty: @nr_empty at most (ZA_RESERVE_BYTES of spans, at least 1)
  */
 struct za_class {
 	unsigned int size;
 	enum zalloc_strategy backend;
 	char name[24];
-	u16 cap;
-	u16 batch;
-	u16 slot_base;
+	unsigned int mag_size;
+	struct za_depot depot;
 	struct kmem_cache *cache;
 	unsigned int order;
 	unsigned int per_span;
@@ -76,6 +106,8 @@ struct za_class {
 	struct list_head empty;
 	unsigned int nr_spans;
 	unsigned int nr_empty;
+	unsigned int min_empty;
+	unsigned int max_empty;
 };
 
 extern struct za_class za_classes[ZA_NR_CLASSES];
@@ -169,8 +201,8 @@ static inline struct za_class *za_ptr_lookup(const void *ptr, size_t *usable)
 enum za_event {
 	ZE_ALLOC,	/* objects handed out */
 	ZE_FREE,	/* objects given back */
-	ZE_MISS,	/* allocations that took the slow path */
-	ZE_REFILL,	/* slow-path refills: new span or slab batch */
+	ZE_MISS,	/* allocations that went to the backend */
+	ZE_REFILL,	/* backend refills: a magazine's worth or one */
 	ZE_FALLTHROUGH,	/* served here for a strategy that could not */
 	ZE_FAIL,	/* allocations that returned NULL */
 	ZE_NR_SHOWN,
@@ -206,13 +238,16 @@ void za_backend_put(struct za_class *c, void **objs, unsigned int n);
 void *za_std_alloc(size_t size, gfp_t gfp);
 void za_std_free(const void *ptr, size_t usable);
 unsigned long za_class_pages(const struct za_class *c);
+unsigned long za_reserve_trim(struct za_class *c, bool all);
 
 /* zalloc_pcpu.c: the per-CPU caches' slow paths; the fast path is inline */
 void *__za_cache_alloc(struct za_class *c, gfp_t gfp);
 void __za_cache_free(struct za_class *c, void *obj);
+size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs);
 unsigned long za_cache_drain_all(void);
-void za_class_fast_events(unsigned int cls, u64 *allocs, u64 *frees);
+void za_class_pcpu_events(unsigned int cls, u64 *ev);
 s64 za_class_cached(unsigned int cls);
+unsigned long za_trim(void);
 int za_pcpu_init(void);
 void za_pcpu_exit(void);
 void za_pcpu_free(void);
@@ -244,6 +279,14 @@ static inline void za_stat_inc(unsigned int cls, enum za_event ev)
 {
 	if (static_branch_likely(&za_stats_key))
 		this_cpu_inc(za_pcpu_stats.ev[cls][ev]);
+}
+
+/* @n events, if statistics are on; any context. */
+static inline void za_stat_add(unsigned int cls, enum za_event ev,
+			       unsigned int n)
+{
+	if (static_branch_likely(&za_stats_key))
+		this_cpu_add(za_pcpu_stats.ev[cls][ev], n);
 }
 
 /* Objects to or from a backend: always counted, the gauges need them. */

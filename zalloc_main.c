@@ -164,7 +164,7 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 					    enum zalloc_strategy strategy)
 {
 	unsigned int cls;
-	bool fell;
+	bool fell, hit;
 	void *obj;
 
 	might_alloc(gfp);
@@ -183,7 +183,7 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 	if (cls == ZA_CLASS_STD)
 		obj = za_std_alloc(size, gfp);
 	else
-		obj = za_cache_alloc(&za_classes[cls], gfp);
+		obj = za_cache_alloc(&za_classes[cls], gfp, &hit);
 	if (unlikely(!obj)) {
 		za_stat_inc(cls, ZE_FAIL);
 		return NULL;
@@ -276,6 +276,103 @@ size_t zalloc_size(const void *ptr)
 	return usable;
 }
 EXPORT_SYMBOL_GPL(zalloc_size);
+
+/**
+ * zalloc_alloc_bulk() - allocate several objects of one size
+ * @size: bytes wanted for each
+ * @gfp: allocation flags, as for zalloc_alloc()
+ * @nr: how many objects
+ * @objs: where to store them, @nr slots
+ *
+ * Uses the module's default strategy, like zalloc_alloc(), and takes the
+ * objects from this CPU's magazines in runs where it can. All or nothing:
+ * if one allocation fails, the objects already taken are freed. Each
+ * object is freed by zalloc_free() or zalloc_free_bulk(), in any grouping.
+ *
+ * Context: as zalloc_alloc_strategy().
+ * Return: @nr on success; 0 if nothing was allocated (@nr is 0 or above
+ * INT_MAX, @objs is NULL, @gfp has a zone modifier, no memory could be
+ * had).
+ */
+int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
+{
+	enum zalloc_strategy strategy = READ_ONCE(za_default_strategy);
+	struct za_class *c;
+	unsigned int cls;
+	size_t i = 0;
+	bool fell;
+
+	might_alloc(gfp);
+	if (unlikely(!nr || nr > INT_MAX || !objs))
+		return 0;
+	if (unlikely(!size)) {
+		for (i = 0; i < nr; i++)
+			objs[i] = ZERO_SIZE_PTR;
+		return nr;
+	}
+	cls = pick_class(size, strategy, &fell);
+	if (unlikely(gfp & GFP_ZONEMASK)) {
+		za_stat_inc(cls, ZE_FAIL);
+		return 0;
+	}
+	c = &za_classes[cls];
+	if (cls == ZA_CLASS_STD) {
+		for (; i < nr && (objs[i] = za_std_alloc(size, gfp)); i++)
+			;
+	} else {
+		i = za_cache_alloc_bulk(c, nr, objs);
+		for (; i < nr && (objs[i] = __za_cache_alloc(c, gfp)); i++)
+			;
+	}
+	if (unlikely(i < nr)) {
+		zalloc_free_bulk(i, objs);
+		za_stat_inc(cls, ZE_FAIL);
+		return 0;
+	}
+	if (cls != ZA_CLASS_STD && want_init_on_alloc(gfp))
+		for (i = 0; i < nr; i++)
+			memset(objs[i], 0, c->size);
+	if (unlikely(fell))
+		za_stat_add(cls, ZE_FALLTHROUGH, nr);
+	return nr;
+}
+EXPORT_SYMBOL_GPL(zalloc_alloc_bulk);
+
+/**
+ * zalloc_free_bulk() - free several objects from zalloc
+ * @nr: how many
+ * @objs: the objects, of any sizes and strategies; NULL and ZERO_SIZE_PTR
+ *	entries are ignored
+ *
+ * Like zalloc_free() on each, but an object in the same folio as the one
+ * before it skips the pointer lookup.
+ *
+ * Context: any context kfree() may be called from.
+ */
+void zalloc_free_bulk(size_t nr, void **objs)
+{
+	struct folio *folio, *last = NULL;
+	struct za_class *c = NULL;
+	size_t usable = 0, i;
+
+	for (i = 0; i < nr; i++) {
+		void *p = objs[i];
+
+		if (unlikely(ZERO_OR_NULL_PTR(p)))
+			continue;
+		/* A folio is one span, one slab of one cache, or one kmalloc. */
+		folio = virt_to_folio(p);
+		if (folio != last) {
+			c = za_ptr_lookup(p, &usable);
+			last = folio;
+		}
+		if (c->backend == ZALLOC_STANDARD)
+			za_std_free(p, usable);
+		else
+			za_cache_free(c, p);
+	}
+}
+EXPORT_SYMBOL_GPL(zalloc_free_bulk);
 
 /* === Module init and exit === */
 

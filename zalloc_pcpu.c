@@ -1,58 +1,87 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zalloc per-CPU caches: a stack of free objects per class and CPU in front
- * of every object-pool and extended-pool class. The fast path (pop, push)
- * is inline, in zalloc_pcpu.h; this file has the slow paths, draining, the
- * shrinker and CPU hotplug.
+ * zalloc magazines and depots: the caches in front of every object-pool and
+ * extended-pool class, in the manner of Bonwick and Adams' "Magazines and
+ * Vmem" (USENIX 2001) and of SLUB's sheaves and barn. The fast path (pop,
+ * push) is inline, in zalloc_pcpu.h; this file has the slow paths, the
+ * depots, their decay, draining, the shrinker and CPU hotplug.
  *
- * Each CPU has one struct za_pcpu: for every pool class a stack of free
- * objects (allocation pops, free pushes), and the bytes idle in all of them:
+ *   CPU 0: class c: loaded [o o o . .]  prev [o o o o o]
+ *   CPU 1: class c: loaded [o . . . .]  prev [. . . . .]
+ *   class c's depot: full [o o o o o] -> [o o o o o] -> ...
+ *                    empty [. . . . .] -> ...
+ *   class c's backend: a kmem_cache, or spans (zalloc_pool.c)
  *
- *   class       objects cached at most (cap)    moved per refill/flush
- *   8 - 512     64                              32
- *   640 - 16K   32 KiB / size (51 .. 2)         cap / 2
- *   20K - 64K   1                               1
+ * A magazine is an array of mag_size free objects of one class. Each CPU
+ * holds two per class. Allocation pops from the loaded one; when it is
+ * empty, the previous one is swapped in if it has objects, else the
+ * previous one (empty) goes to the depot for a full one. Free pushes on
+ * the loaded one; when it is full, the previous one is swapped in if it has
+ * room, else the previous one (full) goes to the depot for an empty one.
+ * A depot exchange moves one magazine each way in O(1) under the depot's
+ * lock: a burst of frees parks full magazines there, and a burst of
+ * allocations on any CPU takes them back without touching the backend. A
+ * cross-CPU free costs the freeing CPU a push and, once per magazine, one
+ * exchange. Only when the depot has no full magazine does an allocation
+ * take mag_size objects from the backend; only when the depot is at its
+ * bound does a free give a magazine's objects back.
  *
- * and never more than ZA_PCPU_IDLE_MAX (256 KiB) idle per CPU across all
- * classes: a free that would pass it first takes a batch off the class with
- * the most idle bytes (pcpu_evict()), and goes to the backend if that does
- * not make room.
+ *   class         objects per magazine (mag_size)   depot, full magazines
+ *   8 B - 512 B   32 (ZA_MAG_MAX)                   512 KiB of objects
+ *   640 B - 8 K   16 KiB / size (25 .. 2)           512 KiB of objects
+ *   10 K - 64 K   1                                 512 KiB, at least 2
  *
- * Refill and flush: an allocation that finds its stack empty takes a batch
- * from the backend (za_backend_get(): kmem_cache_alloc_bulk() for object
- * pools, the class's span lists under one lock for extended pools), keeps
- * one and stacks the rest. A free that finds the stack full takes the
- * oldest batch off it and gives it back with za_backend_put().
+ * Memory bounds: per CPU and class, two magazines (2 * mag_size objects,
+ * at most 32 KiB or two objects); per class, ZA_DEPOT_BYTES of objects in
+ * full magazines (at least two magazines), and ZA_RESERVE_BYTES of empty
+ * spans (zalloc_pool.c). What the depots and reserves hold decays: every
+ * ZA_TRIM_INTERVAL a deferrable work item gives back the full magazines,
+ * empty magazines and empty spans that sat unused for the whole interval
+ * (the low-water mark since the last trim: the depot working-set trim of
+ * the paper). Everything idle, the CPUs' magazines included, goes back at
+ * once under memory pressure (the shrinker), and on fastpath=N; a CPU's
+ * magazines when it goes offline; all of it at unload.
+ *
+ * Lock order
+ * ----------
+ *   1. a CPU's cache lock (za_pcpu.active, a local trylock)
+ *   2.   a depot's lock (za_depot.lock, spinlock_t, bottom halves off)
+ *   a span lock (za_class.lock, zalloc_pool.c) is a leaf, never held with 2
+ *   za_drain_lock (mutex) is taken alone, by the drains
+ *
+ * A CPU's cache lock protects its struct za_pcpu: both magazines of every
+ * class and the counters beside them. It is a flag that only its CPU sets,
+ * with preemption off (pcpu_trylock()); an interrupt that finds it set
+ * does not wait but goes to the depot-less slow path, so it never spins.
+ * A depot's lock protects the depot's lists and counts; it is taken only
+ * with the CPU's cache lock held (or by the trim and drains, in process
+ * context), never from hard interrupt context or with interrupts off: such
+ * callers refill and flush their magazines from the backend directly. So
+ * it needs only bottom halves off, which lockdep can check, and costs no
+ * interrupt disabling. The backends are never called with a depot lock
+ * held.
  *
  * Context rules:
- *   - A CPU's stacks are touched only by that CPU, with preemption off and
- *     the CPU's @busy flag set (pcpu_get()/pcpu_put(), a per-CPU trylock).
- *     An interrupt (softirq, hard IRQ) that arrives while its CPU is busy
- *     finds the flag set and goes to the backend instead; one that arrives
- *     before the flag is set completes its own use first. So allocation and
- *     free work from any context kmalloc(GFP_ATOMIC) and kfree() do,
- *     without disabling interrupts: task, softirq, and hard IRQ where the
- *     kernel allows kmalloc() there (not a non-threaded hard IRQ on
- *     PREEMPT_RT, where SLUB and the extended pools' spinlock_t sleep);
- *     not NMI. No lock and no atomic read-modify-write on the fast path.
- *   - Statistics on the fast path are plain increments of the CPU's own
- *     struct za_pcpu, inside the busy section: nothing else writes them.
- *     The counts the gauges and the unload check rely on are taken on the
- *     slow paths, with this_cpu_add() or, under a class lock (interrupts
- *     off), __this_cpu_add(): none is ever lost.
- *   - The backends are called with interrupts in the caller's state: they
- *     may sleep if @gfp allows, and use SLUB's bulk calls only with
- *     interrupts enabled.
- *   - A CPU's stacks are drained by that CPU, in a work item bound to it
- *     (za_cache_drain_all(): shrinker, fastpath=N), or by another after the
- *     CPU went offline (the CPUHP_BP_PREPARE_DYN teardown runs once the CPU
- *     is dead). The drained objects go to the backends in process context:
- *     never from an IPI, where taking a spinlock_t is invalid (lockdep's
- *     wait-context check, PROVE_RAW_LOCK_NESTING, says so on 7.x).
- *
- * Memory: drained when a CPU goes offline, under memory pressure (a
- * shrinker whose scan drains every CPU through za_cache_drain_all()), when
- * the fastpath parameter is switched off, and at unload.
+ *   - Allocation and free work from any context kmalloc(GFP_ATOMIC) and
+ *     kfree() do, without disabling interrupts: task, softirq, and hard
+ *     IRQ where the kernel allows kmalloc() there (not a non-threaded hard
+ *     IRQ on PREEMPT_RT, where SLUB and the spans' spinlock_t sleep; and
+ *     the depot lock, a spinlock_t under preempt_disable(), is not RT-ready
+ *     either); not NMI. No atomic read-modify-write, no this_cpu_*
+ *     read-modify-write and no interrupt disabling on the fast path.
+ *   - Statistics on the fast and slow paths are plain increments of the
+ *     CPU's struct za_pcpu under its lock; paths that do not hold it use
+ *     this_cpu_inc(). The backend counts that the gauges and the unload
+ *     check rely on are always taken (zalloc_pool.c): none is ever lost.
+ *   - The backends are called with interrupts in the caller's state and
+ *     no zalloc lock held: they may sleep if @gfp allows.
+ *   - A CPU's magazines are drained by that CPU, in a work item bound to
+ *     it (za_cache_drain_all(): shrinker, fastpath=N), or by another after
+ *     the CPU went offline (the CPUHP_BP_PREPARE_DYN teardown runs once the
+ *     CPU is dead). The drained objects go to the backends in process
+ *     context: never from an IPI, where taking a spinlock_t is invalid.
+ *   - Magazines are freed with kfree_rcu(): the statistics read the
+ *     counts of other CPUs' magazines under rcu_read_lock().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -63,6 +92,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/shrinker.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -70,168 +100,344 @@
 #include "zalloc_internal.h"
 #include "zalloc_pcpu.h"
 
+/* How often the depots and reserves give back what sat idle. */
+#define ZA_TRIM_INTERVAL	HZ
+
 /* === Data === */
 
 struct za_pcpu __percpu *za_pcpu;
 EXPORT_SYMBOL_GPL(za_pcpu);
 static enum cpuhp_state za_cpuhp_state;
 static struct shrinker *za_shrinker;
+static void trim_work_fn(struct work_struct *work);
+static DECLARE_DEFERRABLE_WORK(za_trim_work, trim_work_fn);
+
+/* === Magazines === */
+
+static struct za_mag *mag_new(const struct za_class *c, gfp_t gfp, int node)
+{
+	struct za_mag *m;
+
+	m = kmalloc_node(struct_size(m, objs, c->mag_size), gfp, node);
+	if (m) {
+		m->next = NULL;
+		m->count = 0;
+	}
+	return m;
+}
+
+/* Frees a magazine that a statistics reader may still look at. */
+static void mag_free(struct za_mag *m)
+{
+	kfree_rcu(m, rcu);
+}
+
+/*
+ * Whether this context may take a depot lock: not with interrupts off and
+ * not in hard interrupt context (see "Lock order").
+ */
+static bool depot_usable(void)
+{
+	return !in_hardirq() && !in_nmi() && !irqs_disabled();
+}
+
+/* Counts a slow-path event: under @pc if held, else with this_cpu_inc(). */
+static void slow_stat(struct za_pcpu *pc, unsigned int cls, enum za_event ev)
+{
+	if (pc)
+		pcpu_stat(&pc->cls[cls], ev);
+	else
+		za_stat_inc(cls, ev);
+}
+
+/* === Depot === */
+
+/* Unlinks the first magazine of @list; the depot lock is held. */
+static struct za_mag *depot_pop(struct za_mag **list, unsigned int *nr,
+				unsigned int *low)
+{
+	struct za_mag *m = *list;
+
+	if (m) {
+		*list = m->next;
+		--*nr;
+		*low = min(*low, *nr);
+	}
+	return m;
+}
+
+static void depot_push(struct za_mag **list, unsigned int *nr,
+		       struct za_mag *m)
+{
+	m->next = *list;
+	*list = m;
+	++*nr;
+}
+
+/*
+ * Allocation, both magazines empty: trades the previous one for a full one
+ * from the depot, which becomes the loaded one. Returns whether it did.
+ */
+static bool depot_take_full(struct za_depot *d, struct za_pcpu_class *pcc)
+{
+	struct za_mag *m;
+
+	spin_lock_bh(&d->lock);
+	m = depot_pop(&d->full, &d->nr_full, &d->min_full);
+	if (m) {
+		depot_push(&d->empty, &d->nr_empty, pcc->prev);
+		pcc->prev = pcc->loaded;
+		pcc->loaded = m;
+	}
+	spin_unlock_bh(&d->lock);
+	return m;
+}
+
+/*
+ * Free, both magazines full: trades the previous one for an empty one,
+ * which becomes the loaded one, unless the depot is at its bound. A new
+ * empty magazine is allocated if the depot has none (GFP_NOWAIT: we hold
+ * the CPU's cache lock). Returns whether it did.
+ */
+static bool depot_give_full(struct za_class *c, struct za_pcpu_class *pcc)
+{
+	struct za_depot *d = &c->depot;
+	struct za_mag *m, *spare = NULL;
+
+	if (!READ_ONCE(d->empty))
+		spare = mag_new(c, GFP_NOWAIT | __GFP_NOWARN, NUMA_NO_NODE);
+	spin_lock_bh(&d->lock);
+	m = NULL;
+	if (d->nr_full < d->max_full) {
+		m = depot_pop(&d->empty, &d->nr_empty, &d->min_empty);
+		if (!m)
+			swap(m, spare);
+	}
+	if (m) {
+		depot_push(&d->full, &d->nr_full, pcc->prev);
+		pcc->prev = pcc->loaded;
+		pcc->loaded = m;
+	}
+	spin_unlock_bh(&d->lock);
+	/* Never seen by anyone else: no grace period needed. */
+	kfree(spare);
+	return m;
+}
+
+/* Unlinks the first @n magazines of @list and returns them, linked. */
+static struct za_mag *depot_detach(struct za_mag **list, unsigned int *nr,
+				   unsigned int n)
+{
+	struct za_mag *first = *list, **tail = list;
+
+	if (!n)
+		return NULL;
+	*nr -= n;
+	while (n--)
+		tail = &(*tail)->next;
+	*list = *tail;
+	*tail = NULL;
+	return first;
+}
+
+/*
+ * Gives back what the depot holds: the magazines that sat idle since the
+ * last trim, or all of them. Returns the objects given to the backend.
+ *
+ * Context: process.
+ */
+static unsigned long depot_trim(struct za_class *c, bool all)
+{
+	struct za_depot *d = &c->depot;
+	struct za_mag *full, *empty, *m;
+	unsigned long freed = 0;
+
+	spin_lock_bh(&d->lock);
+	full = depot_detach(&d->full, &d->nr_full,
+			    all ? d->nr_full : d->min_full);
+	empty = depot_detach(&d->empty, &d->nr_empty,
+			     all ? d->nr_empty : d->min_empty);
+	d->min_full = d->nr_full;
+	d->min_empty = d->nr_empty;
+	spin_unlock_bh(&d->lock);
+
+	while ((m = full)) {
+		full = m->next;
+		za_backend_put(c, m->objs, m->count);
+		freed += m->count;
+		mag_free(m);
+	}
+	while ((m = empty)) {
+		empty = m->next;
+		mag_free(m);
+	}
+	return freed;
+}
 
 /* === Slow path === */
 
+/*
+ * Allocation, the loaded magazine empty: swaps in the previous one if it
+ * has objects, else trades with the depot. Returns whether the loaded
+ * magazine has objects now.
+ */
+static bool pcpu_reload(struct za_class *c, struct za_pcpu_class *pcc)
+{
+	if (pcc->prev->count) {
+		swap(pcc->loaded, pcc->prev);
+		return true;
+	}
+	return depot_usable() && depot_take_full(&c->depot, pcc);
+}
+
 /* Stacks what fits of objs[0..n); returns how many are left in objs[]. */
-static unsigned int pcpu_stash(struct za_class *c, unsigned int cls,
+static unsigned int pcpu_stash(struct za_pcpu *pc, struct za_class *c,
 			       void **objs, unsigned int n)
 {
-	struct za_pcpu *pc = pcpu_get();
+	struct za_pcpu_class *pcc = &pc->cls[c - za_classes];
 
-	if (!pc)
-		return n;
-	while (n && pcpu_fits(pc, c, cls)) {
-		pc->slots[c->slot_base + pc->cls[cls].count++] = objs[--n];
-		pc->idle_bytes += c->size;
-	}
-	pcpu_put(pc);
+	while (n && mag_push(pcc->loaded, c->mag_size, objs[n - 1]))
+		n--;
+	while (n && mag_push(pcc->prev, c->mag_size, objs[n - 1]))
+		n--;
 	return n;
 }
 
-/**
- * struct za_spill - objects taken off a CPU's stacks, for the backend
- * @c: their class
- * @n: how many
- * @objs: the objects
- */
-struct za_spill {
-	struct za_class *c;
-	unsigned int n;
-	void *objs[ZA_BATCH_MAX + 1];
-};
-
-/* Moves the @n oldest objects of @cls's stack to @sp; @pc is held. */
-static void pcpu_take_oldest(struct za_pcpu *pc, unsigned int cls,
-			     unsigned int n, struct za_spill *sp)
-{
-	struct za_class *c = &za_classes[cls];
-	void **stack = &pc->slots[c->slot_base];
-
-	memcpy(sp->objs, stack, n * sizeof(void *));
-	memmove(stack, stack + n, (pc->cls[cls].count - n) * sizeof(void *));
-	pc->cls[cls].count -= n;
-	pc->idle_bytes -= n * c->size;
-	sp->c = c;
-	sp->n = n;
-}
-
 /*
- * Makes room in a CPU's idle-bytes budget for an object of class @keep:
- * takes up to a batch of the oldest objects of the class with the most idle
- * bytes. Classes no longer in use so give way to the one in use.
+ * Takes up to a magazine's worth from the backend, keeps one and stacks
+ * the rest in this CPU's magazines; @want is 1 where they cannot be used.
  */
-static void pcpu_evict(struct za_pcpu *pc, unsigned int keep,
-		       struct za_spill *sp)
+static void *refill(struct za_class *c, gfp_t gfp, unsigned int want)
 {
-	unsigned long bytes, most = 0;
-	unsigned int cls, victim = keep;
+	unsigned int cls = c - za_classes, n, left;
+	void *objs[ZA_MAG_MAX];
+	struct za_pcpu *pc;
 
-	/* The other classes together hold too little to make room. */
-	if (pc->idle_bytes - (unsigned long)pc->cls[keep].count * za_classes[keep].size <
-	    za_classes[keep].size)
-		return;
-	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
-		bytes = (unsigned long)pc->cls[cls].count * za_classes[cls].size;
-		if (cls != keep && bytes > most) {
-			most = bytes;
-			victim = cls;
-		}
-	}
-	if (victim != keep)
-		pcpu_take_oldest(pc, victim,
-				 min_t(unsigned int, pc->cls[victim].count,
-				       za_classes[victim].batch), sp);
-}
-
-/*
- * For a free that did not fit: takes the oldest batch off a full stack
- * into @own, or makes room in the idle-bytes budget by taking objects of
- * another class into @other; then stacks @obj if it fits now, else adds it
- * to @own. What ends up in @own and @other is for the backend.
- */
-static void pcpu_flush(struct za_class *c, unsigned int cls, void *obj,
-		       struct za_spill *own, struct za_spill *other)
-{
-	struct za_pcpu *pc = pcpu_get();
-
-	own->c = c;
-	own->n = 0;
-	other->n = 0;
-	if (!pc) {
-		own->objs[own->n++] = obj;
-		return;
-	}
-	if (pc->cls[cls].count == c->cap)
-		pcpu_take_oldest(pc, cls, c->batch, own);
-	else if (!pcpu_fits(pc, c, cls))
-		pcpu_evict(pc, cls, other);
-	if (pcpu_fits(pc, c, cls)) {
-		pc->slots[c->slot_base + pc->cls[cls].count++] = obj;
-		pc->idle_bytes += c->size;
-	} else {
-		own->objs[own->n++] = obj;
-	}
-	pcpu_put(pc);
+	n = za_backend_get(c, gfp, objs, want);
+	if (!n)
+		return NULL;
+	left = --n;
+	pc = pcpu_trylock();
+	if (pc)
+		left = pcpu_stash(pc, c, objs, n);
+	slow_stat(pc, cls, ZE_MISS);
+	slow_stat(pc, cls, ZE_REFILL);
+	slow_stat(pc, cls, ZE_ALLOC);
+	if (pc)
+		pcpu_unlock(pc);
+	za_backend_put(c, objs, left);
+	return objs[n];
 }
 
 /**
- * __za_cache_alloc() - allocation slow path: refill this CPU's stack
+ * __za_cache_alloc() - allocation slow path: the loaded magazine is empty
  * @c: an object-pool or extended-pool class
  * @gfp: the caller's flags
  *
- * Takes a batch from the backend (one object with the fast path off), keeps
- * one and stacks what fits of the rest.
+ * Swaps magazines, trades with the depot, or takes a magazine's worth
+ * from the backend (one object with the fast path off).
  *
  * Context: as kmalloc() with @gfp.
  * Return: an object, not zeroed; or NULL.
  */
 void *__za_cache_alloc(struct za_class *c, gfp_t gfp)
 {
-	unsigned int cls = c - za_classes, n;
-	void *objs[ZA_BATCH_MAX];
+	unsigned int cls = c - za_classes;
+	struct za_pcpu *pc;
+	void *obj;
 
-	za_stat_inc(cls, ZE_MISS);
-	n = static_branch_likely(&za_fastpath_key) ? c->batch : 1;
-	n = za_backend_get(c, gfp, objs, n);
-	if (!n)
-		return NULL;
-	za_stat_inc(cls, ZE_REFILL);
-	za_stat_inc(cls, ZE_ALLOC);
-	n--;
-	if (n)
-		za_backend_put(c, objs, pcpu_stash(c, cls, objs, n));
-	return objs[n];
+	if (!static_branch_likely(&za_fastpath_key))
+		return refill(c, gfp, 1);
+	pc = pcpu_trylock();
+	if (!pc)
+		return refill(c, gfp, 1);
+	obj = pcpu_reload(c, &pc->cls[cls]) ? mag_pop(pc->cls[cls].loaded) :
+					      NULL;
+	if (obj)
+		pcpu_stat(&pc->cls[cls], ZE_ALLOC);
+	pcpu_unlock(pc);
+	return obj ?: refill(c, gfp, c->mag_size);
 }
 EXPORT_SYMBOL_GPL(__za_cache_alloc);
 
 /**
- * __za_cache_free() - free slow path: the stack was full or busy
+ * za_cache_alloc_bulk() - take objects of a pool class from this CPU's
+ *	magazines and the depot
+ * @c: an object-pool or extended-pool class
+ * @nr: how many are wanted
+ * @objs: where to store them
+ *
+ * Takes whole runs off the loaded magazine under one lock; the backend is
+ * not called (the caller takes the rest through __za_cache_alloc()).
+ *
+ * Context: any context kmalloc(GFP_ATOMIC) may be called from.
+ * Return: how many were stored, not zeroed.
+ */
+size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs)
+{
+	struct za_pcpu_class *pcc;
+	struct za_pcpu *pc;
+	size_t n = 0;
+
+	if (!static_branch_likely(&za_fastpath_key))
+		return 0;
+	pc = pcpu_trylock();
+	if (!pc)
+		return 0;
+	pcc = &pc->cls[c - za_classes];
+	while (n < nr && (pcc->loaded->count || pcpu_reload(c, pcc))) {
+		struct za_mag *m = pcc->loaded;
+		unsigned int take = min_t(size_t, m->count, nr - n);
+
+		m->count -= take;
+		memcpy(&objs[n], &m->objs[m->count], take * sizeof(void *));
+		n += take;
+	}
+	if (static_branch_likely(&za_stats_key))
+		pcc->ev[ZE_ALLOC] += n;
+	pcpu_unlock(pc);
+	return n;
+}
+
+/**
+ * __za_cache_free() - free slow path: the loaded magazine is full, or the
+ *	CPU's cache is in use
  * @c: the object's class
  * @obj: the object, already wiped if init_on_free asks
+ *
+ * Swaps magazines, trades a full one for an empty one with the depot, or
+ * gives the previous magazine's objects to the backend.
  *
  * Context: any context kfree() may be called from.
  */
 void __za_cache_free(struct za_class *c, void *obj)
 {
-	unsigned int cls = c - za_classes;
-	struct za_spill own, other;
+	unsigned int cls = c - za_classes, n = 0;
+	void *spill[ZA_MAG_MAX];
+	struct za_pcpu_class *pcc;
+	struct za_pcpu *pc;
 
-	za_stat_inc(cls, ZE_FREE);
-	if (!static_branch_likely(&za_fastpath_key)) {
+	pc = static_branch_likely(&za_fastpath_key) ? pcpu_trylock() : NULL;
+	slow_stat(pc, cls, ZE_FREE);
+	if (!pc) {
 		za_backend_put(c, &obj, 1);
 		return;
 	}
-	pcpu_flush(c, cls, obj, &own, &other);
-	za_backend_put(own.c, own.objs, own.n);
-	if (other.n)
-		za_backend_put(other.c, other.objs, other.n);
+	pcc = &pc->cls[cls];
+	if (mag_push(pcc->prev, c->mag_size, obj)) {
+		swap(pcc->loaded, pcc->prev);
+	} else {
+		if (!depot_usable() || !depot_give_full(c, pcc)) {
+			/* The previous magazine's objects go back. */
+			n = pcc->prev->count;
+			memcpy(spill, pcc->prev->objs, n * sizeof(void *));
+			pcc->prev->count = 0;
+			swap(pcc->loaded, pcc->prev);
+		}
+		mag_push(pcc->loaded, c->mag_size, obj);
+	}
+	pcpu_unlock(pc);
+	za_backend_put(c, spill, n);
 }
 EXPORT_SYMBOL_GPL(__za_cache_free);
 
@@ -244,47 +450,46 @@ static unsigned long drain_pcpu(struct za_pcpu *pc)
 	unsigned int cls;
 
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
+		struct za_pcpu_class *pcc = &pc->cls[cls];
 		struct za_class *c = &za_classes[cls];
-		unsigned int n = pc->cls[cls].count;
 
-		pc->cls[cls].count = 0;
-		pc->idle_bytes -= n * c->size;
-		za_backend_put(c, &pc->slots[c->slot_base], n);
-		freed += n;
+		freed += pcc->loaded->count + pcc->prev->count;
+		za_backend_put(c, pcc->loaded->objs, pcc->loaded->count);
+		za_backend_put(c, pcc->prev->objs, pcc->prev->count);
+		pcc->loaded->count = 0;
+		pcc->prev->count = 0;
 	}
 	return freed;
 }
 
 /*
- * Empties this CPU's cache, class by class: each stack is taken off under
- * pcpu_get() and given to the backend after pcpu_put(), with preemption
- * on, so that the backends' locks are never taken from an interrupt or
- * with preemption off. In a work item bound to the CPU, nothing else can
- * hold the cache (a holder has preemption off): pcpu_get() succeeds.
+ * Empties this CPU's magazines one at a time: each is copied out under the
+ * CPU's cache lock and given to the backend after it is dropped, so that
+ * the backends' locks are never taken with it held. In a work item bound
+ * to the CPU nothing else can hold the lock (a holder has preemption off):
+ * pcpu_trylock() succeeds.
  */
 static unsigned long drain_this_cpu(void)
 {
-	struct za_spill sp;
+	void *objs[ZA_MAG_MAX];
 	unsigned long freed = 0;
-	unsigned int cls;
+	unsigned int cls, i, n;
 
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
-		struct za_pcpu *pc;
+		for (i = 0; i < 2; i++) {
+			struct za_pcpu *pc = pcpu_trylock();
+			struct za_mag *m;
 
-		do {
-			pc = pcpu_get();
 			if (!pc)
 				return freed;
-			sp.n = 0;
-			if (pc->cls[cls].count)
-				pcpu_take_oldest(pc, cls,
-						 min_t(unsigned int,
-						       pc->cls[cls].count,
-						       ZA_BATCH_MAX), &sp);
-			pcpu_put(pc);
-			za_backend_put(&za_classes[cls], sp.objs, sp.n);
-			freed += sp.n;
-		} while (sp.n);
+			m = i ? pc->cls[cls].prev : pc->cls[cls].loaded;
+			n = m->count;
+			memcpy(objs, m->objs, n * sizeof(void *));
+			m->count = 0;
+			pcpu_unlock(pc);
+			za_backend_put(&za_classes[cls], objs, n);
+			freed += n;
+		}
 	}
 	return freed;
 }
@@ -310,24 +515,12 @@ static void drain_work(struct work_struct *work)
 	container_of(work, struct za_drain, work)->freed = drain_this_cpu();
 }
 
-/**
- * za_cache_drain_all() - give every CPU's cached objects back
- *
- * Each online CPU empties its own cache in a work item (a WQ_MEM_RECLAIM
- * workqueue: the shrinker waits for it under memory pressure); offline
- * CPUs were emptied when they went down.
- *
- * Context: process; sleeps.
- * Return: objects given back; 0 before the caches exist.
- */
-unsigned long za_cache_drain_all(void)
+/* Empties every online CPU's magazines; returns the objects given back. */
+static unsigned long drain_cpus(void)
 {
 	unsigned long freed = 0;
 	int cpu;
 
-	/* "fastpath=0" on the insmod line comes before za_pcpu_init(). */
-	if (!za_pcpu)
-		return 0;
 	mutex_lock(&za_drain_lock);
 	/*
 	 * No cpus_read_lock(): the shrinker can run from reclaim in a task
@@ -352,10 +545,79 @@ unsigned long za_cache_drain_all(void)
 	mutex_unlock(&za_drain_lock);
 	return freed;
 }
-EXPORT_SYMBOL_GPL(za_cache_drain_all);
+
+/* One trim pass over every pool class: idle magazines and spans, or all. */
+static unsigned long trim_classes(bool all)
+{
+	unsigned long freed = 0;
+	unsigned int cls;
+
+	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
+		freed += depot_trim(&za_classes[cls], all);
+		freed += za_reserve_trim(&za_classes[cls], all);
+	}
+	return freed;
+}
 
 /**
- * za_class_cached() - objects of a class idle in the per-CPU caches
+ * za_trim() - give back what sat idle since the last trim
+ *
+ * What the periodic decay does every ZA_TRIM_INTERVAL: the full and empty
+ * magazines of each depot and the empty spans of each reserve that were
+ * not used since the previous trim go back to the backends.
+ *
+ * Context: process.
+ * Return: objects and spans given back.
+ */
+unsigned long za_trim(void)
+{
+	return za_pcpu ? trim_classes(false) : 0;
+}
+EXPORT_SYMBOL_GPL(za_trim);
+
+static void trim_work_fn(struct work_struct *work)
+{
+	za_trim();
+	schedule_delayed_work(&za_trim_work,
+			      round_jiffies_relative(ZA_TRIM_INTERVAL));
+}
+
+/**
+ * za_cache_drain_all() - give back everything idle: every CPU's magazines,
+ *	the depots and the reserves of empty spans
+ *
+ * Each online CPU empties its own magazines in a work item (a
+ * WQ_MEM_RECLAIM workqueue: the shrinker waits for it under memory
+ * pressure); offline CPUs were emptied when they went down. Then the
+ * depots and reserves are emptied.
+ *
+ * Context: process; sleeps.
+ * Return: objects and spans given back; 0 before the caches exist.
+ */
+unsigned long za_cache_drain_all(void)
+{
+	/* "fastpath=0" on the insmod line comes before za_pcpu_init(). */
+	if (!za_pcpu)
+		return 0;
+	return drain_cpus() + trim_classes(true);
+}
+EXPORT_SYMBOL_GPL(za_cache_drain_all);
+
+/* Objects in the magazines of @cpu for @cls; a racy read. */
+static unsigned int pcpu_cached(int cpu, unsigned int cls)
+{
+	struct za_pcpu_class *pcc = &per_cpu_ptr(za_pcpu, cpu)->cls[cls];
+	unsigned int n;
+
+	rcu_read_lock();
+	n = READ_ONCE(READ_ONCE(pcc->loaded)->count) +
+	    READ_ONCE(READ_ONCE(pcc->prev)->count);
+	rcu_read_unlock();
+	return n;
+}
+
+/**
+ * za_class_cached() - objects of a class idle in the magazines and depot
  * @cls: class index
  *
  * Context: any; the sum is racy while CPUs allocate.
@@ -363,39 +625,38 @@ EXPORT_SYMBOL_GPL(za_cache_drain_all);
  */
 s64 za_class_cached(unsigned int cls)
 {
-	s64 n = 0;
+	s64 n;
 	int cpu;
 
 	if (cls >= ZA_NR_POOL_CLASSES || !za_pcpu)
 		return 0;
+	n = (s64)READ_ONCE(za_classes[cls].depot.nr_full) *
+	    za_classes[cls].mag_size;
 	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu_ptr(za_pcpu, cpu)->cls[cls].count);
+		n += pcpu_cached(cpu, cls);
 	return n;
 }
 EXPORT_SYMBOL_GPL(za_class_cached);
 
 /**
- * za_class_fast_events() - allocations and frees a class served from the
- *	per-CPU caches, summed over all CPUs
+ * za_class_pcpu_events() - add the events a class counted under the CPUs'
+ *	cache locks, summed over all CPUs
  * @cls: class index
- * @allocs: where to store the allocations
- * @frees: where to store the frees
+ * @ev: the sums to add to, ZE_NR_SHOWN of them
  *
  * Context: any; racy while CPUs allocate.
  */
-void za_class_fast_events(unsigned int cls, u64 *allocs, u64 *frees)
+void za_class_pcpu_events(unsigned int cls, u64 *ev)
 {
-	int cpu;
+	int cpu, e;
 
-	*allocs = 0;
-	*frees = 0;
 	if (cls >= ZA_NR_POOL_CLASSES || !za_pcpu)
 		return;
 	for_each_possible_cpu(cpu) {
-		struct za_pcpu *pc = per_cpu_ptr(za_pcpu, cpu);
+		struct za_pcpu_class *pcc = &per_cpu_ptr(za_pcpu, cpu)->cls[cls];
 
-		*allocs += READ_ONCE(pc->cls[cls].allocs);
-		*frees += READ_ONCE(pc->cls[cls].frees);
+		for (e = 0; e < ZE_NR_SHOWN; e++)
+			ev[e] += READ_ONCE(pcc->ev[e]);
 	}
 }
 
@@ -414,7 +675,7 @@ static unsigned long za_shrink_count(struct shrinker *s,
 	unsigned int cls;
 
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++)
-		n += za_class_cached(cls);
+		n += za_class_cached(cls) + READ_ONCE(za_classes[cls].nr_empty);
 	return n ?: SHRINK_EMPTY;
 }
 
@@ -462,35 +723,73 @@ static void shrinker_teardown(void)
 
 /* === Setup and teardown === */
 
-/* Sets cap, batch and slot_base of every pool class; returns all slots. */
-static unsigned int size_caches(void)
+/* Sets each pool class's magazine size and depot bound. */
+static void size_magazines(void)
 {
-	unsigned int cls, slots = 0;
+	unsigned int cls;
 
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
 		struct za_class *c = &za_classes[cls];
+		struct za_depot *d = &c->depot;
 
-		c->cap = clamp_t(unsigned int, ZA_PCPU_CLASS_BYTES / c->size,
-				 1, ZA_PCPU_CAP_MAX);
-		c->batch = max_t(unsigned int, c->cap / 2, 1);
-		c->slot_base = slots;
-		slots += c->cap;
+		c->mag_size = clamp_t(unsigned int, ZA_MAG_BYTES / c->size, 1,
+				      ZA_MAG_MAX);
+		spin_lock_init(&d->lock);
+		d->max_full = max_t(unsigned int, ZA_DEPOT_BYTES /
+				    (c->mag_size * c->size), 2);
 	}
-	return slots;
+}
+
+/* Frees every CPU's magazines (empty); NULL ones were never allocated. */
+static void free_magazines(void)
+{
+	unsigned int cls;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct za_pcpu *pc = per_cpu_ptr(za_pcpu, cpu);
+
+		for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
+			kfree(pc->cls[cls].loaded);
+			kfree(pc->cls[cls].prev);
+		}
+	}
+}
+
+static int alloc_magazines(void)
+{
+	unsigned int cls;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct za_pcpu *pc = per_cpu_ptr(za_pcpu, cpu);
+
+		for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
+			struct za_pcpu_class *pcc = &pc->cls[cls];
+
+			pcc->loaded = mag_new(&za_classes[cls], GFP_KERNEL,
+					      cpu_to_node(cpu));
+			pcc->prev = mag_new(&za_classes[cls], GFP_KERNEL,
+					    cpu_to_node(cpu));
+			if (!pcc->loaded || !pcc->prev)
+				return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 /**
- * za_pcpu_init() - allocate the per-CPU caches, hook CPU hotplug and memory
- *	pressure
+ * za_pcpu_init() - allocate the magazines, set up the depots, hook CPU
+ *	hotplug and memory pressure, start the decay
  *
  * Context: process; the class table must be set up.
  * Return: 0 or a negative errno.
  */
 int za_pcpu_init(void)
 {
-	unsigned int slots = size_caches();
-	int ret;
+	int ret = -ENOMEM;
 
+	size_magazines();
 	/*
 	 * Per-CPU and WQ_MEM_RECLAIM on every kernel: 7.x wants WQ_PERCPU
 	 * spelt out, which 6.1 does not have; create_workqueue() has both.
@@ -498,12 +797,11 @@ int za_pcpu_init(void)
 	za_drain_wq = create_workqueue("zalloc_drain");
 	if (!za_drain_wq)
 		return -ENOMEM;
-	za_pcpu = __alloc_percpu(struct_size(za_pcpu, slots, slots),
-				 __alignof__(struct za_pcpu));
-	if (!za_pcpu) {
-		destroy_workqueue(za_drain_wq);
-		return -ENOMEM;
-	}
+	za_pcpu = alloc_percpu(struct za_pcpu);
+	if (!za_pcpu)
+		goto destroy_wq;
+	if (alloc_magazines())
+		goto free_pcpu;
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "zalloc:dead",
 					NULL, za_cpu_dead);
 	if (ret < 0)
@@ -512,22 +810,27 @@ int za_pcpu_init(void)
 	ret = shrinker_setup();
 	if (ret)
 		goto remove_cpuhp;
+	schedule_delayed_work(&za_trim_work,
+			      round_jiffies_relative(ZA_TRIM_INTERVAL));
 	return 0;
 
 remove_cpuhp:
 	cpuhp_remove_state_nocalls(za_cpuhp_state);
 free_pcpu:
+	free_magazines();
 	free_percpu(za_pcpu);
 	za_pcpu = NULL;
+destroy_wq:
 	destroy_workqueue(za_drain_wq);
 	return ret;
 }
 
 /**
- * za_pcpu_exit() - stop draining from outside, and drain every CPU's cache
+ * za_pcpu_exit() - stop the decay and the drains from outside, and give
+ *	back everything the magazines and depots hold
  *
- * The caches stay allocated, empty, for the statistics read at unload;
- * za_pcpu_free() frees them.
+ * The per-CPU caches stay allocated, empty, for the statistics read at
+ * unload; za_pcpu_free() frees them.
  *
  * Context: process, at unload, when no user is left.
  */
@@ -535,21 +838,26 @@ void za_pcpu_exit(void)
 {
 	int cpu;
 
+	cancel_delayed_work_sync(&za_trim_work);
 	shrinker_teardown();
 	cpuhp_remove_state_nocalls(za_cpuhp_state);
 	/* No user is left and nothing else drains: each CPU's cache is ours. */
 	for_each_possible_cpu(cpu)
 		drain_pcpu(per_cpu_ptr(za_pcpu, cpu));
+	trim_classes(true);
 }
 
 /**
- * za_pcpu_free() - free the (drained) per-CPU caches
+ * za_pcpu_free() - free the (drained) magazines and per-CPU caches
  *
  * Context: process, at unload, after za_pcpu_exit().
  */
 void za_pcpu_free(void)
 {
+	free_magazines();
 	free_percpu(za_pcpu);
 	za_pcpu = NULL;
 	destroy_workqueue(za_drain_wq);
+	/* The depots' magazines went with kfree_rcu(). */
+	rcu_barrier();
 }

@@ -1,120 +1,152 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zalloc fast path: pop from and push to this CPU's stack of free objects of
- * a class. Inlined into zalloc_alloc*() and zalloc_free() (zalloc_main.c);
- * the slow paths, the context rules and the memory bounds are in
- * zalloc_pcpu.c.
+ * zalloc fast path: pop from and push to this CPU's loaded magazine of a
+ * class. Inlined into zalloc_alloc*() and zalloc_free() (zalloc_main.c);
+ * the magazines' slow paths, the depot, the context rules and the memory
+ * bounds are in zalloc_pcpu.c.
  */
 #ifndef _ZALLOC_PCPU_H
 #define _ZALLOC_PCPU_H
 
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 
 #include "zalloc_internal.h"
 
 #define ZA_NR_POOL_CLASSES	ZA_CLASS_STD
-#define ZA_BATCH_MAX		(ZA_PCPU_CAP_MAX / 2)
 
 /**
- * struct za_pcpu_class - one class's stack on one CPU
- * @count: objects on the stack
- * @allocs: allocations the stack served (statistics)
- * @frees: frees the stack took (statistics)
+ * struct za_mag - a magazine: free objects of one class, used as a stack
+ * @next: next magazine on a depot list; the depot lock protects it
+ * @rcu: frees it once no reader of the statistics can still see it
+ * @count: objects in @objs
+ * @objs: the objects; the class's mag_size slots
  *
- * The counters sit beside @count, so that counting costs no cache line.
+ * A magazine belongs to one CPU (as its loaded or previous one) or to its
+ * class's depot, and whoever holds it may touch it.
+ */
+struct za_mag {
+	struct za_mag *next;
+	struct rcu_head rcu;
+	unsigned int count;
+	void *objs[];
+};
+
+/**
+ * struct za_pcpu_class - one class's magazines on one CPU
+ * @loaded: allocation pops from it, free pushes to it; never NULL
+ * @prev: the magazine loaded before; swapped with @loaded when that one
+ *	runs empty (allocation) or full (free); never NULL
+ * @ev: events this CPU counted under its cache's lock (statistics; the
+ *	backend counts are not here)
+ *
+ * The counters sit beside the magazines, so that counting costs no cache
+ * line.
  */
 struct za_pcpu_class {
-	unsigned long count;
-	unsigned long allocs;
-	unsigned long frees;
+	struct za_mag *loaded;
+	struct za_mag *prev;
+	unsigned long ev[ZE_NR_SHOWN];
 };
 
 /**
  * struct za_pcpu - one CPU's caches
- * @busy: this CPU is using the stacks (see "Context rules" in zalloc_pcpu.c)
- * @idle_bytes: bytes of all objects on the stacks
- * @cls: per class, the stack's count and statistics
- * @slots: the stacks; class c's is slots[c->slot_base .. + c->cap)
+ * @active: the local trylock: 1 while this CPU uses @cls (see "Context
+ *	rules" in zalloc_pcpu.c)
+ * @cls: per pool class, the magazines and counters
  *
- * Only the owning CPU touches it, with @busy set; readers of @cls on other
- * CPUs accept a stale value.
+ * Only the owning CPU touches it, holding @active; readers of the
+ * counters on other CPUs accept a stale value.
  */
 struct za_pcpu {
-	unsigned int busy;
-	unsigned long idle_bytes;
+	unsigned int active;
 	struct za_pcpu_class cls[ZA_NR_POOL_CLASSES];
-	void *slots[];
 };
 
 extern struct za_pcpu __percpu *za_pcpu;
 
 /*
- * Takes this CPU's cache, or returns NULL if this CPU is already using it
- * (we interrupted it).
+ * The local trylock: takes this CPU's cache, or returns NULL if this CPU
+ * is already using it (we interrupted it).
  */
-static __always_inline struct za_pcpu *pcpu_get(void)
+static __always_inline struct za_pcpu *pcpu_trylock(void)
 {
 	struct za_pcpu *pc;
 
 	preempt_disable();
 	pc = this_cpu_ptr(za_pcpu);
-	if (unlikely(READ_ONCE(pc->busy))) {
+	if (unlikely(READ_ONCE(pc->active))) {
 		preempt_enable();
 		return NULL;
 	}
-	WRITE_ONCE(pc->busy, 1);
-	/* The stacks are touched only once busy is set; see pcpu_put(). */
+	WRITE_ONCE(pc->active, 1);
+	/* The magazines are touched only once active is set; see below. */
 	barrier();
 	return pc;
 }
 
-static __always_inline void pcpu_put(struct za_pcpu *pc)
+static __always_inline void pcpu_unlock(struct za_pcpu *pc)
 {
-	/* Pairs with the barrier() in pcpu_get(): done with the stacks. */
+	/* Pairs with the barrier() in pcpu_trylock(): done with them. */
 	barrier();
-	WRITE_ONCE(pc->busy, 0);
+	WRITE_ONCE(pc->active, 0);
 	preempt_enable();
 }
 
-/* Room on @cls's stack, and in the CPU's idle-bytes budget. */
-static __always_inline bool pcpu_fits(struct za_pcpu *pc,
-				      const struct za_class *c,
-				      unsigned int cls)
+/* Counts an event on the fast path; @pc is held. */
+static __always_inline void pcpu_stat(struct za_pcpu_class *pcc,
+				      enum za_event ev)
 {
-	return pc->cls[cls].count < c->cap &&
-	       pc->idle_bytes + c->size <= ZA_PCPU_IDLE_MAX;
+	if (static_branch_likely(&za_stats_key))
+		pcc->ev[ev]++;
+}
+
+/* Pops an object off @m, or returns NULL if it is empty; @m is held. */
+static __always_inline void *mag_pop(struct za_mag *m)
+{
+	return likely(m->count) ? m->objs[--m->count] : NULL;
+}
+
+/* Pushes @obj on @m unless it is full; returns whether it did. */
+static __always_inline bool mag_push(struct za_mag *m, unsigned int size,
+				     void *obj)
+{
+	if (unlikely(m->count >= size))
+		return false;
+	m->objs[m->count++] = obj;
+	return true;
 }
 
 /**
  * za_cache_alloc() - allocate an object of a pool class
  * @c: an object-pool or extended-pool class
  * @gfp: the caller's flags
+ * @hit: set to whether this CPU's magazines served the allocation
  *
  * Context: as kmalloc() with @gfp.
  * Return: the object, zeroed if @gfp or init_on_alloc asks; or NULL.
  */
-static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp)
+static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp,
+					    bool *hit)
 {
 	unsigned int cls = c - za_classes;
 	struct za_pcpu *pc;
 	void *obj = NULL;
 
 	if (static_branch_likely(&za_fastpath_key)) {
-		pc = pcpu_get();
+		pc = pcpu_trylock();
 		if (likely(pc)) {
 			struct za_pcpu_class *pcc = &pc->cls[cls];
 
-			if (likely(pcc->count)) {
-				obj = pc->slots[c->slot_base + --pcc->count];
-				pc->idle_bytes -= c->size;
-				if (static_branch_likely(&za_stats_key))
-					pcc->allocs++;
-			}
-			pcpu_put(pc);
+			obj = mag_pop(pcc->loaded);
+			if (likely(obj))
+				pcpu_stat(pcc, ZE_ALLOC);
+			pcpu_unlock(pc);
 		}
 	}
+	*hit = obj;
 	if (unlikely(!obj)) {
 		obj = __za_cache_alloc(c, gfp);
 		if (!obj)
@@ -141,18 +173,14 @@ static __always_inline void za_cache_free(struct za_class *c, void *obj)
 	if (want_init_on_free())
 		memset(obj, 0, c->size);
 	if (static_branch_likely(&za_fastpath_key)) {
-		pc = pcpu_get();
+		pc = pcpu_trylock();
 		if (likely(pc)) {
 			struct za_pcpu_class *pcc = &pc->cls[cls];
 
-			done = pcpu_fits(pc, c, cls);
-			if (likely(done)) {
-				pc->slots[c->slot_base + pcc->count++] = obj;
-				pc->idle_bytes += c->size;
-				if (static_branch_likely(&za_stats_key))
-					pcc->frees++;
-			}
-			pcpu_put(pc);
+			done = mag_push(pcc->loaded, c->mag_size, obj);
+			if (likely(done))
+				pcpu_stat(pcc, ZE_FREE);
+			pcpu_unlock(pc);
 		}
 	}
 	if (unlikely(!done))

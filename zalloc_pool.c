@@ -32,9 +32,12 @@
  * (partial, full, empty) under one spinlock per class, taken with IRQs
  * off, so that the pools can be used from any context kmalloc(GFP_ATOMIC)
  * can; the lock is dropped to ask the page allocator for a new span. A
- * span whose last object is freed stays on the empty list while the class
- * holds fewer than ZA_EXT_RESERVE empty spans; otherwise its pages go back
- * to the page allocator at once.
+ * span whose last object is freed stays on the empty list (the reserve)
+ * while the class holds fewer than max_empty empty spans (ZA_RESERVE_BYTES
+ * of them, at least one); otherwise its pages go back to the page
+ * allocator at once. The reserve decays: za_reserve_trim(), called by the
+ * periodic trim in zalloc_pcpu.c, frees the empty spans that sat unused
+ * since the previous trim, and all of them under memory pressure.
  *
  * Telling the backends apart
  * --------------------------
@@ -206,6 +209,7 @@ static struct za_span *ext_pick_span(struct za_class *c)
 	if (span) {
 		list_move(&span->node, &c->partial);
 		c->nr_empty--;
+		c->min_empty = min(c->min_empty, c->nr_empty);
 	}
 	return span;
 }
@@ -263,7 +267,7 @@ static void ext_give(struct za_class *c, void *obj, struct list_head *release)
 		list_move(&span->node, &c->partial);
 	if (span->inuse)
 		return;
-	if (c->nr_empty < ZA_EXT_RESERVE) {
+	if (c->nr_empty < c->max_empty) {
 		list_move(&span->node, &c->empty);
 		c->nr_empty++;
 	} else {
@@ -295,23 +299,53 @@ static void ext_class_init(struct za_class *c, unsigned int size)
 	snprintf(c->name, sizeof(c->name), "extended-%u", size);
 	c->order = ext_span_order(size);
 	c->per_span = (PAGE_SIZE << c->order) / size;
+	c->max_empty = max_t(unsigned int, 1,
+			     ZA_RESERVE_BYTES >> (PAGE_SHIFT + c->order));
 	spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->partial);
 	INIT_LIST_HEAD(&c->full);
 	INIT_LIST_HEAD(&c->empty);
 }
 
+/**
+ * za_reserve_trim() - free the empty spans of a class that sat unused
+ * @c: a pool class (nothing happens for an object pool)
+ * @all: free every empty span, not only those unused since the last trim
+ *
+ * Context: process, or any context kfree() may be called from.
+ * Return: spans freed.
+ */
+unsigned long za_reserve_trim(struct za_class *c, bool all)
+{
+	struct za_span *span, *next;
+	unsigned long flags, n = 0;
+	unsigned int idle;
+	LIST_HEAD(release);
+
+	if (c->backend != ZALLOC_EXTENDED_POOL)
+		return 0;
+	spin_lock_irqsave(&c->lock, flags);
+	idle = all ? c->nr_empty : c->min_empty;
+	list_for_each_entry_safe(span, next, &c->empty, node) {
+		if (n == idle)
+			break;
+		list_move(&span->node, &release);
+		n++;
+	}
+	c->nr_empty -= n;
+	c->nr_spans -= n;
+	c->min_empty = c->nr_empty;
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	list_for_each_entry_safe(span, next, &release, node)
+		span_free(span);
+	return n;
+}
+
 /* Frees the empty spans; spans with objects still in use are left alone. */
 static void ext_class_exit(struct za_class *c)
 {
-	struct za_span *span, *next;
-
-	list_for_each_entry_safe(span, next, &c->empty, node) {
-		list_del(&span->node);
-		span_free(span);
-	}
-	c->nr_spans -= c->nr_empty;
-	c->nr_empty = 0;
+	za_reserve_trim(c, true);
 }
 
 /**

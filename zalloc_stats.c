@@ -3,13 +3,17 @@
  * zalloc statistics: per-CPU event counters, summed when read, and the
  * debugfs files that show them.
  *
- * The allocation and free paths only ever do this_cpu_inc() on their own
- * CPU's counters (struct za_pcpu_stats): no lock, no shared cache line, no
- * atomic read-modify-write, and safe in any context. A reader sums every
- * possible CPU with READ_ONCE(); it can miss an increment that is under way,
- * which is fine for statistics.
+ * Events are counted per CPU, in two places: the fast and slow paths that
+ * hold their CPU's cache lock do plain increments of the counters beside
+ * the magazines (struct za_pcpu_class, zalloc_pcpu.c), and the paths that
+ * do not hold it use this_cpu_inc()/this_cpu_add() on struct
+ * za_pcpu_stats. Either way: no lock, no shared cache line, no atomic
+ * read-modify-write, and safe in any context. A reader sums both over
+ * every possible CPU with READ_ONCE(); it can miss an increment that is
+ * under way, which is fine for statistics.
  *
- * Gauges are derived, never counted: live objects = allocs - frees, live
+ * Gauges are derived, never counted: live objects = objects taken from the
+ * backend - objects given back - objects idle in magazines, live
  * bytes = live objects * class size (the standard backend, whose sizes vary,
  * keeps a per-CPU byte count). A reset therefore cannot zero the per-CPU
  * counters: it stores a baseline that readers subtract from the event
@@ -97,14 +101,12 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 		   bool since_reset)
 {
 	const struct za_class *c = &za_classes[cls];
-	u64 raw[ZE_NR], fast_allocs, fast_frees, invalid;
+	u64 raw[ZE_NR], invalid;
 	long std_bytes;
 	int e;
 
 	sum_events(cls, raw);
-	za_class_fast_events(cls, &fast_allocs, &fast_frees);
-	raw[ZE_ALLOC] += fast_allocs;
-	raw[ZE_FREE] += fast_frees;
+	za_class_pcpu_events(cls, raw);
 	/*
 	 * The standard backend has no cache: every allocation is a miss, and
 	 * its allocs and frees are the objects it took from and gave back to
@@ -233,20 +235,23 @@ static int pools_show(struct seq_file *m, void *v)
 	struct za_class_stats st;
 	unsigned int cls;
 
-	seq_printf(m, "%-16s %6s %5s %8s %4s %10s %10s %10s %8s %8s %8s %10s %12s %6s %6s\n",
-		   "# name", "size", "order", "per_span", "cap", "allocs",
+	seq_printf(m, "%-16s %6s %5s %8s %4s %10s %10s %10s %8s %8s %8s %10s %12s %6s %6s %5s %7s\n",
+		   "# name", "size", "order", "per_span", "mag", "allocs",
 		   "frees", "hits", "refills", "fallthru", "failures",
-		   "live_objs", "live_bytes", "cached", "pages");
+		   "live_objs", "live_bytes", "cached", "pages", "depot",
+		   "reserve");
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
 		const struct za_class *c = &za_classes[cls];
 
 		za_stats_read(cls, &st, true);
-		seq_printf(m, "%-16s %6u %5u %8u %4u %10llu %10llu %10llu %8llu %8llu %8llu %10lld %12lld %6lld %6lu\n",
-			   c->name, c->size, c->order, c->per_span, c->cap,
-			   st.ev[ZE_ALLOC], st.ev[ZE_FREE],
+		seq_printf(m, "%-16s %6u %5u %8u %4u %10llu %10llu %10llu %8llu %8llu %8llu %10lld %12lld %6lld %6lu %5u %7u\n",
+			   c->name, c->size, c->order, c->per_span,
+			   c->mag_size, st.ev[ZE_ALLOC], st.ev[ZE_FREE],
 			   st.ev[ZE_ALLOC] - st.ev[ZE_MISS], st.ev[ZE_REFILL],
 			   st.ev[ZE_FALLTHROUGH], st.ev[ZE_FAIL],
-			   st.live_objs, st.live_bytes, st.cached, st.pages);
+			   st.live_objs, st.live_bytes, st.cached, st.pages,
+			   READ_ONCE(c->depot.nr_full),
+			   READ_ONCE(c->nr_empty));
 	}
 	return 0;
 }

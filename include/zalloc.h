@@ -39,5 +39,7 @@ void *zalloc_alloc_strategy(size_t size, gfp_t gfp,
 			    enum zalloc_strategy strategy);
 void zalloc_free(const void *ptr);
 size_t zalloc_size(const void *ptr);
+int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs);
+void zalloc_free_bulk(size_t nr, void **objs);
 
 #endif /* _ZALLOC_H */

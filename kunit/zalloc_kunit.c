@@ -551,9 +551,9 @@ static void zalloc_pages_returned_after_free(struct kunit *test)
 	za_cache_drain_all();
 	read_stats(cls, &st);
 	KUNIT_EXPECT_EQ(test, st.cached, 0);
-	KUNIT_EXPECT_LE(test, st.pages,
-			(unsigned long)ZA_EXT_RESERVE << c->order);
 	KUNIT_EXPECT_EQ(test, st.live_objs, 0);
+	/* The floor: no live object, no page held. */
+	KUNIT_EXPECT_EQ(test, st.pages, 0);
 }
 
 /* === The strategy parameter === */
@@ -615,16 +615,6 @@ static const struct size_param pool_sizes[] = {
 
 KUNIT_ARRAY_PARAM(pool, pool_sizes, size_param_desc);
 
-static s64 total_cached_bytes(void)
-{
-	s64 bytes = 0;
-	unsigned int cls;
-
-	for (cls = 0; cls < ZA_CLASS_STD; cls++)
-		bytes += za_class_cached(cls) * za_classes[cls].size;
-	return bytes;
-}
-
 /* Free then allocate on one CPU: the same object, from the cache. */
 static void zalloc_cache_hit_reuses_object(struct kunit *test)
 {
@@ -648,53 +638,175 @@ static void zalloc_cache_hit_reuses_object(struct kunit *test)
 	zalloc_free(q);
 }
 
-/* Freeing more than a cache holds flushes batches to the backend. */
-static void zalloc_cache_cap_respected(struct kunit *test)
+/* Objects of @cls idle in @cpu's two magazines. */
+static unsigned int cpu_cached(int cpu, unsigned int cls)
+{
+	const struct za_pcpu_class *pcc = &per_cpu_ptr(za_pcpu, cpu)->cls[cls];
+
+	return READ_ONCE(pcc->loaded->count) + READ_ONCE(pcc->prev->count);
+}
+
+/*
+ * Freeing more than the magazines and the depot hold gives the rest back
+ * to the backend: the depot fills to its bound and no further.
+ */
+static void zalloc_depot_bounded(struct kunit *test)
 {
 	size_t size = ((const struct size_param *)test->param_value)->size;
 	unsigned int cls = expected_class(size);
 	const struct za_class *c = &za_classes[cls];
-	unsigned int n = 3 * c->cap + 1, i;
+	unsigned int n = (c->depot.max_full + 4) * c->mag_size, i;
+	struct za_class_stats before, st;
+	void **p;
+
+	p = kvcalloc(n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	za_cache_drain_all();
+	read_stats(cls, &before);
+	for (i = 0; i < n; i++) {
+		p[i] = zalloc_alloc(size, GFP_KERNEL);
+		KUNIT_EXPECT_NOT_ERR_OR_NULL(test, p[i]);
+	}
+	for (i = 0; i < n; i++)
+		zalloc_free(p[i]);
+	kvfree(p);
+	read_stats(cls, &st);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->depot.nr_full), c->depot.max_full);
+	KUNIT_EXPECT_LE(test, st.cached,
+			(s64)(c->depot.max_full + 2 * num_possible_cpus()) *
+			c->mag_size);
+	/* What did not fit went back. */
+	KUNIT_EXPECT_GE(test, st.ev[ZE_IN] - before.ev[ZE_IN],
+			(u64)2 * c->mag_size);
+	KUNIT_EXPECT_EQ(test, st.live_objs, before.live_objs);
+	za_cache_drain_all();
+}
+
+/* Runs on one CPU: a burst of frees and allocations, through the depot. */
+static long depot_burst(void *arg)
+{
+	struct za_class *c = arg;
+	unsigned int cls = c - za_classes, n = 6 * c->mag_size, i;
+	struct za_class_stats before, after;
+	void **p;
+	long ret = 0;
+
+	p = kvcalloc(n, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (!(p[i] = zalloc_alloc(c->size, GFP_KERNEL)))
+			ret = -ENOMEM;
+	for (i = 0; i < n; i++)
+		zalloc_free(p[i]);
+	if (!ret && READ_ONCE(c->depot.nr_full) < 4)
+		ret = -ENOSPC;
+	read_stats(cls, &before);
+	for (i = 0; !ret && i < n; i++)
+		if (!(p[i] = zalloc_alloc(c->size, GFP_KERNEL)))
+			ret = -ENOMEM;
+	read_stats(cls, &after);
+	/* Served by the magazines and the depot: nothing from the backend. */
+	if (!ret && after.ev[ZE_OUT] != before.ev[ZE_OUT])
+		ret = -EBADE;
+	for (i = 0; i < n; i++)
+		zalloc_free(p[i]);
+	kvfree(p);
+	return ret;
+}
+
+/* A burst larger than a CPU's magazines goes through the depot whole. */
+static void zalloc_depot_serves_burst(struct kunit *test)
+{
+	size_t size = ((const struct size_param *)test->param_value)->size;
+	struct za_class *c = &za_classes[expected_class(size)];
+
+	za_cache_drain_all();
+	KUNIT_EXPECT_EQ(test, work_on_cpu(raw_smp_processor_id(), depot_burst,
+					  c), 0);
+	za_cache_drain_all();
+}
+
+/* Runs on one CPU: frees objects of @arg's class there. */
+static long free_here(void *arg)
+{
+	void **p = arg;
+	unsigned int i;
+
+	for (i = 0; p[i]; i++)
+		zalloc_free(p[i]);
+	return 0;
+}
+
+/* Objects freed on one CPU are allocated on another through the depot. */
+static void zalloc_depot_crosses_cpus(struct kunit *test)
+{
+	struct za_class *c = &za_classes[expected_class(700)];
+	unsigned int n = 6 * c->mag_size, i, other;
+	struct za_class_stats before, after;
+	void **p;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	p = kunit_kcalloc(test, n + 1, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	za_cache_drain_all();
+	for (i = 0; i < n; i++) {
+		p[i] = zalloc_alloc(700, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
+	}
+	other = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	KUNIT_ASSERT_EQ(test, work_on_cpu(other, free_here, p), 0);
+	KUNIT_EXPECT_GE(test, READ_ONCE(c->depot.nr_full), 4);
+	read_stats(c - za_classes, &before);
+	for (i = 0; i < 4 * c->mag_size; i++) {
+		p[i] = zalloc_alloc(700, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
+	}
+	read_stats(c - za_classes, &after);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_OUT], before.ev[ZE_OUT]);
+	for (i = 0; i < 4 * c->mag_size; i++)
+		zalloc_free(p[i]);
+	za_cache_drain_all();
+}
+
+/*
+ * What the depot and the reserve hold decays: a trim gives back what sat
+ * unused since the one before. Objects go magazine -> span -> page
+ * allocator one stage per trim, so three trims with no use between them
+ * leave neither the depot nor the reserve anything.
+ */
+static void zalloc_trim_decays_idle(struct kunit *test)
+{
+	unsigned int cls = expected_class(5000);
+	struct za_class *c = &za_classes[cls];
+	unsigned int n = 8 * c->per_span, i;
 	struct za_class_stats st;
 	void **p;
 
 	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
 	for (i = 0; i < n; i++) {
-		p[i] = zalloc_alloc(size, GFP_KERNEL);
+		p[i] = zalloc_alloc(5000, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
 	}
-	/* Leave the idle-bytes budget to this class alone. */
-	za_cache_drain_all();
 	for (i = 0; i < n; i++)
 		zalloc_free(p[i]);
+	KUNIT_EXPECT_GT(test, READ_ONCE(c->depot.nr_full), 0);
+	za_trim();
+	za_trim();
+	za_trim();
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->depot.nr_full), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->depot.nr_empty), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->nr_empty), 0);
+	/* Only the CPUs' magazines may still hold objects, and no more. */
 	read_stats(cls, &st);
-	KUNIT_EXPECT_GE(test, st.cached, 1);
-	KUNIT_EXPECT_LE(test, st.cached, (s64)c->cap * num_possible_cpus());
-	KUNIT_EXPECT_LE(test, total_cached_bytes(),
-			(s64)ZA_PCPU_IDLE_MAX * num_possible_cpus());
-}
-
-/* The idle bytes of a CPU stay under the cap across all classes. */
-static void zalloc_cache_idle_bytes_bounded(struct kunit *test)
-{
-	static const size_t sizes[] = { 65536, 49152, 32768, 20000, 9000 };
-	void *p[ARRAY_SIZE(sizes)][8];
-	int i, j;
-
-	for (i = 0; i < ARRAY_SIZE(sizes); i++)
-		for (j = 0; j < ARRAY_SIZE(p[0]); j++) {
-			p[i][j] = zalloc_alloc(sizes[i], GFP_KERNEL);
-			KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i][j]);
-		}
+	KUNIT_EXPECT_LE(test, st.cached,
+			(s64)2 * c->mag_size * num_possible_cpus());
+	KUNIT_EXPECT_LE(test, st.pages,
+			(unsigned long)DIV_ROUND_UP(st.cached, c->per_span)
+			<< c->order);
 	za_cache_drain_all();
-	preempt_disable();
-	for (i = 0; i < ARRAY_SIZE(sizes); i++)
-		for (j = 0; j < ARRAY_SIZE(p[0]); j++)
-			zalloc_free(p[i][j]);
-	preempt_enable();
-	KUNIT_EXPECT_GT(test, total_cached_bytes(), 0);
-	KUNIT_EXPECT_LE(test, total_cached_bytes(), ZA_PCPU_IDLE_MAX);
 }
 
 static void zalloc_cache_drain_empties_all(struct kunit *test)
@@ -772,7 +884,6 @@ static long fill_this_cpu_cache(void *unused)
 static void zalloc_cpu_offline_drains_cache(struct kunit *test)
 {
 	unsigned int cpu = cpumask_last(cpu_online_mask);
-	struct za_pcpu *pc = per_cpu_ptr(za_pcpu, cpu);
 	unsigned int cls;
 	long ret;
 
@@ -780,14 +891,128 @@ static void zalloc_cpu_offline_drains_cache(struct kunit *test)
 		kunit_skip(test, "needs two online CPUs");
 	ret = work_on_cpu(cpu, fill_this_cpu_cache, NULL);
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	KUNIT_EXPECT_GT(test, READ_ONCE(pc->idle_bytes), 0);
+	KUNIT_EXPECT_GT(test, cpu_cached(cpu, expected_class(64)), 0);
 	ret = remove_cpu(cpu);
 	if (ret)
 		kunit_skip(test, "CPU %u cannot go offline: %ld", cpu, ret);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(pc->idle_bytes), 0);
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++)
-		KUNIT_EXPECT_EQ(test, READ_ONCE(pc->cls[cls].count), 0);
+		KUNIT_EXPECT_EQ(test, cpu_cached(cpu, cls), 0);
 	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+}
+
+/* === The bulk API === */
+
+/* Sum of live objects over every class. */
+static s64 live_objects(void)
+{
+	struct za_class_stats st;
+	unsigned int cls;
+	s64 n = 0;
+
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		read_stats(cls, &st);
+		n += st.live_objs;
+	}
+	return n;
+}
+
+static void zalloc_bulk_alloc_free(struct kunit *test)
+{
+	static const size_t sizes[] = { 64, 700, 20000, 100000 };
+	unsigned int cls, n = 100, i, j, k;
+	struct za_class_stats before, after;
+	void **p;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		cls = expected_class(sizes[k]);
+		read_stats(cls, &before);
+		KUNIT_ASSERT_EQ(test, zalloc_alloc_bulk(sizes[k], GFP_KERNEL,
+							n, p), n);
+		read_stats(cls, &after);
+		KUNIT_EXPECT_EQ(test, after.ev[ZE_ALLOC] - before.ev[ZE_ALLOC],
+				n);
+		KUNIT_EXPECT_EQ(test, after.live_objs - before.live_objs, n);
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_EQ(test, class_of(p[i]), cls);
+			KUNIT_EXPECT_GE(test, zalloc_size(p[i]), sizes[k]);
+			memset(p[i], i, sizes[k]);
+		}
+		/* Every object its own, untouched by the others. */
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_FALSE(test, memchr_inv(p[i], i & 0xff,
+							    sizes[k]));
+			for (j = i + 1; j < n; j++)
+				KUNIT_EXPECT_PTR_NE(test, p[i], p[j]);
+		}
+		/* Half one by one, half in bulk. */
+		for (i = 0; i < n / 2; i++)
+			zalloc_free(p[i]);
+		zalloc_free_bulk(n - n / 2, p + n / 2);
+		read_stats(cls, &after);
+		KUNIT_EXPECT_EQ(test, after.ev[ZE_FREE] - before.ev[ZE_FREE],
+				n);
+		KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
+	}
+}
+
+/* One free_bulk call takes objects of every size and strategy. */
+static void zalloc_bulk_free_mixed(struct kunit *test)
+{
+	static const size_t sizes[] = { 8, 256, 300, 5000, 65536, 70000 };
+	enum zalloc_strategy st;
+	unsigned int i, n = 0;
+	s64 live = live_objects();
+	void *p[ARRAY_SIZE(sizes) * (ZALLOC_STANDARD + 1) + 16];
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (st = ZALLOC_AUTO; st <= ZALLOC_STANDARD; st++) {
+			p[n] = zalloc_alloc_strategy(sizes[i], GFP_KERNEL, st);
+			KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[n]);
+			n++;
+		}
+	}
+	KUNIT_ASSERT_EQ(test, zalloc_alloc_bulk(1000, GFP_KERNEL, 8, p + n), 8);
+	n += 8;
+	p[n++] = NULL;
+	p[n++] = ZERO_SIZE_PTR;
+	KUNIT_EXPECT_EQ(test, live_objects(), live + n - 2);
+	zalloc_free_bulk(n, p);
+	KUNIT_EXPECT_EQ(test, live_objects(), live);
+}
+
+/* Nothing allocated: zero count, no array, zone modifiers, no memory. */
+static void zalloc_bulk_refused(struct kunit *test)
+{
+	void *p[4] = { NULL, NULL, NULL, NULL };
+	s64 live = live_objects();
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, zalloc_alloc_bulk(64, GFP_KERNEL, 0, p), 0);
+	KUNIT_EXPECT_EQ(test, zalloc_alloc_bulk(64, GFP_KERNEL, 4, NULL), 0);
+	KUNIT_EXPECT_EQ(test, zalloc_alloc_bulk(64, GFP_KERNEL | GFP_DMA, 4,
+						p), 0);
+	KUNIT_EXPECT_EQ(test, zalloc_alloc_bulk(SIZE_MAX - 1,
+						GFP_KERNEL | __GFP_NOWARN,
+						4, p), 0);
+	KUNIT_EXPECT_EQ(test, live_objects(), live);
+	/* Size 0: ZERO_SIZE_PTR each, as kmalloc(0). */
+	KUNIT_EXPECT_EQ(test, zalloc_alloc_bulk(0, GFP_KERNEL, 4, p), 4);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_PTR_EQ(test, p[i], ZERO_SIZE_PTR);
+	zalloc_free_bulk(4, p);
+	/* __GFP_ZERO zeroes every object, recycled ones too. */
+	KUNIT_ASSERT_EQ(test, zalloc_alloc_bulk(128, GFP_KERNEL, 4, p), 4);
+	for (i = 0; i < 4; i++)
+		memset(p[i], 0xa5, 128);
+	zalloc_free_bulk(4, p);
+	KUNIT_ASSERT_EQ(test, zalloc_alloc_bulk(128, GFP_KERNEL | __GFP_ZERO,
+						4, p), 4);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_FALSE(test, memchr_inv(p[i], 0, 128));
+	zalloc_free_bulk(4, p);
+	KUNIT_EXPECT_EQ(test, live_objects(), live);
 }
 
 /* === Interrupt context === */
@@ -934,8 +1159,13 @@ static struct kunit_case zalloc_test_cases[] = {
 	KUNIT_CASE(zalloc_pages_returned_after_free),
 	KUNIT_CASE(zalloc_strategy_param_change_with_live_objects),
 	KUNIT_CASE_PARAM(zalloc_cache_hit_reuses_object, pool_gen_params),
-	KUNIT_CASE_PARAM(zalloc_cache_cap_respected, pool_gen_params),
-	KUNIT_CASE(zalloc_cache_idle_bytes_bounded),
+	KUNIT_CASE_PARAM(zalloc_depot_bounded, pool_gen_params),
+	KUNIT_CASE_PARAM(zalloc_depot_serves_burst, pool_gen_params),
+	KUNIT_CASE(zalloc_depot_crosses_cpus),
+	KUNIT_CASE(zalloc_trim_decays_idle),
+	KUNIT_CASE(zalloc_bulk_alloc_free),
+	KUNIT_CASE(zalloc_bulk_free_mixed),
+	KUNIT_CASE(zalloc_bulk_refused),
 	KUNIT_CASE(zalloc_cache_drain_empties_all),
 	KUNIT_CASE(zalloc_fastpath_off_always_misses),
 	KUNIT_CASE(zalloc_stats_off_keeps_gauges),
