@@ -73,6 +73,8 @@ struct za_depot {
 
 /**
  * struct za_class - one size class
+ * @self: points to this class: page->private of a single-object span
+ *	points here (zalloc_pool.c), as it points to a span's @cls
  * @size: object size in bytes (0 for the standard row)
  * @backend: ZALLOC_OBJECT_POOL, ZALLOC_EXTENDED_POOL or ZALLOC_STANDARD
  * @name: "object-64", "extended-5120", "standard"
@@ -92,6 +94,7 @@ struct za_depot {
  * @max_empty: @nr_empty at most (ZA_RESERVE_BYTES of spans, at least 1)
  */
 struct za_class {
+	struct za_class *self;
 	unsigned int size;
 	enum zalloc_strategy backend;
 	char name[24];
@@ -122,8 +125,8 @@ extern u8 za_obj_index[ZA_OBJ_MAX / 8 + 1];
 
 /**
  * struct za_span - descriptor of an extended-pool span
+ * @cls: the class; constant; first, see za_class.@self
  * @node: on one of the class's lists; protected by the class lock
- * @cls: the class; constant
  * @base: first byte of the span; constant
  * @freelist: freed objects, linked through their first word; class lock
  * @inuse: objects handed out; class lock
@@ -132,8 +135,8 @@ extern u8 za_obj_index[ZA_OBJ_MAX / 8 + 1];
  * page->private of every page of the span points here.
  */
 struct za_span {
-	struct list_head node;
 	struct za_class *cls;
+	struct list_head node;
 	void *base;
 	void *freelist;
 	unsigned int inuse;
@@ -179,7 +182,8 @@ static inline struct za_class *za_ptr_lookup(const void *ptr, size_t *usable)
 	struct za_class *c;
 
 	if (likely(!folio_test_slab(folio) && !folio_test_large(folio))) {
-		c = ((struct za_span *)folio_get_private(folio))->cls;
+		/* A span's descriptor, or a class's @self: a class first. */
+		c = *(struct za_class **)folio_get_private(folio);
 		*usable = c->size;
 		return c;
 	}
@@ -237,7 +241,7 @@ unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
 void za_backend_put(struct za_class *c, void **objs, unsigned int n);
 void *za_std_alloc(size_t size, gfp_t gfp);
 void za_std_free(const void *ptr, size_t usable);
-unsigned long za_class_pages(const struct za_class *c);
+unsigned long za_class_pages(const struct za_class *c, u64 out);
 unsigned long za_reserve_trim(struct za_class *c, bool all);
 
 /* zalloc_pcpu.c: the per-CPU caches' slow paths; the fast path is inline */
@@ -294,14 +298,6 @@ static inline void za_count_backend(unsigned int cls, enum za_event ev,
 				    unsigned int n)
 {
 	this_cpu_add(za_pcpu_stats.ev[cls][ev], n);
-}
-
-/* The same where interrupts are off (cheaper where this_cpu_add() is not). */
-static inline void __za_count_backend(unsigned int cls, enum za_event ev,
-				      unsigned int n)
-{
-	lockdep_assert_irqs_disabled();
-	__this_cpu_add(za_pcpu_stats.ev[cls][ev], n);
 }
 
 static inline void za_stat_add_std_bytes(long bytes)

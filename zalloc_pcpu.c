@@ -150,6 +150,27 @@ static void slow_stat(struct za_pcpu *pc, unsigned int cls, enum za_event ev)
 		za_stat_inc(cls, ev);
 }
 
+/*
+ * Counts objects taken from (ZE_OUT) or given to (ZE_IN) the backend:
+ * always, whatever the stats switch says; under @pc if held.
+ */
+static void count_backend(struct za_pcpu *pc, unsigned int cls,
+			  enum za_event ev, unsigned int n)
+{
+	if (pc)
+		pc->cls[cls].ev[ev] += n;
+	else
+		za_count_backend(cls, ev, n);
+}
+
+/* Gives objects to the backend and counts them; @pc as above. */
+static void backend_put(struct za_pcpu *pc, struct za_class *c, void **objs,
+			unsigned int n)
+{
+	count_backend(pc, c - za_classes, ZE_IN, n);
+	za_backend_put(c, objs, n);
+}
+
 /* === Depot === */
 
 /* Unlinks the first magazine of @list; the depot lock is held. */
@@ -263,7 +284,7 @@ static unsigned long depot_trim(struct za_class *c, bool all)
 
 	while ((m = full)) {
 		full = m->next;
-		za_backend_put(c, m->objs, m->count);
+		backend_put(NULL, c, m->objs, m->count);
 		freed += m->count;
 		mag_free(m);
 	}
@@ -320,9 +341,12 @@ static void *refill(struct za_class *c, gfp_t gfp, unsigned int want)
 	pc = pcpu_trylock();
 	if (pc)
 		left = pcpu_stash(pc, c, objs, n);
+	count_backend(pc, cls, ZE_OUT, n + 1);
 	slow_stat(pc, cls, ZE_MISS);
 	slow_stat(pc, cls, ZE_REFILL);
 	slow_stat(pc, cls, ZE_ALLOC);
+	/* Counted before it goes: a reader may see it early, never lose it. */
+	count_backend(pc, cls, ZE_IN, left);
 	if (pc)
 		pcpu_unlock(pc);
 	za_backend_put(c, objs, left);
@@ -420,7 +444,7 @@ void __za_cache_free(struct za_class *c, void *obj)
 	pc = static_branch_likely(&za_fastpath_key) ? pcpu_trylock() : NULL;
 	slow_stat(pc, cls, ZE_FREE);
 	if (!pc) {
-		za_backend_put(c, &obj, 1);
+		backend_put(NULL, c, &obj, 1);
 		return;
 	}
 	pcc = &pc->cls[cls];
@@ -433,6 +457,7 @@ void __za_cache_free(struct za_class *c, void *obj)
 			memcpy(spill, pcc->prev->objs, n * sizeof(void *));
 			pcc->prev->count = 0;
 			swap(pcc->loaded, pcc->prev);
+			count_backend(pc, cls, ZE_IN, n);
 		}
 		mag_push(pcc->loaded, c->mag_size, obj);
 	}
@@ -454,8 +479,8 @@ static unsigned long drain_pcpu(struct za_pcpu *pc)
 		struct za_class *c = &za_classes[cls];
 
 		freed += pcc->loaded->count + pcc->prev->count;
-		za_backend_put(c, pcc->loaded->objs, pcc->loaded->count);
-		za_backend_put(c, pcc->prev->objs, pcc->prev->count);
+		backend_put(NULL, c, pcc->loaded->objs, pcc->loaded->count);
+		backend_put(NULL, c, pcc->prev->objs, pcc->prev->count);
 		pcc->loaded->count = 0;
 		pcc->prev->count = 0;
 	}
@@ -486,6 +511,7 @@ static unsigned long drain_this_cpu(void)
 			n = m->count;
 			memcpy(objs, m->objs, n * sizeof(void *));
 			m->count = 0;
+			count_backend(pc, cls, ZE_IN, n);
 			pcpu_unlock(pc);
 			za_backend_put(&za_classes[cls], objs, n);
 			freed += n;
@@ -642,7 +668,7 @@ EXPORT_SYMBOL_GPL(za_class_cached);
  * za_class_pcpu_events() - add the events a class counted under the CPUs'
  *	cache locks, summed over all CPUs
  * @cls: class index
- * @ev: the sums to add to, ZE_NR_SHOWN of them
+ * @ev: the sums to add to, ZE_NR of them
  *
  * Context: any; racy while CPUs allocate.
  */
@@ -655,7 +681,7 @@ void za_class_pcpu_events(unsigned int cls, u64 *ev)
 	for_each_possible_cpu(cpu) {
 		struct za_pcpu_class *pcc = &per_cpu_ptr(za_pcpu, cpu)->cls[cls];
 
-		for (e = 0; e < ZE_NR_SHOWN; e++)
+		for (e = 0; e < ZE_NR; e++)
 			ev[e] += READ_ONCE(pcc->ev[e]);
 	}
 }

@@ -39,8 +39,8 @@ struct za_mag {
  * @loaded: allocation pops from it, free pushes to it; never NULL
  * @prev: the magazine loaded before; swapped with @loaded when that one
  *	runs empty (allocation) or full (free); never NULL
- * @ev: events this CPU counted under its cache's lock (statistics; the
- *	backend counts are not here)
+ * @ev: events this CPU counted under its cache's lock: statistics, and
+ *	the objects taken from and given to the backend (ZE_OUT, ZE_IN)
  *
  * The counters sit beside the magazines, so that counting costs no cache
  * line.
@@ -48,7 +48,7 @@ struct za_mag {
 struct za_pcpu_class {
 	struct za_mag *loaded;
 	struct za_mag *prev;
-	unsigned long ev[ZE_NR_SHOWN];
+	unsigned long ev[ZE_NR];
 };
 
 /**

@@ -196,6 +196,41 @@ static void *span_take(struct za_span *span)
 	return obj;
 }
 
+/*
+ * Single-object spans (per_span == 1, the classes above 8 KiB whose span
+ * holds one object): the span is the object. It needs no descriptor and
+ * no list: page->private of its first page points to the class's @self,
+ * which za_ptr_lookup() reads as it reads a descriptor's @cls. Its pages
+ * come from and go back to the page allocator directly, with no lock; the
+ * depot above it plays the part of the reserve.
+ */
+static unsigned int solo_get(struct za_class *c, gfp_t gfp, void **objs,
+			     unsigned int n)
+{
+	unsigned int got;
+	struct page *page;
+
+	for (got = 0; got < n; got++) {
+		page = alloc_pages(gfp & ~(__GFP_ZERO | __GFP_COMP), c->order);
+		if (!page)
+			break;
+		set_page_private(page, (unsigned long)&c->self);
+		objs[got] = page_address(page);
+	}
+	return got;
+}
+
+static void solo_put(struct za_class *c, void **objs, unsigned int n)
+{
+	struct page *page;
+
+	while (n--) {
+		page = virt_to_page(objs[n]);
+		set_page_private(page, 0);
+		__free_pages(page, c->order);
+	}
+}
+
 /* A span with a free object, from the partial list or the reserve. */
 static struct za_span *ext_pick_span(struct za_class *c)
 {
@@ -226,7 +261,6 @@ static unsigned int ext_take(struct za_class *c, void **objs, unsigned int n)
 		if (span->inuse == c->per_span)
 			list_move(&span->node, &c->full);
 	}
-	__za_count_backend(c - za_classes, ZE_OUT, got);
 	return got;
 }
 
@@ -283,7 +317,6 @@ static void ext_put(struct za_class *c, void **objs, unsigned int n)
 	LIST_HEAD(release);
 
 	spin_lock_irqsave(&c->lock, flags);
-	__za_count_backend(c - za_classes, ZE_IN, n);
 	while (n--)
 		ext_give(c, objs[n], &release);
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -294,6 +327,7 @@ static void ext_put(struct za_class *c, void **objs, unsigned int n)
 
 static void ext_class_init(struct za_class *c, unsigned int size)
 {
+	c->self = c;
 	c->size = size;
 	c->backend = ZALLOC_EXTENDED_POOL;
 	snprintf(c->name, sizeof(c->name), "extended-%u", size);
@@ -351,14 +385,18 @@ static void ext_class_exit(struct za_class *c)
 /**
  * za_class_pages() - pages a class holds
  * @c: the class
+ * @out: objects the class's backend has handed out and not taken back
+ *	(ZE_OUT - ZE_IN): a single-object span is one of them
  *
  * Return: pages in the spans of an extended class; 0 for the others, whose
  * pages belong to SLUB (object pools) or to their caller (standard).
  */
-unsigned long za_class_pages(const struct za_class *c)
+unsigned long za_class_pages(const struct za_class *c, u64 out)
 {
 	if (c->backend != ZALLOC_EXTENDED_POOL)
 		return 0;
+	if (c->per_span == 1)
+		return (unsigned long)out << c->order;
 	return (unsigned long)READ_ONCE(c->nr_spans) << c->order;
 }
 
@@ -397,24 +435,24 @@ static void obj_put(struct za_class *c, void **objs, unsigned int n)
  * @objs: where to store them
  * @n: how many are wanted, at least 1
  *
+ * The caller counts them (ZE_OUT): the gauges need it.
+ *
  * Context: as kmalloc() with @gfp.
  * Return: how many were stored, 0 if none could be had.
  */
 unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
 			    unsigned int n)
 {
-	unsigned int got;
-
 	/*
 	 * The caller zeroes what it hands out. Objects are shared through the
 	 * per-CPU caches and spans, so no memory cgroup is charged for them.
 	 */
 	gfp &= ~(__GFP_ZERO | __GFP_ACCOUNT);
-	if (c->backend != ZALLOC_OBJECT_POOL)
-		return ext_get(c, gfp, objs, n);
-	got = obj_get(c, gfp, objs, n);
-	za_count_backend(c - za_classes, ZE_OUT, got);
-	return got;
+	if (c->backend == ZALLOC_OBJECT_POOL)
+		return obj_get(c, gfp, objs, n);
+	if (c->per_span == 1)
+		return solo_get(c, gfp, objs, n);
+	return ext_get(c, gfp, objs, n);
 }
 EXPORT_SYMBOL_GPL(za_backend_get);
 
@@ -424,18 +462,20 @@ EXPORT_SYMBOL_GPL(za_backend_get);
  * @objs: the objects, all of class @c
  * @n: how many
  *
+ * The caller counts them (ZE_IN).
+ *
  * Context: any context kfree() may be called from.
  */
 void za_backend_put(struct za_class *c, void **objs, unsigned int n)
 {
 	if (!n)
 		return;
-	if (c->backend != ZALLOC_OBJECT_POOL) {
+	if (c->backend == ZALLOC_OBJECT_POOL)
+		obj_put(c, objs, n);
+	else if (c->per_span == 1)
+		solo_put(c, objs, n);
+	else
 		ext_put(c, objs, n);
-		return;
-	}
-	za_count_backend(c - za_classes, ZE_IN, n);
-	obj_put(c, objs, n);
 }
 EXPORT_SYMBOL_GPL(za_backend_put);
 

@@ -125,7 +125,7 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 	} else {
 		st->live_bytes = st->live_objs * c->size;
 	}
-	st->pages = za_class_pages(c);
+	st->pages = za_class_pages(c, raw[ZE_OUT] - raw[ZE_IN]);
 	for (e = 0; e < ZE_NR; e++)
 		st->ev[e] = raw[e];
 	for (e = 0; since_reset && e < ZE_NR_SHOWN; e++)

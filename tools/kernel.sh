@@ -7,6 +7,8 @@
 #             version    print the kernel version of that tree (e.g. 6.1.192)
 #             uml        print the build dir (holding "linux") of the UML test kernel
 #             uml-bench  the same for the UML kernel without debug options
+#             uml-bench-preempt  uml-bench with CONFIG_PREEMPT (newest only)
+#             uml-bench-smp      uml-bench-preempt with SMP (newest only)
 #             x86_64     print the build dir (holding arch/x86/boot/bzImage) of
 #                        the x86_64 test kernel for QEMU (SMP, KUnit, debug options)
 #   VERSION   6.1        Debian 12's linux-source-6.1 (/usr/src tarball)
@@ -30,7 +32,7 @@ STAMP=.zalloc-built
 
 usage()
 {
-	echo "usage: $PROG src|version|uml|uml-bench|x86_64 6.1|newest" >&2
+	echo "usage: $PROG src|version|uml|uml-bench|uml-bench-preempt|uml-bench-smp|x86_64 6.1|newest" >&2
 	exit 2
 }
 
@@ -359,7 +361,7 @@ main()
 
 	[[ $# -eq 2 ]] || usage
 	case $cmd in
-	src | version | uml | uml-bench | x86_64) ;;
+	src | version | uml | uml-bench | uml-bench-preempt | uml-bench-smp | x86_64) ;;
 	*) usage ;;
 	esac
 	mkdir -p "$ZALLOC_CACHE/src" "$ZALLOC_CACHE/debs" "$ZALLOC_CACHE/build"
@@ -368,7 +370,7 @@ main()
 	src) echo "$src" ;;
 	version) kernel_version "$src" ;;
 	uml) with_lock "uml-test-$ver" build_kernel "$src" uml-test um ;;
-	uml-bench) with_lock "uml-bench-$ver" build_kernel "$src" uml-bench um ;;
+	uml-bench*) with_lock "$cmd-$ver" build_kernel "$src" "$cmd" um ;;
 	x86_64) with_lock "x86_64-test-$ver" build_kernel "$src" x86_64-test x86_64 ;;
 	esac
 }

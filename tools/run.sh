@@ -1,13 +1,20 @@
 #!/bin/bash
-# tools/run.sh - "make run": the benchmark report. For Debian 12's kernel (6.1)
-# and the newest Debian kernel, boots the UML kernel built without debug
-# options, loads zalloc, its example workload and zalloc_bench.ko, and prints
-# the benchmark table, its target lines, and zalloc's debugfs stats and pools.
+# tools/run.sh - "make run": the benchmark report, on three UML kernels built
+# without debug options (tools/kernel.sh uml-bench*):
+#   6.1:up61     Debian 12's kernel, one CPU (6.1's UML cannot preempt)
+#   newest:up    the newest Debian kernel, CONFIG_PREEMPT, one CPU
+#   newest:smp   the same with SMP, booted with two CPUs (ncpus=2
+#                seccomp=on: two host threads): the parallel and cross-CPU
+#                rows; its interrupt disabling and page allocator are slow
+# For each, loads zalloc, its example workload and zalloc_bench.ko (whose
+# "profile" parameter picks the targets of that kernel), and prints the
+# benchmark table, its target lines, and zalloc's debugfs stats and pools.
 # Writes the rows as CSV, a PNG plot of the hot pairs (ns against size, log
-# scales) and a Markdown summary to bench/results/ in the checkout.
+# scales) and a Markdown summary per kernel to bench/results/.
 #
 # usage: tools/run.sh
-# ZALLOC_RUN_KERNELS  versions to run (default "6.1 newest")
+# ZALLOC_RUN_KERNELS  VERSION:PROFILE words to run (default "6.1:up61
+#                     newest:up newest:smp")
 # ZALLOC_BENCH_ARGS   extra zalloc_bench parameters (e.g. "loops=50000")
 # Only ratios within one run mean anything: see bench/zalloc_bench.c.
 set -euo pipefail
@@ -15,7 +22,7 @@ set -euo pipefail
 # shellcheck source=tools/common.sh
 . "$(dirname "$0")/common.sh"
 
-VERSIONS=${ZALLOC_RUN_KERNELS:-6.1 newest}
+KERNELS=${ZALLOC_RUN_KERNELS:-6.1:up61 newest:up newest:smp}
 RUN_DIR=$ZALLOC_CACHE/runs/run-$(date +%Y%m%d-%H%M%S)-$$
 RESULTS=$TOP_DIR/bench/results
 
@@ -62,7 +69,7 @@ plot()
 {
 	local kver=$1 csv=$2 png=$3 data
 
-	data=$RUN_DIR/hot-$kver.dat
+	data=$RUN_DIR/hot-${kver//[^0-9a-z.]/_}.dat
 	awk -F, '$1 == "hot" { print $3, $4, $5, $6, $8 }' "$csv" |
 		sed 's/ - / NaN /g; s/ -$/ NaN/' >"$data"
 	gnuplot <<-EOT
@@ -93,7 +100,7 @@ summary()
 	echo "| scenario | label | size | zalloc ns | kmalloc ns | kmem_cache ns | floor ns | /kmalloc | /kmem_cache | hit % |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	awk -F, 'NR > 1 && ($1 != "hot" || $3 ~ /^(8|64|256|512|4096|8192|16384|65536)$/) &&
-		 ($1 !~ /^npat/ || $1 == "npat-128" || $3 == 64) {
+		 ($1 !~ /^npat/ || $1 == "npat-128" || $1 == "npat-1024" || $3 == 64) {
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			$1, $2, $3, $4, $5, $6, $8, $10, $11, $13 }' "$csv"
 	echo
@@ -101,42 +108,47 @@ summary()
 	echo
 }
 
-# run_one VERSION - build, boot and report one kernel
+# run_one VERSION PROFILE - build, boot and report one kernel
 run_one()
 {
-	local ver=$1 out tree kver dir target=60
+	local ver=$1 prof=$2 kind=uml-bench args="" out tree kver dir name
 
-	out=$("$TOOLS_DIR/kernel.sh" uml-bench "$ver")
+	case $prof in
+	up61) ;;
+	up) kind=uml-bench-preempt ;;
+	smp) kind=uml-bench-smp args="ncpus=2 seccomp=on" ;;
+	*) die "unknown profile $prof" ;;
+	esac
+	out=$("$TOOLS_DIR/kernel.sh" "$kind" "$ver")
 	kver=$("$TOOLS_DIR/kernel.sh" version "$ver")
-	tree=$RUN_DIR/tree-$kver
-	dir=$RUN_DIR/boot-$kver
+	name=uml-$kver-$prof
+	tree=$RUN_DIR/tree-$name
+	dir=$RUN_DIR/boot-$name
 	copy_tree "$TOP_DIR" "$tree"
 	build_modules "$out" "$tree"
-	# 6.1 has no per-CPU array caches in SLUB: its target is tighter.
-	[[ $kver == 6.1.* ]] && target=30
 	# shellcheck disable=SC2016 # $out is the guest init script's variable
-	"$TOOLS_DIR/uml-run.sh" -t 1200 \
-		-p "zalloc_bench=hot_kc_target=$target ${ZALLOC_BENCH_ARGS:-}" \
+	"$TOOLS_DIR/uml-run.sh" -t 1800 -a "$args" \
+		-p "zalloc_bench=profile=$prof ${ZALLOC_BENCH_ARGS:-}" \
 		-x 'cat /sys/kernel/debug/zalloc/bench >"$out/bench.csv"' \
 		"$out" "$dir" "$tree/zalloc.ko" "$tree/samples/zalloc_example.ko" \
 		"$tree/bench/zalloc_bench.ko"
 	[[ -s $dir/bench.csv ]] || die "no benchmark output in $dir"
-	report "$kver" "$dir"
+	report "$kver ($prof)" "$dir"
 	mkdir -p "$RESULTS"
-	cp "$dir/bench.csv" "$RESULTS/uml-$kver.csv"
-	bench_lines "$dir" | grep '^target ' >"$RUN_DIR/targets-$kver.txt" || true
-	plot "$kver" "$dir/bench.csv" "$RESULTS/uml-$kver.png"
-	summary "$kver" "$dir/bench.csv" "$RUN_DIR/targets-$kver.txt" \
-		>"$RESULTS/uml-$kver.md"
+	cp "$dir/bench.csv" "$RESULTS/$name.csv"
+	bench_lines "$dir" | grep '^target ' >"$RUN_DIR/targets-$name.txt" || true
+	plot "$kver ($prof)" "$dir/bench.csv" "$RESULTS/$name.png"
+	summary "$kver ($prof)" "$dir/bench.csv" "$RUN_DIR/targets-$name.txt" \
+		>"$RESULTS/$name.md"
 }
 
 main()
 {
-	local ver
+	local k
 
 	mkdir -p "$RUN_DIR"
-	for ver in $VERSIONS; do
-		run_one "$ver"
+	for k in $KERNELS; do
+		run_one "${k%%:*}" "${k#*:}"
 	done
 	log "CSV, plots and summaries in $RESULTS; logs in $RUN_DIR"
 }

@@ -2,8 +2,9 @@
 # tools/uml-run.sh - boot a UML kernel over the host's / (hostfs), load modules,
 # save the zalloc debugfs files and the kernel log, unload and power off.
 #
-# usage: tools/uml-run.sh [-t SECS] [-p NAME=PARAMS]... [-x SHELL] KDIR OUTDIR MODULE.ko...
+# usage: tools/uml-run.sh [-t SECS] [-a ARGS] [-p NAME=PARAMS]... [-x SHELL] KDIR OUTDIR MODULE.ko...
 #   -t SECS         kill UML after SECS seconds (default 600)
+#   -a ARGS         more kernel command-line arguments (e.g. "ncpus=2 seccomp=on")
 #   -p NAME=PARAMS  module parameters for the module NAME (file name without .ko),
 #                   e.g. -p 'zalloc_bench=iters=100000 sizes=64'
 #   -x SHELL        shell code run inside UML after the insmods,
@@ -24,11 +25,12 @@ TIMEOUT=600
 # Logged (to the kernel log too) just before the first insmod.
 MARKER="uml-run: loading modules"
 SNIPPET=
+BOOT_ARGS=
 declare -A PARAMS=()
 
 usage()
 {
-	echo "usage: $PROG [-t SECS] [-p NAME=PARAMS]... [-x SHELL] KDIR OUTDIR MODULE.ko..." >&2
+	echo "usage: $PROG [-t SECS] [-a ARGS] [-p NAME=PARAMS]... [-x SHELL] KDIR OUTDIR MODULE.ko..." >&2
 	exit 2
 }
 
@@ -93,11 +95,13 @@ write_init()
 boot()
 {
 	local kdir=$1 out=$2 rc=0
+	local -a extra
 
+	read -r -a extra <<<"$BOOT_ARGS"
 	mkdir -p "$out/.uml"
 	timeout -k 10 "$TIMEOUT" "$kdir/linux" mem=1G rootfstype=hostfs \
 		rootflags=/ rw init="$out/init.sh" console=tty log_buf_len=16M \
-		uml_dir="$out/.uml" umid=zalloc \
+		uml_dir="$out/.uml" umid=zalloc "${extra[@]}" \
 		</dev/null >"$out/console.log" 2>&1 || rc=$?
 	echo "$rc" >"$out/exit-status"
 	echo "$rc"
@@ -108,9 +112,10 @@ main()
 	local opt kdir out rc start=$SECONDS
 	local -a mods=()
 
-	while getopts t:p:x: opt; do
+	while getopts t:a:p:x: opt; do
 		case $opt in
 		t) TIMEOUT=$OPTARG ;;
+		a) BOOT_ARGS=$OPTARG ;;
 		p) [[ $OPTARG == *=* ]] || usage
 		   PARAMS[${OPTARG%%=*}]=${OPTARG#*=} ;;
 		x) SNIPPET=$OPTARG ;;
