@@ -38,6 +38,7 @@
 /* === Data === */
 
 DEFINE_PER_CPU(struct za_pcpu_stats, za_pcpu_stats);
+EXPORT_PER_CPU_SYMBOL_GPL(za_pcpu_stats);
 
 /* Names as shown in the files; hits are derived from allocs - misses. */
 static const char * const event_names[] = {
