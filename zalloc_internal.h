@@ -75,6 +75,7 @@ struct za_depot {
  * struct za_class - one size class
  * @self: points to this class: page->private of a single-object span
  *	points here (zalloc_pool.c), as it points to a span's @cls
+ * @index: this class's index in za_classes[]
  * @size: object size in bytes (0 for the standard row)
  * @backend: ZALLOC_OBJECT_POOL, ZALLOC_EXTENDED_POOL or ZALLOC_STANDARD
  * @name: "object-64", "extended-5120", "standard"
@@ -95,6 +96,7 @@ struct za_depot {
  */
 struct za_class {
 	struct za_class *self;
+	unsigned int index;
 	unsigned int size;
 	enum zalloc_strategy backend;
 	char name[24];

@@ -135,7 +135,7 @@ MODULE_PARM_DESC(fastpath,
 /* === Internals === */
 
 /* The class that serves @size for @strategy, and whether it fell through. */
-static unsigned int pick_class(size_t size, enum zalloc_strategy strategy,
+static __always_inline unsigned int pick_class(size_t size, enum zalloc_strategy strategy,
 			       bool *fell)
 {
 	unsigned int cls = za_size_class(size);
@@ -159,9 +159,9 @@ static unsigned int pick_class(size_t size, enum zalloc_strategy strategy,
 
 /* === Public interface === */
 
-/* Both allocation entry points, inlined into each. */
-static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
-					    enum zalloc_strategy strategy)
+/* Every allocation that the fast path below does not serve. */
+static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
+					enum zalloc_strategy strategy)
 {
 	unsigned int cls;
 	bool fell, hit;
@@ -191,6 +191,32 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 	if (unlikely(fell))
 		za_stat_inc(cls, ZE_FALLTHROUGH);
 	return obj;
+}
+
+/*
+ * Both allocation entry points, inlined into each. The fast path: a pool
+ * size that the strategy sends to its own class, nothing to zero, and an
+ * object on this CPU's loaded magazine. It stays a leaf function; all else
+ * is zalloc_alloc_slow().
+ */
+static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
+					    enum zalloc_strategy strategy)
+{
+	struct za_class *c;
+	void *obj;
+
+	if (likely(size - 1 < ZA_EXT_MAX && !(gfp & GFP_ZONEMASK) &&
+		   !want_init_on_alloc(gfp))) {
+		c = &za_classes[za_size_class(size)];
+		if (likely(strategy == ZALLOC_AUTO || strategy == c->backend)) {
+			obj = za_cache_pop(c);
+			if (likely(obj)) {
+				might_alloc(gfp);
+				return obj;
+			}
+		}
+	}
+	return zalloc_alloc_slow(size, gfp, strategy);
 }
 
 /**
@@ -235,6 +261,16 @@ void *zalloc_alloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc);
 
+/* Every free that the fast path in zalloc_free() does not take. */
+static noinline void free_slow(struct za_class *c, const void *ptr,
+			       size_t usable)
+{
+	if (c->backend == ZALLOC_STANDARD)
+		za_std_free(ptr, usable);
+	else
+		za_cache_free(c, (void *)ptr);
+}
+
 /**
  * zalloc_free() - free memory from zalloc_alloc() or zalloc_alloc_strategy()
  * @ptr: the memory; NULL and ZERO_SIZE_PTR are ignored
@@ -251,10 +287,11 @@ void zalloc_free(const void *ptr)
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
 	c = za_ptr_lookup(ptr, &usable);
-	if (c->backend == ZALLOC_STANDARD)
-		za_std_free(ptr, usable);
-	else
-		za_cache_free(c, (void *)ptr);
+	/* The fast path: a pool object, nothing to wipe, room on the magazine. */
+	if (likely(c->backend != ZALLOC_STANDARD && !want_init_on_free() &&
+		   za_cache_push(c, (void *)ptr)))
+		return;
+	free_slow(c, ptr, usable);
 }
 EXPORT_SYMBOL_GPL(zalloc_free);
 

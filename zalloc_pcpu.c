@@ -167,7 +167,7 @@ static void count_backend(struct za_pcpu *pc, unsigned int cls,
 static void backend_put(struct za_pcpu *pc, struct za_class *c, void **objs,
 			unsigned int n)
 {
-	count_backend(pc, c - za_classes, ZE_IN, n);
+	count_backend(pc, c->index, ZE_IN, n);
 	za_backend_put(c, objs, n);
 }
 
@@ -203,6 +203,9 @@ static bool depot_take_full(struct za_depot *d, struct za_pcpu_class *pcc)
 {
 	struct za_mag *m;
 
+	/* A racy look first: no lock round trip for an empty depot. */
+	if (!READ_ONCE(d->full))
+		return false;
 	spin_lock_bh(&d->lock);
 	m = depot_pop(&d->full, &d->nr_full, &d->min_full);
 	if (m) {
@@ -225,6 +228,9 @@ static bool depot_give_full(struct za_class *c, struct za_pcpu_class *pcc)
 	struct za_depot *d = &c->depot;
 	struct za_mag *m, *spare = NULL;
 
+	/* A racy look first: no lock or spare for a depot at its bound. */
+	if (READ_ONCE(d->nr_full) >= d->max_full)
+		return false;
 	if (!READ_ONCE(d->empty))
 		spare = mag_new(c, GFP_NOWAIT | __GFP_NOWARN, NUMA_NO_NODE);
 	spin_lock_bh(&d->lock);
@@ -315,7 +321,7 @@ static bool pcpu_reload(struct za_class *c, struct za_pcpu_class *pcc)
 static unsigned int pcpu_stash(struct za_pcpu *pc, struct za_class *c,
 			       void **objs, unsigned int n)
 {
-	struct za_pcpu_class *pcc = &pc->cls[c - za_classes];
+	struct za_pcpu_class *pcc = &pc->cls[c->index];
 
 	while (n && mag_push(pcc->loaded, c->mag_size, objs[n - 1]))
 		n--;
@@ -330,7 +336,7 @@ static unsigned int pcpu_stash(struct za_pcpu *pc, struct za_class *c,
  */
 static void *refill(struct za_class *c, gfp_t gfp, unsigned int want)
 {
-	unsigned int cls = c - za_classes, n, left;
+	unsigned int cls = c->index, n, left;
 	void *objs[ZA_MAG_MAX];
 	struct za_pcpu *pc;
 
@@ -366,7 +372,7 @@ static void *refill(struct za_class *c, gfp_t gfp, unsigned int want)
  */
 void *__za_cache_alloc(struct za_class *c, gfp_t gfp)
 {
-	unsigned int cls = c - za_classes;
+	unsigned int cls = c->index;
 	struct za_pcpu *pc;
 	void *obj;
 
@@ -408,7 +414,7 @@ size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs)
 	pc = pcpu_trylock();
 	if (!pc)
 		return 0;
-	pcc = &pc->cls[c - za_classes];
+	pcc = &pc->cls[c->index];
 	while (n < nr && (pcc->loaded->count || pcpu_reload(c, pcc))) {
 		struct za_mag *m = pcc->loaded;
 		unsigned int take = min_t(size_t, m->count, nr - n);
@@ -436,7 +442,7 @@ size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs)
  */
 void __za_cache_free(struct za_class *c, void *obj)
 {
-	unsigned int cls = c - za_classes, n = 0;
+	unsigned int cls = c->index, n = 0;
 	void *spill[ZA_MAG_MAX];
 	struct za_pcpu_class *pcc;
 	struct za_pcpu *pc;

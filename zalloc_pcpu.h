@@ -120,6 +120,63 @@ static __always_inline bool mag_push(struct za_mag *m, unsigned int size,
 }
 
 /**
+ * za_cache_pop() - the fast path: an object of a pool class from this
+ *	CPU's loaded magazine
+ * @c: an object-pool or extended-pool class
+ *
+ * Context: any context kmalloc(GFP_ATOMIC) may be called from.
+ * Return: the object, not zeroed; NULL if the magazine is empty, the CPU's
+ * cache is in use (we interrupted it) or the magazines are off.
+ */
+static __always_inline void *za_cache_pop(struct za_class *c)
+{
+	struct za_pcpu *pc;
+	void *obj = NULL;
+
+	if (static_branch_likely(&za_fastpath_key)) {
+		pc = pcpu_trylock();
+		if (likely(pc)) {
+			struct za_pcpu_class *pcc = &pc->cls[c->index];
+
+			obj = mag_pop(pcc->loaded);
+			if (likely(obj))
+				pcpu_stat(pcc, ZE_ALLOC);
+			pcpu_unlock(pc);
+		}
+	}
+	return obj;
+}
+
+/**
+ * za_cache_push() - the fast path: an object of a pool class onto this
+ *	CPU's loaded magazine
+ * @c: the object's class
+ * @obj: the object, already wiped if init_on_free asks
+ *
+ * Context: any context kfree() may be called from.
+ * Return: whether it did; not if the magazine is full, the CPU's cache is
+ * in use or the magazines are off.
+ */
+static __always_inline bool za_cache_push(struct za_class *c, void *obj)
+{
+	struct za_pcpu *pc;
+	bool done = false;
+
+	if (static_branch_likely(&za_fastpath_key)) {
+		pc = pcpu_trylock();
+		if (likely(pc)) {
+			struct za_pcpu_class *pcc = &pc->cls[c->index];
+
+			done = mag_push(pcc->loaded, c->mag_size, obj);
+			if (likely(done))
+				pcpu_stat(pcc, ZE_FREE);
+			pcpu_unlock(pc);
+		}
+	}
+	return done;
+}
+
+/**
  * za_cache_alloc() - allocate an object of a pool class
  * @c: an object-pool or extended-pool class
  * @gfp: the caller's flags
@@ -131,21 +188,8 @@ static __always_inline bool mag_push(struct za_mag *m, unsigned int size,
 static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp,
 					    bool *hit)
 {
-	unsigned int cls = c - za_classes;
-	struct za_pcpu *pc;
-	void *obj = NULL;
+	void *obj = za_cache_pop(c);
 
-	if (static_branch_likely(&za_fastpath_key)) {
-		pc = pcpu_trylock();
-		if (likely(pc)) {
-			struct za_pcpu_class *pcc = &pc->cls[cls];
-
-			obj = mag_pop(pcc->loaded);
-			if (likely(obj))
-				pcpu_stat(pcc, ZE_ALLOC);
-			pcpu_unlock(pc);
-		}
-	}
 	*hit = obj;
 	if (unlikely(!obj)) {
 		obj = __za_cache_alloc(c, gfp);
@@ -166,24 +210,9 @@ static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp,
  */
 static __always_inline void za_cache_free(struct za_class *c, void *obj)
 {
-	unsigned int cls = c - za_classes;
-	struct za_pcpu *pc;
-	bool done = false;
-
 	if (want_init_on_free())
 		memset(obj, 0, c->size);
-	if (static_branch_likely(&za_fastpath_key)) {
-		pc = pcpu_trylock();
-		if (likely(pc)) {
-			struct za_pcpu_class *pcc = &pc->cls[cls];
-
-			done = mag_push(pcc->loaded, c->mag_size, obj);
-			if (likely(done))
-				pcpu_stat(pcc, ZE_FREE);
-			pcpu_unlock(pc);
-		}
-	}
-	if (unlikely(!done))
+	if (unlikely(!za_cache_push(c, obj)))
 		__za_cache_free(c, obj);
 }
 

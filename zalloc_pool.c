@@ -546,6 +546,8 @@ int za_pools_init(void)
 
 	for (i = 0; i < ZA_NR_EXT_CLASSES; i++)
 		ext_class_init(&za_classes[ZA_FIRST_EXT + i], ext_class_size(i));
+	for (i = 0; i < ZA_NR_CLASSES; i++)
+		za_classes[i].index = i;
 	za_classes[ZA_CLASS_STD].backend = ZALLOC_STANDARD;
 	strscpy(za_classes[ZA_CLASS_STD].name, "standard",
 		sizeof(za_classes[ZA_CLASS_STD].name));

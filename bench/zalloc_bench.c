@@ -400,7 +400,7 @@ static int run_npat(void)
 		"npat-1", "npat-8", "npat-32", "npat-128", "npat-512",
 		"npat-1024",
 	};
-	int i, j, a, run, err = 0;
+	int i, j, a, last, run, err = 0;
 
 	npat_objs = kvmalloc_array(1024, sizeof(void *), GFP_KERNEL);
 	if (!npat_objs)
@@ -419,15 +419,17 @@ static int run_npat(void)
 
 			if (!r)
 				break;
-			for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+			/* The page allocator too, where the size is pages. */
+			last = s.order >= 0 ? ZB_PAGES : ZB_CACHE;
+			for (a = ZB_ZALLOC; a <= last; a++)
 				npat_loop(a, &s, n);	/* warm-up: one run */
 			zalloc_counts(&a0, &m0);
 			for (run = 0; run < ZB_RUNS; run++)
-				for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+				for (a = ZB_ZALLOC; a <= last; a++)
 					r->ps[a] = min_ns(r->ps[a],
 							  npat_loop(a, &s, n),
 							  !run);
-			for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+			for (a = ZB_ZALLOC; a <= last; a++)
 				r->ps[a] = to_ps(r->ps[a], pairs);
 			r->hit_pm = hit_permille(a0, m0);
 		}
