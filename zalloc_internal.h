@@ -39,7 +39,7 @@
  * objects per magazine, which sets the size of the larger classes' ones.
  */
 #define ZA_MAG_MAX		32
-#define ZA_MAG_BYTES		(16 * 1024)
+#define ZA_MAG_BYTES		(64 * 1024)
 /* Per class: bytes of full magazines a depot keeps, bytes of empty spans. */
 #define ZA_DEPOT_BYTES		(512 * 1024)
 #define ZA_RESERVE_BYTES	(512 * 1024)
@@ -254,6 +254,7 @@ unsigned long za_cache_drain_all(void);
 void za_class_pcpu_events(unsigned int cls, u64 *ev);
 s64 za_class_cached(unsigned int cls);
 unsigned long za_trim(void);
+unsigned long za_decay_this_cpu(void);
 int za_pcpu_init(void);
 void za_pcpu_exit(void);
 void za_pcpu_free(void);

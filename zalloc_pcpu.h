@@ -41,6 +41,8 @@ struct za_mag {
  *	runs empty (allocation) or full (free); never NULL
  * @ev: events this CPU counted under its cache's lock: statistics, and
  *	the objects taken from and given to the backend (ZE_OUT, ZE_IN)
+ * @mark: @loaded at the last decay (zalloc_pcpu.c), to tell an idle class
+ * @mark_count: the objects in both magazines then
  *
  * The counters sit beside the magazines, so that counting costs no cache
  * line.
@@ -49,6 +51,8 @@ struct za_pcpu_class {
 	struct za_mag *loaded;
 	struct za_mag *prev;
 	unsigned long ev[ZE_NR];
+	struct za_mag *mark;
+	unsigned int mark_count;
 };
 
 /**

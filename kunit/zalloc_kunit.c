@@ -900,6 +900,40 @@ static void zalloc_cpu_offline_drains_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
 }
 
+/* Runs on one CPU: frees objects into its magazines, then decays twice. */
+static long decay_here(void *arg)
+{
+	struct za_class *c = arg;
+	unsigned int i, n = c->mag_size;
+	void *p[ZA_MAG_MAX];
+	int cpu = raw_smp_processor_id();
+	long ret = 0;
+
+	for (i = 0; i < n; i++)
+		if (!(p[i] = zalloc_alloc(c->size, GFP_KERNEL)))
+			ret = -ENOMEM;
+	for (i = 0; i < n; i++)
+		zalloc_free(p[i]);
+	if (!ret && !cpu_cached(cpu, c->index))
+		ret = -ENODATA;
+	/* The first look marks the class; the second finds it untouched. */
+	za_decay_this_cpu();
+	za_decay_this_cpu();
+	if (!ret && cpu_cached(cpu, c->index))
+		ret = -EBUSY;
+	return ret;
+}
+
+/* A CPU's magazines of a class it no longer uses decay to the backend. */
+static void zalloc_decay_empties_idle_cpu(struct kunit *test)
+{
+	struct za_class *c = &za_classes[expected_class(700)];
+
+	KUNIT_EXPECT_EQ(test, work_on_cpu(raw_smp_processor_id(), decay_here,
+					  c), 0);
+	za_cache_drain_all();
+}
+
 /* === The bulk API === */
 
 /* Sum of live objects over every class. */
@@ -1163,6 +1197,7 @@ static struct kunit_case zalloc_test_cases[] = {
 	KUNIT_CASE_PARAM(zalloc_depot_serves_burst, pool_gen_params),
 	KUNIT_CASE(zalloc_depot_crosses_cpus),
 	KUNIT_CASE(zalloc_trim_decays_idle),
+	KUNIT_CASE(zalloc_decay_empties_idle_cpu),
 	KUNIT_CASE(zalloc_bulk_alloc_free),
 	KUNIT_CASE(zalloc_bulk_free_mixed),
 	KUNIT_CASE(zalloc_bulk_refused),
