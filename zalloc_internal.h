@@ -31,8 +31,15 @@
 #define ZA_CLASS_STD		(ZA_NR_OBJ_CLASSES + ZA_NR_EXT_CLASSES)
 #define ZA_NR_CLASSES		(ZA_CLASS_STD + 1)
 
-/* Objects an extended-pool span holds at least, where it wastes little. */
+/*
+ * Extended-pool spans (zalloc_pool.c): objects a span of objects no larger
+ * than a page holds at least, the largest order, and the share of a span
+ * that may be left over (1/ZA_SPAN_WASTE for objects larger than a page,
+ * twice that for smaller ones).
+ */
 #define ZA_SPAN_MIN_OBJS	8
+#define ZA_SPAN_MAX_ORDER	6
+#define ZA_SPAN_WASTE		32
 
 /*
  * Magazines (zalloc_pcpu.c): objects per magazine at most, and bytes of
@@ -82,14 +89,17 @@ struct za_depot {
  * @mag_size: pool classes: objects per magazine
  * @depot: pool classes: the magazines no CPU holds
  * @cache: object pools: the kmem_cache of this class
- * @order: extended pools: a span is 2^@order pages
- * @per_span: extended pools: objects carved from one span
+ * @order: extended pools: a span is 2^@order pages (or, where the page
+ *	allocator cannot give that, the smallest order that holds an object)
+ * @per_span: extended pools: objects carved from a span of @order
  * @lock: extended pools: protects the span lists and counters below, and
  *	the free lists and counts of the spans on them
  * @partial: spans with both free and used objects
  * @full: spans with no free object
  * @empty: spans with no used object: the reserve, at most @max_empty
  * @nr_spans: spans on all three lists
+ * @span_pages: pages of those spans
+ * @span_objs: objects those spans hold, used or not
  * @nr_empty: spans on @empty
  * @min_empty: the fewest spans on @empty since the last trim
  * @max_empty: @nr_empty at most (ZA_RESERVE_BYTES of spans, at least 1)
@@ -110,6 +120,8 @@ struct za_class {
 	struct list_head full;
 	struct list_head empty;
 	unsigned int nr_spans;
+	unsigned long span_pages;
+	unsigned long span_objs;
 	unsigned int nr_empty;
 	unsigned int min_empty;
 	unsigned int max_empty;
@@ -131,6 +143,8 @@ extern u8 za_obj_index[ZA_OBJ_MAX / 8 + 1];
  * @node: on one of the class's lists; protected by the class lock
  * @base: first byte of the span; constant
  * @freelist: freed objects, linked through their first word; class lock
+ * @order: the span is 2^@order pages; constant
+ * @capacity: objects it holds; constant
  * @inuse: objects handed out; class lock
  * @fresh: objects carved so far, from @base on; class lock
  *
@@ -141,6 +155,8 @@ struct za_span {
 	struct list_head node;
 	void *base;
 	void *freelist;
+	unsigned short order;
+	unsigned short capacity;
 	unsigned int inuse;
 	unsigned int fresh;
 };
@@ -224,8 +240,17 @@ enum za_event {
  *	@since_reset was asked for)
  * @live_objs: objects allocated by users and not yet freed
  * @live_bytes: their usable size in bytes
- * @cached: objects idle in the per-CPU caches
+ * @cached: objects idle in the magazines and depot
  * @pages: pages the class holds (extended pools only)
+ * @held_bytes: those pages in bytes
+ * @cached_bytes: @cached in bytes
+ * @span_free_bytes: bytes of the objects free in the class's spans
+ *	(extended pools only)
+ * @tail_bytes: span bytes no object covers (extended pools only)
+ *
+ * For an extended pool, @held_bytes = @live_bytes + @cached_bytes +
+ * @span_free_bytes + @tail_bytes: every byte held is handed out, idle in a
+ * magazine or depot, free in a span, or lost to the span's rounding.
  */
 struct za_class_stats {
 	u64 ev[ZE_NR];
@@ -233,6 +258,10 @@ struct za_class_stats {
 	s64 live_bytes;
 	s64 cached;
 	unsigned long pages;
+	u64 held_bytes;
+	s64 cached_bytes;
+	s64 span_free_bytes;
+	s64 tail_bytes;
 };
 
 /* zalloc_pool.c: the backends */
@@ -245,6 +274,8 @@ void *za_std_alloc(size_t size, gfp_t gfp);
 void za_std_free(const void *ptr, size_t usable);
 unsigned long za_class_pages(const struct za_class *c, u64 out);
 unsigned long za_reserve_trim(struct za_class *c, bool all);
+void za_class_walk(struct za_class *c, unsigned long *pages,
+		   unsigned long *objs, unsigned long *free);
 
 /* zalloc_pcpu.c: the per-CPU caches' slow paths; the fast path is inline */
 void *__za_cache_alloc(struct za_class *c, gfp_t gfp);

@@ -24,9 +24,18 @@
  * --------------
  * A span is 2^order pages from the page allocator (not compound: every
  * page is zalloc's, and page->private of each page points to the span's
- * descriptor). The order is chosen by ext_span_order(): at least
- * ZA_SPAN_MIN_OBJS objects where that wastes little, up to order 3 (the
- * order of one object above 32 KiB). Objects are carved lazily
+ * descriptor). The order is chosen by ext_span_order() so that the span
+ * bytes no object covers stay a small share of the span: 1/16 for objects
+ * of up to a page (in spans of at least ZA_SPAN_MIN_OBJS objects, up to
+ * PAGE_ALLOC_COSTLY_ORDER), 1/32 for larger ones (up to ZA_SPAN_MAX_ORDER,
+ * 256 KiB): the rounding the class table avoided must not come back at the
+ * page level (a 20 KiB object alone in 32 KiB wastes 37.5%, three in 64
+ * KiB 6.25%). Where no order does, the one that wastes the least: 6.25% at
+ * most, 12.5% for 56 KiB. Above the smallest order that fits
+ * one object the page allocator is asked not to try hard; if it fails the
+ * span falls back to that order (as SLUB falls back to its minimum order),
+ * so each span records its own order and capacity. The span table is in
+ * Documentation/zalloc.rst and the pools file. Objects are carved lazily
  * from the start of the span; freed objects go on the span's free list,
  * linked through their first word. A class keeps its spans on three lists
  * (partial, full, empty) under one spinlock per class, taken with IRQs
@@ -87,27 +96,32 @@ static unsigned int ext_class_size(unsigned int i)
 }
 
 /*
- * The span order of an extended class: the smallest one that holds at least
- * ZA_SPAN_MIN_OBJS objects with at most 1/8 of the span left over; if none
- * up to PAGE_ALLOC_COSTLY_ORDER does, the one that leaves the least over
- * (the larger on a tie). Spans of several objects keep the page allocator
- * off the path of most refills; orders above the costly one are used only
- * where one object needs them (above 32 KiB), as kmalloc() does.
+ * The span order of an extended class: the smallest one that leaves at most
+ * a small share of the span over, where the span is not too large. Objects
+ * of up to a page: at most 1/(ZA_SPAN_WASTE / 2) over and at least
+ * ZA_SPAN_MIN_OBJS objects, up to PAGE_ALLOC_COSTLY_ORDER (the orders the
+ * page allocator keeps per-CPU lists of). Larger objects: at most
+ * 1/ZA_SPAN_WASTE over, up to ZA_SPAN_MAX_ORDER. If no order does, the one
+ * that leaves the smallest share over (the smaller on a tie). A larger
+ * object that fills its pages (8, 16, 32, 64 KiB) gets a span of its own.
  */
 static unsigned int ext_span_order(unsigned int size)
 {
+	bool small = size <= PAGE_SIZE;
+	unsigned int max_order = small ? PAGE_ALLOC_COSTLY_ORDER :
+					 ZA_SPAN_MAX_ORDER;
+	unsigned int share = small ? ZA_SPAN_WASTE / 2 : ZA_SPAN_WASTE;
 	unsigned int order, best = get_order(size);
-	unsigned int max_order = max_t(unsigned int, best,
-				       PAGE_ALLOC_COSTLY_ORDER);
 
 	for (order = best; order <= max_order; order++) {
 		unsigned long span = PAGE_SIZE << order;
 		unsigned long waste = span % size;
 
-		if (waste * 8 <= span && span / size >= ZA_SPAN_MIN_OBJS)
+		if (waste * share <= span &&
+		    (!small || span / size >= ZA_SPAN_MIN_OBJS))
 			return order;
-		/* waste / span <= best's waste / best's span */
-		if ((u64)waste * (PAGE_SIZE << best) <=
+		/* waste / span < best's waste / best's span */
+		if ((u64)waste * (PAGE_SIZE << best) <
 		    (u64)((PAGE_SIZE << best) % size) * span)
 			best = order;
 	}
@@ -146,20 +160,42 @@ static void span_set_owner(struct za_span *span, struct za_span *owner)
 	struct page *page = virt_to_page(span->base);
 	unsigned int i;
 
-	for (i = 0; i < (1U << span->cls->order); i++)
+	for (i = 0; i < (1U << span->order); i++)
 		set_page_private(page + i, (unsigned long)owner);
+}
+
+/*
+ * Pages for a span of @c: its order, or if the page allocator cannot give
+ * that without trying hard, the smallest order that holds an object.
+ */
+static struct page *span_pages(struct za_class *c, gfp_t gfp,
+			       unsigned int *order)
+{
+	unsigned int min_order = get_order(c->size);
+	struct page *page;
+
+	*order = c->order;
+	if (c->order > min_order) {
+		page = alloc_pages(gfp | __GFP_NORETRY | __GFP_NOWARN,
+				   c->order);
+		if (page)
+			return page;
+		*order = min_order;
+	}
+	return alloc_pages(gfp, *order);
 }
 
 static struct za_span *span_new(struct za_class *c, gfp_t gfp)
 {
 	struct za_span *span;
 	struct page *page;
+	unsigned int order;
 
 	gfp &= ~(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT);
 	span = kmem_cache_alloc(span_cache, gfp);
 	if (!span)
 		return NULL;
-	page = alloc_pages(gfp, c->order);
+	page = span_pages(c, gfp, &order);
 	if (!page) {
 		kmem_cache_free(span_cache, span);
 		return NULL;
@@ -167,6 +203,8 @@ static struct za_span *span_new(struct za_class *c, gfp_t gfp)
 	span->cls = c;
 	span->base = page_address(page);
 	span->freelist = NULL;
+	span->order = order;
+	span->capacity = (PAGE_SIZE << order) / c->size;
 	span->inuse = 0;
 	span->fresh = 0;
 	span_set_owner(span, span);
@@ -176,8 +214,17 @@ static struct za_span *span_new(struct za_class *c, gfp_t gfp)
 static void span_free(struct za_span *span)
 {
 	span_set_owner(span, NULL);
-	__free_pages(virt_to_page(span->base), span->cls->order);
+	__free_pages(virt_to_page(span->base), span->order);
 	kmem_cache_free(span_cache, span);
+}
+
+/* A span joins or leaves its class: the class's page and object counts. */
+static void span_account(struct za_class *c, struct za_span *span, int sign)
+{
+	lockdep_assert_held(&c->lock);
+	c->nr_spans += sign;
+	c->span_pages += sign * (1L << span->order);
+	c->span_objs += sign * (long)span->capacity;
 }
 
 static void *span_take(struct za_span *span)
@@ -197,8 +244,9 @@ static void *span_take(struct za_span *span)
 }
 
 /*
- * Single-object spans (per_span == 1, the classes above 8 KiB whose span
- * holds one object): the span is the object. It needs no descriptor and
+ * Single-object spans (per_span == 1: 8, 16, 32, 56 and 64 KiB, whose
+ * objects fill their pages or leave least over alone): the span is the
+ * object. It needs no descriptor and
  * no list: page->private of its first page points to the class's @self,
  * which za_ptr_lookup() reads as it reads a descriptor's @cls. Its pages
  * come from and go back to the page allocator directly, with no lock; the
@@ -256,9 +304,9 @@ static unsigned int ext_take(struct za_class *c, void **objs, unsigned int n)
 	unsigned int got = 0;
 
 	while (got < n && (span = ext_pick_span(c))) {
-		while (got < n && span->inuse < c->per_span)
+		while (got < n && span->inuse < span->capacity)
 			objs[got++] = span_take(span);
-		if (span->inuse == c->per_span)
+		if (span->inuse == span->capacity)
 			list_move(&span->node, &c->full);
 	}
 	return got;
@@ -283,7 +331,7 @@ static unsigned int ext_get(struct za_class *c, gfp_t gfp, void **objs,
 		return 0;
 	spin_lock_irqsave(&c->lock, flags);
 	list_add(&span->node, &c->partial);
-	c->nr_spans++;
+	span_account(c, span, 1);
 	got = ext_take(c, objs, n);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return got;
@@ -297,7 +345,7 @@ static void ext_give(struct za_class *c, void *obj, struct list_head *release)
 	lockdep_assert_held(&c->lock);
 	*(void **)obj = span->freelist;
 	span->freelist = obj;
-	if (span->inuse-- == c->per_span)
+	if (span->inuse-- == span->capacity)
 		list_move(&span->node, &c->partial);
 	if (span->inuse)
 		return;
@@ -306,7 +354,7 @@ static void ext_give(struct za_class *c, void *obj, struct list_head *release)
 		c->nr_empty++;
 	} else {
 		list_move(&span->node, release);
-		c->nr_spans--;
+		span_account(c, span, -1);
 	}
 }
 
@@ -364,10 +412,10 @@ unsigned long za_reserve_trim(struct za_class *c, bool all)
 		if (n == idle)
 			break;
 		list_move(&span->node, &release);
+		span_account(c, span, -1);
 		n++;
 	}
 	c->nr_empty -= n;
-	c->nr_spans -= n;
 	c->min_empty = c->nr_empty;
 	spin_unlock_irqrestore(&c->lock, flags);
 
@@ -375,6 +423,41 @@ unsigned long za_reserve_trim(struct za_class *c, bool all)
 		span_free(span);
 	return n;
 }
+
+/**
+ * za_class_walk() - count a class's spans by walking its lists
+ * @c: an extended-pool class
+ * @pages: where to store the pages of its spans
+ * @objs: where to store the objects they hold, used or not
+ * @free: where to store the objects free in them
+ *
+ * An independent count, for tests to check the running ones against;
+ * single-object spans are on no list and not counted.
+ *
+ * Context: any; takes the class lock.
+ */
+void za_class_walk(struct za_class *c, unsigned long *pages,
+		   unsigned long *objs, unsigned long *free)
+{
+	struct list_head *lists[] = { &c->partial, &c->full, &c->empty };
+	struct za_span *span;
+	unsigned long flags;
+	unsigned int i;
+
+	*pages = 0;
+	*objs = 0;
+	*free = 0;
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		list_for_each_entry(span, lists[i], node) {
+			*pages += 1UL << span->order;
+			*objs += span->capacity;
+			*free += span->capacity - span->inuse;
+		}
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+EXPORT_SYMBOL_GPL(za_class_walk);
 
 /* Frees the empty spans; spans with objects still in use are left alone. */
 static void ext_class_exit(struct za_class *c)
@@ -397,7 +480,7 @@ unsigned long za_class_pages(const struct za_class *c, u64 out)
 		return 0;
 	if (c->per_span == 1)
 		return (unsigned long)out << c->order;
-	return (unsigned long)READ_ONCE(c->nr_spans) << c->order;
+	return READ_ONCE(c->span_pages);
 }
 
 /* === Object pools: batches === */

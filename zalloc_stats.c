@@ -127,6 +127,18 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 		st->live_bytes = st->live_objs * c->size;
 	}
 	st->pages = za_class_pages(c, raw[ZE_OUT] - raw[ZE_IN]);
+	st->held_bytes = (u64)st->pages << PAGE_SHIFT;
+	st->cached_bytes = st->cached * c->size;
+	st->span_free_bytes = 0;
+	st->tail_bytes = 0;
+	if (c->backend == ZALLOC_EXTENDED_POOL) {
+		/* A single-object span is its object: it holds what is out. */
+		s64 out = raw[ZE_OUT] - raw[ZE_IN];
+		s64 cap = c->per_span == 1 ? out : READ_ONCE(c->span_objs);
+
+		st->span_free_bytes = (cap - out) * c->size;
+		st->tail_bytes = st->held_bytes - cap * c->size;
+	}
 	for (e = 0; e < ZE_NR; e++)
 		st->ev[e] = raw[e];
 	for (e = 0; since_reset && e < ZE_NR_SHOWN; e++)
@@ -188,6 +200,10 @@ static void add_stats(struct za_class_stats *sum,
 	sum->live_bytes += st->live_bytes;
 	sum->cached += st->cached;
 	sum->pages += st->pages;
+	sum->held_bytes += st->held_bytes;
+	sum->cached_bytes += st->cached_bytes;
+	sum->span_free_bytes += st->span_free_bytes;
+	sum->tail_bytes += st->tail_bytes;
 }
 
 static void show_group(struct seq_file *m, const char *prefix,
@@ -207,6 +223,11 @@ static void show_group(struct seq_file *m, const char *prefix,
 	seq_printf(m, "%slive_bytes %lld\n", prefix, st->live_bytes);
 	seq_printf(m, "%scached_objects %lld\n", prefix, st->cached);
 	seq_printf(m, "%spages %lu\n", prefix, st->pages);
+	seq_printf(m, "%sheld_bytes %llu\n", prefix, st->held_bytes);
+	seq_printf(m, "%scached_bytes %lld\n", prefix, st->cached_bytes);
+	seq_printf(m, "%sspan_free_bytes %lld\n", prefix,
+		   st->span_free_bytes);
+	seq_printf(m, "%stail_bytes %lld\n", prefix, st->tail_bytes);
 }
 
 static int stats_show(struct seq_file *m, void *v)
@@ -236,23 +257,25 @@ static int pools_show(struct seq_file *m, void *v)
 	struct za_class_stats st;
 	unsigned int cls;
 
-	seq_printf(m, "%-16s %6s %5s %8s %4s %10s %10s %10s %8s %8s %8s %10s %12s %6s %6s %5s %7s\n",
+	seq_printf(m, "%-16s %6s %5s %8s %4s %10s %10s %10s %8s %8s %8s %10s %12s %6s %6s %5s %7s %12s %12s %10s\n",
 		   "# name", "size", "order", "per_span", "mag", "allocs",
 		   "frees", "hits", "refills", "fallthru", "failures",
 		   "live_objs", "live_bytes", "cached", "pages", "depot",
-		   "reserve");
+		   "reserve", "held_bytes", "idle_bytes", "tail_bytes");
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
 		const struct za_class *c = &za_classes[cls];
 
 		za_stats_read(cls, &st, true);
-		seq_printf(m, "%-16s %6u %5u %8u %4u %10llu %10llu %10llu %8llu %8llu %8llu %10lld %12lld %6lld %6lu %5u %7u\n",
+		seq_printf(m, "%-16s %6u %5u %8u %4u %10llu %10llu %10llu %8llu %8llu %8llu %10lld %12lld %6lld %6lu %5u %7u %12llu %12lld %10lld\n",
 			   c->name, c->size, c->order, c->per_span,
 			   c->mag_size, st.ev[ZE_ALLOC], st.ev[ZE_FREE],
 			   st.ev[ZE_ALLOC] - st.ev[ZE_MISS], st.ev[ZE_REFILL],
 			   st.ev[ZE_FALLTHROUGH], st.ev[ZE_FAIL],
 			   st.live_objs, st.live_bytes, st.cached, st.pages,
 			   READ_ONCE(c->depot.nr_full),
-			   READ_ONCE(c->nr_empty));
+			   READ_ONCE(c->nr_empty), st.held_bytes,
+			   st.cached_bytes + st.span_free_bytes,
+			   st.tail_bytes);
 	}
 	return 0;
 }

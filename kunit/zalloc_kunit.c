@@ -556,6 +556,84 @@ static void zalloc_pages_returned_after_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.pages, 0);
 }
 
+/*
+ * At the page level too, an extended class keeps close to the class
+ * table's promise: the span bytes no object covers are at most 1/16 of the
+ * span, except for 56 KiB, which leaves 1/8 over at every order up to
+ * ZA_SPAN_MAX_ORDER. (An independent bound, looser than the rule that
+ * picks the orders.)
+ */
+static void zalloc_span_waste_bounded(struct kunit *test)
+{
+	unsigned int cls;
+
+	for (cls = ZA_FIRST_EXT; cls < ZA_CLASS_STD; cls++) {
+		const struct za_class *c = &za_classes[cls];
+		unsigned long span = PAGE_SIZE << c->order;
+
+		KUNIT_EXPECT_LE(test, c->order, ZA_SPAN_MAX_ORDER);
+		KUNIT_EXPECT_EQ(test, c->per_span, span / c->size);
+		KUNIT_EXPECT_LE_MSG(test,
+				    (span - c->per_span * c->size) *
+				    (c->size == 57344 ? 8 : 16),
+				    span, "class %u: %u objects in %lu bytes",
+				    c->size, c->per_span, span);
+	}
+}
+
+/*
+ * The bytes a class holds add up (handed out + idle in magazines + free
+ * in spans + span rounding), and match a walk of its spans.
+ */
+static void zalloc_accounting_adds_up(struct kunit *test)
+{
+	static const size_t sizes[] = { 700, 5000, 20000, 40000, 65536 };
+	struct za_class_stats before, st;
+	unsigned long pages, objs, free;
+	unsigned int i, k, n;
+	void **p;
+
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		unsigned int cls = expected_class(sizes[k]);
+		struct za_class *c = &za_classes[cls];
+
+		n = 3 * c->per_span + 5;
+		p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+		za_cache_drain_all();
+		read_stats(cls, &before);
+		for (i = 0; i < n; i++) {
+			p[i] = zalloc_alloc(sizes[k], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
+		}
+		for (i = 0; i < n; i += 2)
+			zalloc_free(p[i]);
+		read_stats(cls, &st);
+		KUNIT_EXPECT_EQ(test, st.live_objs - before.live_objs, n / 2);
+		KUNIT_EXPECT_EQ(test, st.held_bytes,
+				st.live_bytes + st.cached_bytes +
+				st.span_free_bytes + st.tail_bytes);
+		KUNIT_EXPECT_EQ(test, st.held_bytes, (u64)st.pages << PAGE_SHIFT);
+		if (c->per_span > 1) {
+			za_class_walk(c, &pages, &objs, &free);
+			KUNIT_EXPECT_EQ(test, st.pages, pages);
+			KUNIT_EXPECT_EQ(test, st.span_free_bytes,
+					(s64)free * c->size);
+			KUNIT_EXPECT_EQ(test, st.tail_bytes,
+					(s64)(pages << PAGE_SHIFT) -
+					(s64)objs * c->size);
+		} else {
+			/* A single-object span is one object, out or idle. */
+			KUNIT_EXPECT_EQ(test, st.pages,
+					(unsigned long)(st.live_objs + st.cached)
+					<< c->order);
+		}
+		for (i = 1; i < n; i += 2)
+			zalloc_free(p[i]);
+		za_cache_drain_all();
+	}
+}
+
 /* === The strategy parameter === */
 
 static void zalloc_strategy_param_change_with_live_objects(struct kunit *test)
@@ -780,7 +858,7 @@ static void zalloc_trim_decays_idle(struct kunit *test)
 {
 	unsigned int cls = expected_class(5000);
 	struct za_class *c = &za_classes[cls];
-	unsigned int n = 8 * c->per_span, i;
+	unsigned int n = 6 * c->mag_size + 2 * c->per_span, i;
 	struct za_class_stats st;
 	void **p;
 
@@ -1191,6 +1269,8 @@ static struct kunit_case zalloc_test_cases[] = {
 			 stats_gen_params),
 	KUNIT_CASE(zalloc_stats_reset_keeps_gauges),
 	KUNIT_CASE(zalloc_pages_returned_after_free),
+	KUNIT_CASE(zalloc_span_waste_bounded),
+	KUNIT_CASE(zalloc_accounting_adds_up),
 	KUNIT_CASE(zalloc_strategy_param_change_with_live_objects),
 	KUNIT_CASE_PARAM(zalloc_cache_hit_reuses_object, pool_gen_params),
 	KUNIT_CASE_PARAM(zalloc_depot_bounded, pool_gen_params),
