@@ -281,6 +281,7 @@ void za_class_walk(struct za_class *c, unsigned long *pages,
 void *__za_cache_alloc(struct za_class *c, gfp_t gfp);
 void __za_cache_free(struct za_class *c, void *obj);
 size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs);
+size_t za_cache_free_bulk(struct za_class *c, void **objs, size_t nr);
 unsigned long za_cache_drain_all(void);
 void za_class_pcpu_events(unsigned int cls, u64 *ev);
 s64 za_class_cached(unsigned int cls);

@@ -375,38 +375,56 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc_bulk);
 
+/* Objects from @objs[0] on that share a pool class; 0 for a standard one. */
+static size_t pool_run(struct za_class *c, void **objs, size_t nr)
+{
+	struct folio *folio = virt_to_folio(objs[0]);
+	size_t n = 1;
+
+	if (c->backend == ZALLOC_STANDARD)
+		return 0;
+	/* A folio is one span or one slab of one cache: the same class. */
+	while (n < nr && !ZERO_OR_NULL_PTR(objs[n]) &&
+	       virt_to_folio(objs[n]) == folio)
+		n++;
+	return n;
+}
+
 /**
  * zalloc_free_bulk() - free several objects from zalloc
  * @nr: how many
  * @objs: the objects, of any sizes and strategies; NULL and ZERO_SIZE_PTR
  *	entries are ignored
  *
- * Like zalloc_free() on each, but an object in the same folio as the one
- * before it skips the pointer lookup.
+ * Like zalloc_free() on each, but a run of objects in one folio (one span
+ * or one slab) costs one pointer lookup and goes onto this CPU's magazines
+ * under one lock.
  *
  * Context: any context kfree() may be called from.
  */
 void zalloc_free_bulk(size_t nr, void **objs)
 {
-	struct folio *folio, *last = NULL;
-	struct za_class *c = NULL;
-	size_t usable = 0, i;
+	struct za_class *c;
+	size_t usable, i = 0, run, done;
 
-	for (i = 0; i < nr; i++) {
-		void *p = objs[i];
-
-		if (unlikely(ZERO_OR_NULL_PTR(p)))
+	while (i < nr) {
+		if (unlikely(ZERO_OR_NULL_PTR(objs[i]))) {
+			i++;
 			continue;
-		/* A folio is one span, one slab of one cache, or one kmalloc. */
-		folio = virt_to_folio(p);
-		if (folio != last) {
-			c = za_ptr_lookup(p, &usable);
-			last = folio;
 		}
-		if (c->backend == ZALLOC_STANDARD)
-			za_std_free(p, usable);
-		else
-			za_cache_free(c, p);
+		c = za_ptr_lookup(objs[i], &usable);
+		run = pool_run(c, objs + i, nr - i);
+		if (!run) {
+			za_std_free(objs[i++], usable);
+			continue;
+		}
+		if (want_init_on_free())
+			for (done = 0; done < run; done++)
+				memset(objs[i + done], 0, c->size);
+		done = za_cache_free_bulk(c, objs + i, run);
+		for (; done < run; done++)
+			__za_cache_free(c, objs[i + done]);
+		i += run;
 	}
 }
 EXPORT_SYMBOL_GPL(zalloc_free_bulk);

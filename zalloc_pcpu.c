@@ -209,6 +209,8 @@ static bool depot_take_full(struct za_depot *d, struct za_pcpu_class *pcc)
 {
 	struct za_mag *m;
 
+	if (WARN_ON_ONCE(pcc->prev->count))
+		return false;
 	/* A racy look first: no lock round trip for an empty depot. */
 	if (!READ_ONCE(d->full))
 		return false;
@@ -234,6 +236,9 @@ static bool depot_give_full(struct za_class *c, struct za_pcpu_class *pcc)
 	struct za_depot *d = &c->depot;
 	struct za_mag *m, *spare = NULL;
 
+	/* The depot's full magazines are full: za_class_cached() counts so. */
+	if (WARN_ON_ONCE(pcc->prev->count != c->mag_size))
+		return false;
 	/* A racy look first: no lock or spare for a depot at its bound. */
 	if (READ_ONCE(d->nr_full) >= d->max_full)
 		return false;
@@ -431,6 +436,46 @@ size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs)
 	}
 	if (static_branch_likely(&za_stats_key))
 		pcc->ev[ZE_ALLOC] += n;
+	pcpu_unlock(pc);
+	return n;
+}
+
+/**
+ * za_cache_free_bulk() - put objects of a pool class on this CPU's
+ *	magazines
+ * @c: their class
+ * @objs: the objects, already wiped if init_on_free asks
+ * @nr: how many
+ *
+ * Pushes a run under one lock, swapping magazines and trading full ones
+ * with the depot as a free does; the backend is not called (the caller
+ * frees the rest through __za_cache_free()).
+ *
+ * Context: any context kfree() may be called from.
+ * Return: how many it took.
+ */
+size_t za_cache_free_bulk(struct za_class *c, void **objs, size_t nr)
+{
+	struct za_pcpu_class *pcc;
+	struct za_pcpu *pc;
+	size_t n = 0;
+
+	if (!static_branch_likely(&za_fastpath_key))
+		return 0;
+	pc = pcpu_trylock();
+	if (!pc)
+		return 0;
+	pcc = &pc->cls[c->index];
+	while (n < nr) {
+		if (mag_push(pcc->loaded, c->mag_size, objs[n]))
+			n++;
+		else if (pcc->prev->count < c->mag_size)
+			swap(pcc->loaded, pcc->prev);
+		else if (!depot_usable() || !depot_give_full(c, pcc))
+			break;
+	}
+	if (static_branch_likely(&za_stats_key))
+		pcc->ev[ZE_FREE] += n;
 	pcpu_unlock(pc);
 	return n;
 }
