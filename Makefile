@@ -5,8 +5,8 @@
 #   make [KDIR=...]   build the modules against KDIR
 #   make install      install them (modules_install)
 #   make clean        remove build outputs
-#   make check        build, checkpatch and test on UML kernels (tools/check.sh)
-#   make run          run the example workload on UML (tools/run.sh)
+#   make check        build, checkpatch and test on UML kernels (tools/testing/check.sh)
+#   make run          run the example workload on UML (tools/testing/run.sh)
 
 ifneq ($(KERNELRELEASE),)
 $(error zalloc: Kbuild read the top-level Makefile; the Kbuild file is missing)
@@ -35,7 +35,7 @@ clean:
 	rm -rf .tmp_versions
 
 check:
-	@$(HARNESS_ENV) tools/check.sh
+	@$(HARNESS_ENV) tools/testing/check.sh
 
 run:
-	@$(HARNESS_ENV) tools/run.sh
+	@$(HARNESS_ENV) tools/testing/run.sh

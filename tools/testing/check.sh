@@ -1,13 +1,13 @@
 #!/bin/bash
-# tools/check.sh - "make check": build zalloc with W=1, run checkpatch, and load
+# tools/testing/check.sh - "make check": build zalloc with W=1, run checkpatch, and load
 # it with its KUnit and sample modules in UML and in QEMU, for each kernel target.
 #
-# usage: tools/check.sh
+# usage: tools/testing/check.sh
 # Targets are "KIND:VERSION" words in $ZALLOC_TARGETS (default "uml:6.1
 # uml:newest qemu:newest stock:amd64"); KIND names a function target_KIND:
-#   uml:VERSION    UML test kernel of tools/kernel.sh (6.1, newest): checkpatch
+#   uml:VERSION    UML test kernel of tools/testing/kernel.sh (6.1, newest): checkpatch
 #                  against its tree, W=1 build, KUnit, log and debugfs checks
-#   qemu:VERSION   x86_64 test kernel (tools/kernel.sh x86_64) in QEMU -smp 2:
+#   qemu:VERSION   x86_64 test kernel (tools/testing/kernel.sh x86_64) in QEMU -smp 2:
 #                  W=1 build, the sample built alone as README.md documents,
 #                  KUnit (with the SMP stress suite), log and debugfs checks
 #   stock:FLAVOUR  Debian's stock kernel (linux-image-FLAVOUR, or a release such
@@ -30,7 +30,7 @@
 # has KUnit), and may give samples/zalloc_example.ko.
 set -euo pipefail
 
-# shellcheck source=tools/common.sh
+# shellcheck source=tools/testing/common.sh
 . "$(dirname "$0")/common.sh"
 
 TARGETS=${ZALLOC_TARGETS:-uml:6.1 uml:newest qemu:newest stock:amd64}
@@ -60,7 +60,7 @@ STOCK_EXPECTED=(
 )
 
 # The guest shell code of the stock target: stats while the sample is loaded,
-# then without it (tools/qemu-run.sh's "save" sends a file to the host).
+# then without it (tools/testing/qemu-run.sh's "save" sends a file to the host).
 # shellcheck disable=SC2016 # $bb is the guest's
 STOCK_SNIPPET='save stats-loaded /sys/kernel/debug/zalloc/stats
 $bb rmmod zalloc_example || log "RMMOD FAILED zalloc_example"
@@ -369,7 +369,7 @@ check_sparse()
 }
 
 # check_interfaces OUT TREE KVER DIR - the parameters, debugfs files and
-# shrinker from user space (tools/iface-test.sh), and an unload with objects
+# shrinker from user space (tools/testing/iface-test.sh), and an unload with objects
 # a user leaked, each in its own UML boot
 check_interfaces()
 {
@@ -522,7 +522,7 @@ target_stock()
 	local rel kdir image label dir tree start=$SECONDS
 
 	if ! rel=$(stock_release "$1") || [[ -z $rel ]]; then
-		result FAIL "stock kernel $1 (linux-image-$1 not installed: run tools/deps.sh)"
+		result FAIL "stock kernel $1 (linux-image-$1 not installed: run tools/testing/deps.sh)"
 		return
 	fi
 	kdir=/lib/modules/$rel/build

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tools/deps.sh - install the Debian packages that building and testing zalloc
+# tools/testing/deps.sh - install the Debian packages that building and testing zalloc
 # need. Idempotent: asks apt only for what is missing, updating its lists once.
 # linux-image-amd64 and linux-headers-amd64 are Debian's stock kernel, which
 # "make check" boots in QEMU (target stock); it is never booted on this machine.

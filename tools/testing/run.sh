@@ -1,18 +1,18 @@
 #!/bin/bash
-# tools/run.sh - "make run": the benchmark report. For Debian 12's kernel (6.1)
+# tools/testing/run.sh - "make run": the benchmark report. For Debian 12's kernel (6.1)
 # and the newest Debian kernel, boots the UML kernel built without debug
 # options, loads zalloc, its example workload and zalloc_bench.ko, and prints
 # the benchmark table, its target lines, and zalloc's debugfs stats and pools.
 # Writes the rows as CSV, a PNG plot of the hot pairs (ns against size, log
 # scales) and a Markdown summary to bench/results/ in the checkout.
 #
-# usage: tools/run.sh
+# usage: tools/testing/run.sh
 # ZALLOC_RUN_KERNELS  versions to run (default "6.1 newest")
 # ZALLOC_BENCH_ARGS   extra zalloc_bench parameters (e.g. "loops=50000")
 # Only ratios within one run mean anything: see bench/zalloc_bench.c.
 set -euo pipefail
 
-# shellcheck source=tools/common.sh
+# shellcheck source=tools/testing/common.sh
 . "$(dirname "$0")/common.sh"
 
 VERSIONS=${ZALLOC_RUN_KERNELS:-6.1 newest}

@@ -1,8 +1,8 @@
 #!/bin/bash
-# tools/kernel.sh - fetch kernel sources and build cached UML and x86_64 kernels
+# tools/testing/kernel.sh - fetch kernel sources and build cached UML and x86_64 kernels
 # for zalloc.
 #
-# usage: tools/kernel.sh COMMAND VERSION
+# usage: tools/testing/kernel.sh COMMAND VERSION
 #   COMMAND   src        print the path of the unpacked source tree
 #             version    print the kernel version of that tree (e.g. 6.1.192)
 #             uml        print the build dir (holding "linux") of the UML test kernel
@@ -20,7 +20,7 @@
 # Progress goes to stderr; only the requested path goes to stdout.
 set -euo pipefail
 
-# shellcheck source=tools/common.sh
+# shellcheck source=tools/testing/common.sh
 . "$(dirname "$0")/common.sh"
 
 APT_DIR=$ZALLOC_CACHE/apt
@@ -219,7 +219,7 @@ source_61()
 	local ver dir tarball=/usr/src/linux-source-6.1.tar.xz
 
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
-		die "linux-source-6.1 is not installed: run tools/deps.sh"
+		die "linux-source-6.1 is not installed: run tools/testing/deps.sh"
 	dir=$ZALLOC_CACHE/src/linux-source-6.1_${ver//:/_}
 	if [[ ! -d $dir ]]; then
 		unpack "$dir" linux-source-6.1 cat "$tarball"
@@ -309,7 +309,7 @@ kernel_image()
 }
 
 # build_kernel SRC KIND ARCH - print the build dir of config KIND (the fragment
-# tools/kconfig/KIND.config) for ARCH (um, x86_64), building it with kunit.py
+# tools/testing/kconfig/KIND.config) for ARCH (um, x86_64), building it with kunit.py
 build_kernel()
 {
 	local src=$1 kind=$2 arch=$3 frag hash out start image
