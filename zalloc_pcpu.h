@@ -91,11 +91,13 @@ static __always_inline bool pcpu_fits(struct za_pcpu *pc,
  * za_cache_alloc() - allocate an object of a pool class
  * @c: an object-pool or extended-pool class
  * @gfp: the caller's flags
+ * @hit: set to whether this CPU's cache served the allocation
  *
  * Context: as kmalloc() with @gfp.
  * Return: the object, zeroed if @gfp or init_on_alloc asks; or NULL.
  */
-static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp)
+static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp,
+					    bool *hit)
 {
 	unsigned int cls = c - za_classes;
 	struct za_pcpu *pc;
@@ -115,6 +117,7 @@ static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp)
 			pcpu_put(pc);
 		}
 	}
+	*hit = !!obj;
 	if (unlikely(!obj)) {
 		obj = __za_cache_alloc(c, gfp);
 		if (!obj)

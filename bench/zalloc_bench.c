@@ -831,12 +831,13 @@ static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 {
 	u64 t0 = ktime_get_ns();
 	size_t usable;
+	bool hit;
 	void *p;
 
 	while (n--) {
 		switch (part) {
 		case ZP_CACHE:
-			p = za_cache_alloc(c, GFP_KERNEL);
+			p = za_cache_alloc(c, GFP_KERNEL, &hit);
 			if (unlikely(!p))
 				return 0;
 			ZB_TOUCH(p);
