@@ -21,6 +21,33 @@
 #include "zalloc_internal.h"
 #include "zalloc_pcpu.h"
 
+#ifndef ZALLOC_NO_TRACEPOINTS
+#define CREATE_TRACE_POINTS
+#include "zalloc_trace.h"
+#else
+/*
+ * Built with ZALLOC_NO_TRACEPOINTS=y: the tracepoints compiled out, as the
+ * baseline of their cost when disabled (tools/testing/trace-cost.sh).
+ */
+static inline bool trace_zalloc_alloc_enabled(void)
+{
+	return false;
+}
+
+static inline void trace_zalloc_alloc(unsigned long call_site,
+				      const void *ptr, size_t bytes_req,
+				      size_t bytes_alloc, gfp_t gfp_flags,
+				      unsigned int class, int backend, bool hit)
+{
+}
+
+static inline void trace_zalloc_free(unsigned long call_site,
+				     const void *ptr, size_t bytes_alloc,
+				     unsigned int class)
+{
+}
+#endif
+
 /* === Data === */
 
 const char * const za_strategy_names[] = {
@@ -159,13 +186,39 @@ static unsigned int pick_class(size_t size, enum zalloc_strategy strategy,
 
 /* === Public interface === */
 
-/* Both allocation entry points, inlined into each. */
-static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
-					    enum zalloc_strategy strategy)
+/*
+ * The zalloc_alloc event. Only the standard backend's usable size needs a
+ * lookup, and only while the event is on.
+ */
+static __always_inline void trace_alloc(unsigned long caller, const void *obj,
+					size_t size, gfp_t gfp,
+					const struct za_class *c, bool hit)
 {
+	size_t usable = c->size;
+
+	if (!trace_zalloc_alloc_enabled())
+		return;
+	if (c->backend == ZALLOC_STANDARD) {
+		usable = 0;
+		if (obj)
+			za_ptr_lookup(obj, &usable);
+	}
+	trace_zalloc_alloc(caller, obj, size, usable, gfp, c - za_classes,
+			   c->backend, hit);
+}
+
+/*
+ * Both allocation entry points, inlined into each; @caller is the return
+ * address of the exported function, for the tracepoint.
+ */
+static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
+					    enum zalloc_strategy strategy,
+					    unsigned long caller)
+{
+	struct za_class *c;
 	unsigned int cls;
-	bool fell;
-	void *obj;
+	bool fell, hit = false;
+	void *obj = NULL;
 
 	might_alloc(gfp);
 	if (unlikely((unsigned int)strategy > ZALLOC_STANDARD)) {
@@ -176,21 +229,23 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 		return ZERO_SIZE_PTR;
 
 	cls = pick_class(size, strategy, &fell);
-	if (unlikely(gfp & GFP_ZONEMASK)) {
-		za_stat_inc(cls, ZE_FAIL);
-		return NULL;
-	}
+	c = &za_classes[cls];
+	if (unlikely(gfp & GFP_ZONEMASK))
+		goto fail;
 	if (cls == ZA_CLASS_STD)
 		obj = za_std_alloc(size, gfp);
 	else
-		obj = za_cache_alloc(&za_classes[cls], gfp);
-	if (unlikely(!obj)) {
-		za_stat_inc(cls, ZE_FAIL);
-		return NULL;
-	}
+		obj = za_cache_alloc(c, gfp, &hit);
+	if (unlikely(!obj))
+		goto fail;
 	if (unlikely(fell))
 		za_stat_inc(cls, ZE_FALLTHROUGH);
+	trace_alloc(caller, obj, size, gfp, c, hit);
 	return obj;
+fail:
+	za_stat_inc(cls, ZE_FAIL);
+	trace_alloc(caller, NULL, size, gfp, c, false);
+	return NULL;
 }
 
 /**
@@ -214,7 +269,7 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 void *zalloc_alloc_strategy(size_t size, gfp_t gfp,
 			    enum zalloc_strategy strategy)
 {
-	return __zalloc_alloc(size, gfp, strategy);
+	return __zalloc_alloc(size, gfp, strategy, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc_strategy);
 
@@ -231,7 +286,8 @@ EXPORT_SYMBOL_GPL(zalloc_alloc_strategy);
  */
 void *zalloc_alloc(size_t size, gfp_t gfp)
 {
-	return __zalloc_alloc(size, gfp, READ_ONCE(za_default_strategy));
+	return __zalloc_alloc(size, gfp, READ_ONCE(za_default_strategy),
+			      _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc);
 
@@ -251,6 +307,7 @@ void zalloc_free(const void *ptr)
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
 	c = za_ptr_lookup(ptr, &usable);
+	trace_zalloc_free(_RET_IP_, ptr, usable, c - za_classes);
 	if (c->backend == ZALLOC_STANDARD)
 		za_std_free(ptr, usable);
 	else
