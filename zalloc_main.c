@@ -50,6 +50,9 @@ static inline void trace_zalloc_free(unsigned long call_site,
 
 /* === Data === */
 
+/* PACKAGE_VERSION in dkms.conf says the same: "make check" compares them. */
+#define ZALLOC_VERSION "0.9.0"
+
 const char * const za_strategy_names[] = {
 	[ZALLOC_AUTO]		= "auto",
 	[ZALLOC_OBJECT_POOL]	= "object_pool",
@@ -391,5 +394,6 @@ static void __exit zalloc_exit(void)
 module_init(zalloc_init);
 module_exit(zalloc_exit);
 
+MODULE_VERSION(ZALLOC_VERSION);
 MODULE_DESCRIPTION("One allocation API over object pools, extended pools and kmalloc");
 MODULE_LICENSE("GPL");
