@@ -4,7 +4,8 @@
 # options, loads zalloc, its example workload and zalloc_bench.ko, and prints
 # the benchmark table, its target lines, and zalloc's debugfs stats and pools.
 # Writes the rows as CSV, a PNG plot of the hot pairs (ns against size, log
-# scales) and a Markdown summary to bench/results/ in the checkout.
+# scales) and a Markdown summary to bench/results/ in the checkout. Ends with
+# the cost of the tracepoints while off, on the first kernel (trace-cost.sh).
 #
 # usage: tools/testing/run.sh
 # ZALLOC_RUN_KERNELS  versions to run (default "6.1 newest")
@@ -138,6 +139,7 @@ main()
 	for ver in $VERSIONS; do
 		run_one "$ver"
 	done
+	"$TOOLS_DIR/trace-cost.sh" "${VERSIONS%% *}" "$RUN_DIR"
 	log "CSV, plots and summaries in $RESULTS; logs in $RUN_DIR"
 }
 
