@@ -296,12 +296,12 @@ static void print_pm(long long pm)
 }
 
 static void print_row(const char *name, const char *size, const char *be,
-		      const struct zs_class *c)
+		      const struct zs_class *c, long long waste)
 {
 	printf("%-16s %6s %-13s %10lld %12lld %8lld %7lld", name, size, be,
 	       c->live_objs, c->live_bytes, c->cached, c->pages);
 	print_pm(hit_pm(c->hits, c->allocs));
-	print_pm(waste_pm(c->pages, c->live_bytes));
+	print_pm(waste);
 	putchar('\n');
 }
 
@@ -309,7 +309,7 @@ static void print_row(const char *name, const char *size, const char *be,
 static int show(void)
 {
 	struct zs_class sorted[MAX_CLASSES], total = { .name = "TOTAL" };
-	long long failures;
+	long long failures, held_live = 0;
 	char size[24];
 	int i;
 
@@ -328,6 +328,8 @@ static int show(void)
 		total.live_bytes += classes[i].live_bytes;
 		total.cached += classes[i].cached;
 		total.pages += classes[i].pages;
+		if (classes[i].pages)
+			held_live += classes[i].live_bytes;
 	}
 	printf("zalloc: %d classes, %lld allocations, %lld failed\n",
 	       nr_classes, total.allocs, failures);
@@ -341,12 +343,15 @@ static int show(void)
 		    !c->pages)
 			continue;
 		if (!strcmp(backend(c), "standard"))
-			snprintf(size, sizeof(size), ">%lld", c->size);
+			snprintf(size, sizeof(size), "-");
 		else
 			snprintf(size, sizeof(size), "%lld", c->size);
-		print_row(c->name, size, backend(c), c);
+		print_row(c->name, size, backend(c), c,
+			  waste_pm(c->pages, c->live_bytes));
 	}
-	print_row(total.name, "", "", &total);
+	/* The waste of the pages held, over the classes that hold them. */
+	print_row(total.name, "", "", &total,
+		  waste_pm(total.pages, held_live));
 	return 0;
 }
 
