@@ -197,15 +197,14 @@ static __always_inline void trace_alloc(unsigned long caller, const void *obj,
 					size_t size, gfp_t gfp,
 					const struct za_class *c, bool hit)
 {
-	size_t usable = c->size;
+	size_t usable = 0;
 
 	if (!trace_zalloc_alloc_enabled())
 		return;
-	if (c->backend == ZALLOC_STANDARD) {
-		usable = 0;
-		if (obj)
-			za_ptr_lookup(obj, &usable);
-	}
+	if (obj && c->backend == ZALLOC_STANDARD)
+		za_ptr_lookup(obj, &usable);
+	else if (obj)
+		usable = c->size;
 	trace_zalloc_alloc(caller, obj, size, usable, gfp, c - za_classes,
 			   c->backend, hit);
 }
@@ -221,7 +220,7 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 	struct za_class *c;
 	unsigned int cls;
 	bool fell, hit = false;
-	void *obj = NULL;
+	void *obj;
 
 	might_alloc(gfp);
 	if (unlikely((unsigned int)strategy > ZALLOC_STANDARD)) {
