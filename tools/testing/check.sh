@@ -750,6 +750,8 @@ target_dkms()
 	arch=$(uname -m)
 	base=$dir/dkms/zalloc/$ver/$rel/$arch
 	dk=(dkms --dkmstree "$dir/dkms" --sourcetree "$dir/src" --installtree "$dir/lib")
+	# dkms install wants the kernel's directory in its install tree.
+	mkdir -p "$dir/lib/$rel"
 	log "$label: dkms add, build, install of zalloc $ver"
 	if (export mok_signing_key=$dir/mok.key mok_certificate=$dir/mok.pub
 		"${dk[@]}" add -m zalloc -v "$ver" &&
