@@ -750,8 +750,8 @@ target_dkms()
 	arch=$(uname -m)
 	base=$dir/dkms/zalloc/$ver/$rel/$arch
 	dk=(dkms --dkmstree "$dir/dkms" --sourcetree "$dir/src" --installtree "$dir/lib")
-	# dkms install wants the kernel's directory in its install tree.
-	mkdir -p "$dir/lib/$rel"
+	# dkms wants its tree, and the kernel's directory in its install tree.
+	mkdir -p "$dir/dkms" "$dir/lib/$rel"
 	log "$label: dkms add, build, install of zalloc $ver"
 	if (export mok_signing_key=$dir/mok.key mok_certificate=$dir/mok.pub
 		"${dk[@]}" add -m zalloc -v "$ver" &&
@@ -762,7 +762,9 @@ target_dkms()
 	else
 		result FAIL "dkms add, build, install $label"
 		tail -n 30 "$dir/dkms.log" | show
-		tail -n 20 "$dir/dkms/zalloc/$ver/build/make.log" 2>/dev/null | show
+		if [[ -f $dir/dkms/zalloc/$ver/build/make.log ]]; then
+			tail -n 20 "$dir/dkms/zalloc/$ver/build/make.log" | show
+		fi
 		return
 	fi
 	got=$(cd "$base/module" && echo *)
