@@ -21,7 +21,37 @@
 #include "zalloc_internal.h"
 #include "zalloc_pcpu.h"
 
+#ifndef ZALLOC_NO_TRACEPOINTS
+#define CREATE_TRACE_POINTS
+#include "zalloc_trace.h"
+#else
+/*
+ * Built with ZALLOC_NO_TRACEPOINTS=y: the tracepoints compiled out, as the
+ * baseline of their cost when disabled (tools/testing/trace-cost.sh).
+ */
+static inline bool trace_zalloc_alloc_enabled(void)
+{
+	return false;
+}
+
+static inline void trace_zalloc_alloc(unsigned long call_site,
+				      const void *ptr, size_t bytes_req,
+				      size_t bytes_alloc, gfp_t gfp_flags,
+				      unsigned int class, int backend, bool hit)
+{
+}
+
+static inline void trace_zalloc_free(unsigned long call_site,
+				     const void *ptr, size_t bytes_alloc,
+				     unsigned int class)
+{
+}
+#endif
+
 /* === Data === */
+
+/* PACKAGE_VERSION in dkms.conf says the same: "make check" compares them. */
+#define ZALLOC_VERSION "0.9.0"
 
 const char * const za_strategy_names[] = {
 	[ZALLOC_AUTO]		= "auto",
@@ -159,12 +189,37 @@ static __always_inline unsigned int pick_class(size_t size, enum zalloc_strategy
 
 /* === Public interface === */
 
-/* Every allocation that the fast path below does not serve. */
-static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
-					enum zalloc_strategy strategy)
+/*
+ * The zalloc_alloc event. Only the standard backend's usable size needs a
+ * lookup, and only while the event is on.
+ */
+static __always_inline void trace_alloc(unsigned long caller, const void *obj,
+					size_t size, gfp_t gfp,
+					const struct za_class *c, bool hit)
 {
+	size_t usable = 0;
+
+	if (!trace_zalloc_alloc_enabled())
+		return;
+	if (obj && c->backend == ZALLOC_STANDARD)
+		za_ptr_lookup(obj, &usable);
+	else if (obj)
+		usable = c->size;
+	trace_zalloc_alloc(caller, obj, size, usable, gfp, c->index,
+			   c->backend, hit);
+}
+
+/*
+ * Every allocation that the fast path below does not serve; @caller is
+ * the return address of the exported function, for the tracepoint.
+ */
+static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
+					enum zalloc_strategy strategy,
+					unsigned long caller)
+{
+	struct za_class *c;
 	unsigned int cls;
-	bool fell, hit;
+	bool fell, hit = false;
 	void *obj;
 
 	might_alloc(gfp);
@@ -176,31 +231,33 @@ static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
 		return ZERO_SIZE_PTR;
 
 	cls = pick_class(size, strategy, &fell);
-	if (unlikely(gfp & GFP_ZONEMASK)) {
-		za_stat_inc(cls, ZE_FAIL);
-		return NULL;
-	}
+	c = &za_classes[cls];
+	if (unlikely(gfp & GFP_ZONEMASK))
+		goto fail;
 	if (cls == ZA_CLASS_STD)
 		obj = za_std_alloc(size, gfp);
 	else
-		obj = za_cache_alloc(&za_classes[cls], gfp, &hit);
-	if (unlikely(!obj)) {
-		za_stat_inc(cls, ZE_FAIL);
-		return NULL;
-	}
+		obj = za_cache_alloc(c, gfp, &hit);
+	if (unlikely(!obj))
+		goto fail;
 	if (unlikely(fell))
 		za_stat_inc(cls, ZE_FALLTHROUGH);
+	trace_alloc(caller, obj, size, gfp, c, hit);
 	return obj;
+fail:
+	za_stat_inc(cls, ZE_FAIL);
+	trace_alloc(caller, NULL, size, gfp, c, false);
+	return NULL;
 }
 
 /*
  * Both allocation entry points, inlined into each. The fast path: a pool
  * size that the strategy sends to its own class, nothing to zero, and an
- * object on this CPU's loaded magazine. It stays a leaf function; all else
- * is zalloc_alloc_slow().
+ * object on this CPU's loaded magazine. All else is zalloc_alloc_slow().
  */
 static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
-					    enum zalloc_strategy strategy)
+					    enum zalloc_strategy strategy,
+					    unsigned long caller)
 {
 	struct za_class *c;
 	void *obj;
@@ -212,11 +269,12 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 			obj = za_cache_pop(c);
 			if (likely(obj)) {
 				might_alloc(gfp);
+				trace_alloc(caller, obj, size, gfp, c, true);
 				return obj;
 			}
 		}
 	}
-	return zalloc_alloc_slow(size, gfp, strategy);
+	return zalloc_alloc_slow(size, gfp, strategy, caller);
 }
 
 /**
@@ -240,7 +298,7 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 void *zalloc_alloc_strategy(size_t size, gfp_t gfp,
 			    enum zalloc_strategy strategy)
 {
-	return __zalloc_alloc(size, gfp, strategy);
+	return __zalloc_alloc(size, gfp, strategy, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc_strategy);
 
@@ -257,7 +315,8 @@ EXPORT_SYMBOL_GPL(zalloc_alloc_strategy);
  */
 void *zalloc_alloc(size_t size, gfp_t gfp)
 {
-	return __zalloc_alloc(size, gfp, READ_ONCE(za_default_strategy));
+	return __zalloc_alloc(size, gfp, READ_ONCE(za_default_strategy),
+			      _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc);
 
@@ -287,6 +346,7 @@ void zalloc_free(const void *ptr)
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
 	c = za_ptr_lookup(ptr, &usable);
+	trace_zalloc_free(_RET_IP_, ptr, usable, c->index);
 	/* The fast path: a pool object, nothing to wipe, room on the magazine. */
 	if (likely(c->backend != ZALLOC_STANDARD && !want_init_on_free() &&
 		   za_cache_push(c, (void *)ptr)))
@@ -486,5 +546,6 @@ static void __exit zalloc_exit(void)
 module_init(zalloc_init);
 module_exit(zalloc_exit);
 
+MODULE_VERSION(ZALLOC_VERSION);
 MODULE_DESCRIPTION("One allocation API over object pools, extended pools and kmalloc");
 MODULE_LICENSE("GPL");

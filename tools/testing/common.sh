@@ -1,10 +1,10 @@
 # shellcheck shell=bash
-# tools/common.sh - helpers shared by the zalloc harness scripts.
-# Sourced by the other tools/*.sh scripts; it does nothing when run alone.
+# tools/testing/common.sh - helpers shared by the zalloc harness scripts.
+# Sourced by the other tools/testing/*.sh scripts; it does nothing when run alone.
 
 TOOLS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck disable=SC2034 # used by the scripts that source this file
-TOP_DIR=$(cd "$TOOLS_DIR/.." && pwd)
+TOP_DIR=$(cd "$TOOLS_DIR/../.." && pwd)
 ZALLOC_CACHE=${ZALLOC_CACHE:-/var/cache/zalloc}
 PROG=${0##*/}
 

@@ -1,6 +1,6 @@
 #!/bin/bash
-# tools/run.sh - "make run": the benchmark report, on three UML kernels built
-# without debug options (tools/kernel.sh uml-bench*):
+# tools/testing/run.sh - "make run": the benchmark report, on three UML
+# kernels built without debug options (tools/testing/kernel.sh uml-bench*):
 #   6.1:up61     Debian 12's kernel, one CPU (6.1's UML cannot preempt)
 #   newest:up    the newest Debian kernel, CONFIG_PREEMPT, one CPU
 #   newest:smp   the same with SMP, booted with two CPUs (ncpus=2
@@ -10,16 +10,17 @@
 # "profile" parameter picks the targets of that kernel), and prints the
 # benchmark table, its target lines, and zalloc's debugfs stats and pools.
 # Writes the rows as CSV, a PNG plot of the hot pairs (ns against size, log
-# scales) and a Markdown summary per kernel to bench/results/.
+# scales) and a Markdown summary per kernel to bench/results/. Ends with the
+# cost of the tracepoints while off, on the first kernel (trace-cost.sh).
 #
-# usage: tools/run.sh
+# usage: tools/testing/run.sh
 # ZALLOC_RUN_KERNELS  VERSION:PROFILE words to run (default "6.1:up61
 #                     newest:up newest:smp")
 # ZALLOC_BENCH_ARGS   extra zalloc_bench parameters (e.g. "loops=50000")
 # Only ratios within one run mean anything: see bench/zalloc_bench.c.
 set -euo pipefail
 
-# shellcheck source=tools/common.sh
+# shellcheck source=tools/testing/common.sh
 . "$(dirname "$0")/common.sh"
 
 KERNELS=${ZALLOC_RUN_KERNELS:-6.1:up61 newest:up newest:smp}
@@ -150,6 +151,8 @@ main()
 	for k in $KERNELS; do
 		run_one "${k%%:*}" "${k#*:}"
 	done
+	k=${KERNELS%% *}
+	"$TOOLS_DIR/trace-cost.sh" "${k%%:*}" "$RUN_DIR"
 	log "CSV, plots and summaries in $RESULTS; logs in $RUN_DIR"
 }
 

@@ -1,8 +1,8 @@
 #!/bin/bash
-# tools/kernel.sh - fetch kernel sources and build cached UML and x86_64 kernels
+# tools/testing/kernel.sh - fetch kernel sources and build cached UML and x86_64 kernels
 # for zalloc.
 #
-# usage: tools/kernel.sh COMMAND VERSION
+# usage: tools/testing/kernel.sh COMMAND VERSION
 #   COMMAND   src        print the path of the unpacked source tree
 #             version    print the kernel version of that tree (e.g. 6.1.192)
 #             uml        print the build dir (holding "linux") of the UML test kernel
@@ -14,6 +14,8 @@
 #   VERSION   6.1        Debian 12's linux-source-6.1 (/usr/src tarball)
 #             newest     the newest linux-source-X.Y of Debian's backports,
 #                        testing and unstable suites (downloaded, never installed)
+#             X.Y        linux-source-X.Y from those suites, e.g. 6.12 (Debian
+#                        13's kernel, in bookworm-backports)
 #
 # Everything lives in ${ZALLOC_CACHE:-/var/cache/zalloc}: src/ (unpacked trees),
 # debs/ (downloaded packages), apt/ (private apt lists), build/ (kernels, keyed
@@ -22,7 +24,7 @@
 # Progress goes to stderr; only the requested path goes to stdout.
 set -euo pipefail
 
-# shellcheck source=tools/common.sh
+# shellcheck source=tools/testing/common.sh
 . "$(dirname "$0")/common.sh"
 
 APT_DIR=$ZALLOC_CACHE/apt
@@ -32,7 +34,7 @@ STAMP=.zalloc-built
 
 usage()
 {
-	echo "usage: $PROG src|version|uml|uml-bench|uml-bench-preempt|uml-bench-smp|x86_64 6.1|newest" >&2
+	echo "usage: $PROG src|version|uml|uml-bench|uml-bench-preempt|uml-bench-smp|x86_64 6.1|newest|X.Y" >&2
 	exit 2
 }
 
@@ -176,6 +178,51 @@ resolve_newest()
 	cat "$NEWEST_FILE"
 }
 
+# resolve_pkg PACKAGE - print the highest version of PACKAGE in the newer
+# suites, asking the archive once a day
+resolve_pkg()
+{
+	local pkg=$1 file=$ZALLOC_CACHE/version-$1 age=$NEWEST_TTL ver
+	local -a opts vers
+
+	if [[ -s $file ]]; then
+		age=$(($(date +%s) - $(stat -c %Y "$file")))
+	fi
+	if ((age < NEWEST_TTL)); then
+		cat "$file"
+		return
+	fi
+	apt_update
+	mapfile -t opts < <(apt_opts)
+	mapfile -t vers < <(apt-cache "${opts[@]}" madison "$pkg" |
+		awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
+	if ver=$(max_version "${vers[@]}"); then
+		echo "$ver" >"$file.tmp"
+		mv "$file.tmp" "$file"
+		log "$pkg: version $ver"
+	elif [[ -s $file ]]; then
+		log "warning: archive gave no $pkg, using $(cat "$file")"
+	else
+		die "no $pkg in the newer Debian suites"
+	fi
+	cat "$file"
+}
+
+# source_pkg PACKAGE - print the unpacked tree of PACKAGE (linux-source-X.Y)
+# from the newer suites
+source_pkg()
+{
+	local pkg=$1 ver dir deb
+
+	ver=$(resolve_pkg "$pkg")
+	dir=$ZALLOC_CACHE/src/${pkg}_${ver//:/_}
+	if [[ ! -d $dir ]]; then
+		deb=$(fetch_deb "$pkg" "$ver")
+		unpack "$dir" "$pkg" deb_tarball "$deb" "$pkg"
+	fi
+	echo "$dir"
+}
+
 # fetch_deb PACKAGE VERSION - print the path of the cached .deb, downloading it
 fetch_deb()
 {
@@ -221,7 +268,7 @@ source_61()
 	local ver dir tarball=/usr/src/linux-source-6.1.tar.xz
 
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
-		die "linux-source-6.1 is not installed: run tools/deps.sh"
+		die "linux-source-6.1 is not installed: run tools/testing/deps.sh"
 	dir=$ZALLOC_CACHE/src/linux-source-6.1_${ver//:/_}
 	if [[ ! -d $dir ]]; then
 		unpack "$dir" linux-source-6.1 cat "$tarball"
@@ -250,12 +297,13 @@ deb_tarball()
 	dpkg-deb --fsys-tarfile "$1" | tar -xO "./usr/src/$2.tar.xz"
 }
 
-# source_dir VERSION - print the source tree of VERSION (6.1 or newest)
+# source_dir VERSION - print the source tree of VERSION (6.1, newest, X.Y)
 source_dir()
 {
 	case $1 in
 	6.1) source_61 ;;
 	newest) source_newest ;;
+	[0-9]*.[0-9]*) source_pkg "linux-source-$1" ;;
 	*) usage ;;
 	esac
 }
@@ -311,7 +359,7 @@ kernel_image()
 }
 
 # build_kernel SRC KIND ARCH - print the build dir of config KIND (the fragment
-# tools/kconfig/KIND.config) for ARCH (um, x86_64), building it with kunit.py
+# tools/testing/kconfig/KIND.config) for ARCH (um, x86_64), building it with kunit.py
 build_kernel()
 {
 	local src=$1 kind=$2 arch=$3 frag hash out start image

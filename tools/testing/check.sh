@@ -1,13 +1,16 @@
 #!/bin/bash
-# tools/check.sh - "make check": build zalloc with W=1, run checkpatch, and load
+# tools/testing/check.sh - "make check": build zalloc with W=1, run checkpatch, and load
 # it with its KUnit and sample modules in UML and in QEMU, for each kernel target.
 #
-# usage: tools/check.sh
+# usage: tools/testing/check.sh
 # Targets are "KIND:VERSION" words in $ZALLOC_TARGETS (default "uml:6.1
-# uml:newest qemu:newest stock:amd64"); KIND names a function target_KIND:
-#   uml:VERSION    UML test kernel of tools/kernel.sh (6.1, newest): checkpatch
-#                  against its tree, W=1 build, KUnit, log and debugfs checks
-#   qemu:VERSION   x86_64 test kernel (tools/kernel.sh x86_64) in QEMU -smp 2:
+# uml:6.12 uml:newest qemu:newest stock:amd64 dkms:amd64"); KIND names a
+# function target_KIND:
+#   uml:VERSION    UML test kernel of tools/testing/kernel.sh (6.1, 6.12 for
+#                  Debian 13, newest): checkpatch against its tree, W=1 build,
+#                  KUnit, log and debugfs checks, the user-space interfaces,
+#                  zallocstat and the tracepoints (tools/testing/tools-test.sh)
+#   qemu:VERSION   x86_64 test kernel (tools/testing/kernel.sh x86_64) in QEMU -smp 2:
 #                  W=1 build, the sample built alone as README.md documents,
 #                  KUnit (with the SMP stress suite), log and debugfs checks
 #   stock:FLAVOUR  Debian's stock kernel (linux-image-FLAVOUR, or a release such
@@ -15,6 +18,9 @@
 #                  headers, the sample built as documented, zalloc's stats
 #                  while the sample is loaded and after it is removed, and a
 #                  log with nothing but the expected taint lines
+#   dkms:FLAVOUR   the same kernel with zalloc.ko as Debian's dkms builds,
+#                  signs and installs it (in trees of the run, not the
+#                  system's), the example built against it; and "make install"
 # $ZALLOC_UML_TIMEOUT (default 600) and $ZALLOC_QEMU_TIMEOUT (default 900)
 # bound each boot, in seconds. Each check prints PASS, FAIL or SKIP and its
 # name; every KUnit case is one check. Each target's counts are logged on
@@ -30,10 +36,10 @@
 # has KUnit), and may give samples/zalloc_example.ko.
 set -euo pipefail
 
-# shellcheck source=tools/common.sh
+# shellcheck source=tools/testing/common.sh
 . "$(dirname "$0")/common.sh"
 
-TARGETS=${ZALLOC_TARGETS:-uml:6.1 uml:newest qemu:newest stock:amd64}
+TARGETS=${ZALLOC_TARGETS:-uml:6.1 uml:6.12 uml:newest qemu:newest stock:amd64 dkms:amd64}
 UML_TIMEOUT=${ZALLOC_UML_TIMEOUT:-600}
 QEMU_TIMEOUT=${ZALLOC_QEMU_TIMEOUT:-900}
 KEEP_RUNS=10
@@ -60,7 +66,7 @@ STOCK_EXPECTED=(
 )
 
 # The guest shell code of the stock target: stats while the sample is loaded,
-# then without it (tools/qemu-run.sh's "save" sends a file to the host).
+# then without it (tools/testing/qemu-run.sh's "save" sends a file to the host).
 # shellcheck disable=SC2016 # $bb is the guest's
 STOCK_SNIPPET='save stats-loaded /sys/kernel/debug/zalloc/stats
 $bb rmmod zalloc_example || log "RMMOD FAILED zalloc_example"
@@ -369,7 +375,7 @@ check_sparse()
 }
 
 # check_interfaces OUT TREE KVER DIR - the parameters, debugfs files and
-# shrinker from user space (tools/iface-test.sh), and an unload with objects
+# shrinker from user space (tools/testing/iface-test.sh), and an unload with objects
 # a user leaked, each in its own UML boot
 check_interfaces()
 {
@@ -400,6 +406,130 @@ check_interfaces()
 	check_log "$kver leaked unload" "$dir/leak"
 }
 
+# The sizes samples/zalloc_example.c allocates (its cases[]), each once a
+# round, and the rounds the tools check loads it with.
+EXAMPLE_SIZES=(24 200 1000 4096 20000 100000 64 3000 5000)
+EXAMPLE_ROUNDS=4
+
+# check_zallocstat_build TREE KVER LOG - build tools/zallocstat of TREE on
+# the host (UML guests run the host's binaries): no warning
+check_zallocstat_build()
+{
+	local tree=$1 kver=$2 log=$3
+
+	if make -C "$tree/tools/zallocstat" clean all >"$log" 2>&1 &&
+		! grep -q 'warning:' "$log"; then
+		result PASS "zallocstat build $kver"
+	else
+		result FAIL "zallocstat build $kver"
+		show <"$log"
+	fi
+}
+
+# zs_expect DIR NAME STATUS TEXT KVER - zs-NAME.txt of DIR ends with "exit
+# STATUS" and says TEXT
+zs_expect()
+{
+	local f=$1/zs-$2.txt check="zallocstat $2: exit $3, says \"$4\" $5"
+
+	if [[ $(tail -n1 "$f" 2>/dev/null) == "exit $3" ]] && grep -qF "$4" "$f"; then
+		result PASS "$check"
+	else
+		result FAIL "$check"
+		show <"$f" 2>/dev/null || echo "no $f" | show
+	fi
+}
+
+# zs_totals DIR - print, from zallocstat's output in DIR and then from the
+# stats file, "allocs failures live_objects live_bytes cached pages hit%"
+zs_totals()
+{
+	awk '/^zalloc: [0-9]+ classes, / { a = $4; f = $6 }
+		$1 == "TOTAL" { t = $2 " " $3 " " $4 " " $5 " " $6 }
+		END { print a, f, t }' "$1/zs-once.txt"
+	awk '{ v[$1] = $2 }
+		END {
+			h = v["allocs"] > 0 ? int(v["hits"] * 1000 / v["allocs"]) : -1
+			printf "%s %s %s %s %s %s %s\n", v["allocs"], v["failures"],
+				v["live_objects"], v["live_bytes"], v["cached_objects"],
+				v["pages"], h < 0 ? "-" : int(h / 10) "." h % 10
+		}' "$1/zs-stats"
+}
+
+# trace_problems DIR - print what is wrong with the zalloc events in DIR/trace:
+# each size of the example allocated ROUNDS times from example_run() with
+# bytes_alloc at least the size, its frees in example_run(), and at least one
+# allocation served by a per-CPU cache (hit=1)
+trace_problems()
+{
+	awk -v sizes="${EXAMPLE_SIZES[*]}" -v rounds="$EXAMPLE_ROUNDS" '
+	function field(name,    i) {
+		for (i = 1; i <= NF; i++)
+			if (index($i, name "=") == 1)
+				return substr($i, length(name) + 2)
+		return ""
+	}
+	/ zalloc_alloc: / {
+		nalloc++
+		if (field("call_site") !~ /^example_run\+/ || $0 !~ /\[zalloc_example\]/)
+			next
+		req = field("bytes_req")
+		if (field("bytes_alloc") + 0 >= req + 0)
+			ok[req]++
+		hits += field("hit") == 1
+	}
+	/ zalloc_free: / && field("call_site") ~ /^example_run\+/ { frees++ }
+	END {
+		n = split(sizes, s, " ")
+		for (i = 1; i <= n; i++)
+			if (ok[s[i]] != rounds)
+				printf "%d B: %d allocations from example_run with bytes_alloc >= %d, want %d\n",
+					s[i], ok[s[i]], s[i], rounds
+		if (frees != (rounds - 1) * n)
+			printf "%d frees from example_run, want %d\n", frees, (rounds - 1) * n
+		if (!hits)
+			print "no allocation with hit=1"
+		if (!nalloc)
+			print "no zalloc_alloc event at all"
+	}' "$1/trace" 2>&1
+}
+
+# check_tools OUT TREE KVER DIR - zallocstat and the tracepoints in a UML
+# boot of their own (tools/testing/tools-test.sh)
+check_tools()
+{
+	local out=$1 tree=$2 kver=$3 dir=$4/tools snippet got want bad
+
+	check_zallocstat_build "$tree" "$kver" "$4/zallocstat-build.log"
+	snippet="ZT_ZALLOC=$(squote "$tree/zalloc.ko")
+ZT_EXAMPLE=$(squote "$tree/samples/zalloc_example.ko")
+ZT_STAT=$(squote "$tree/tools/zallocstat/zallocstat")
+ZT_ROUNDS=$EXAMPLE_ROUNDS
+. $(squote "$TOOLS_DIR/tools-test.sh")"
+	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -x "$snippet" "$out" "$dir" \
+		>/dev/null 2>&1 || true
+	zs_expect "$dir" notloaded 1 "zalloc is not loaded" "$kver"
+	zs_expect "$dir" notroot 1 "run zallocstat as root" "$kver"
+	zs_expect "$dir" nodebugfs 1 "debugfs is not mounted" "$kver"
+	zs_expect "$dir" once 0 "TOTAL" "$kver"
+	{ read -r got; read -r want; } < <(zs_totals "$dir" 2>/dev/null) || true
+	if [[ -n $want && $got == "$want" ]]; then
+		result PASS "zallocstat totals match the stats file $kver"
+	else
+		result FAIL "zallocstat totals match the stats file $kver"
+		printf 'allocs failures live bytes cached pages hit%%\nzallocstat: %s\nstats:      %s\n' \
+			"$got" "$want" | show
+	fi
+	bad=$(trace_problems "$dir")
+	if [[ -z $bad ]]; then
+		result PASS "trace names the example's call sites and sizes $kver"
+	else
+		result FAIL "trace names the example's call sites and sizes $kver"
+		show <<<"$bad"
+	fi
+	check_log "$kver tools" "$dir"
+}
+
 target_uml()
 {
 	local ver=$1 src kver out tree dir start=$SECONDS
@@ -422,6 +552,7 @@ target_uml()
 	check_sparse "$out" "$tree" "$kver" "$dir/sparse.log" ARCH=um
 	check_boot uml "$out" "$tree" "$kver" "$dir/boot"
 	check_interfaces "$out" "$tree" "$kver" "$dir"
+	check_tools "$out" "$tree" "$kver" "$dir"
 	log "$kver: done in $(elapsed "$start")"
 }
 
@@ -522,7 +653,7 @@ target_stock()
 	local rel kdir image label dir tree start=$SECONDS
 
 	if ! rel=$(stock_release "$1") || [[ -z $rel ]]; then
-		result FAIL "stock kernel $1 (linux-image-$1 not installed: run tools/deps.sh)"
+		result FAIL "stock kernel $1 (linux-image-$1 not installed: run tools/testing/deps.sh)"
 		return
 	fi
 	kdir=/lib/modules/$rel/build
@@ -548,6 +679,142 @@ target_stock()
 	check_log "$label" "$dir/boot"
 	check_expected_log "$label" "$dir/boot"
 	check_debugfs "$label" "$dir/boot"
+	check_stock_stats "$label" "$dir/boot"
+	log "$label: done in $(elapsed "$start") (emulated: not a timing)"
+}
+
+# check_make_install KDIR TREE LABEL DIR - "make install" into DIR/root:
+# zalloc.ko and zallocstat, and no other module
+check_make_install()
+{
+	local kdir=$1 tree=$2 label=$3 root=$4/root log=$4/make-install.log mods
+
+	rm -rf "$root"
+	make -C "$tree" KDIR="$kdir" INSTALL_MOD_PATH="$root" DESTDIR="$root" \
+		install >"$log" 2>&1 || true
+	mods=$(cd "$root" 2>/dev/null && find . -name '*.ko*' | sort | tr '\n' ' ')
+	if [[ $mods == "./lib/modules/"*"/extra/zalloc.ko " &&
+		-x $root/usr/local/sbin/zallocstat ]] &&
+		grep -q '^zalloc: installed .*/extra/zalloc.ko$' "$log"; then
+		result PASS "make install: zalloc.ko (and says where) and zallocstat only $label"
+	else
+		result FAIL "make install: zalloc.ko (and says where) and zallocstat only $label"
+		{ echo "modules installed: ${mods:-none}"; tail -n 20 "$log"; } | show
+	fi
+}
+
+# dkms_ko DIR - print the zalloc.ko that DKMS built in its module DIR,
+# uncompressed into DIR/../zalloc.ko when DKMS compressed it
+dkms_ko()
+{
+	local dir=$1 f
+
+	for f in "$dir"/zalloc.ko*; do
+		case $f in
+		*.ko) echo "$f" ;;
+		*.xz) xz -dc "$f" >"$dir/../zalloc.ko" && echo "$dir/../zalloc.ko" ;;
+		*.gz) gzip -dc "$f" >"$dir/../zalloc.ko" && echo "$dir/../zalloc.ko" ;;
+		*.zst) zstd -qdc "$f" >"$dir/../zalloc.ko" && echo "$dir/../zalloc.ko" ;;
+		*) continue ;;
+		esac
+		return
+	done
+	return 1
+}
+
+# target_dkms FLAVOUR - Debian's dkms builds, signs (with a key of this run,
+# as it would with its MOK key) and installs zalloc.ko against the stock
+# headers, in trees of this run; the example is built against what DKMS
+# left, as README.md documents; both are loaded in the stock kernel in
+# QEMU -smp 2. Also "make install" against the same headers.
+target_dkms()
+{
+	local rel kdir image label dir src ver arch base ko got sym start=$SECONDS
+	local -a dk mods
+
+	if ! rel=$(stock_release "$1") || [[ -z $rel ]]; then
+		result FAIL "dkms $1 (linux-image-$1 not installed: run tools/testing/deps.sh)"
+		return
+	fi
+	kdir=/lib/modules/$rel/build
+	image=/boot/vmlinuz-$rel
+	label=dkms-$rel
+	dir=$RUN_DIR/$label
+	mkdir -p "$dir"
+	copy_tree "$TOP_DIR" "$dir/tree"
+	check_make_install "$kdir" "$dir/tree" "$label" "$dir"
+
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$TOP_DIR/dkms.conf")
+	src=$dir/src/zalloc-$ver
+	copy_tree "$TOP_DIR" "$src"
+	arch=$(uname -m)
+	base=$dir/dkms/zalloc/$ver/$rel/$arch
+	dk=(dkms --dkmstree "$dir/dkms" --sourcetree "$dir/src" --installtree "$dir/lib")
+	# dkms wants its tree, and the kernel's directory in its install tree.
+	mkdir -p "$dir/dkms" "$dir/lib/$rel"
+	log "$label: dkms add, build, install of zalloc $ver"
+	if (export mok_signing_key=$dir/mok.key mok_certificate=$dir/mok.pub
+		"${dk[@]}" add -m zalloc -v "$ver" &&
+		"${dk[@]}" build -m zalloc -v "$ver" -k "$rel" --kernelsourcedir "$kdir" &&
+		"${dk[@]}" install -m zalloc -v "$ver" -k "$rel" --no-depmod
+	) >"$dir/dkms.log" 2>&1 && ko=$(dkms_ko "$base/module"); then
+		result PASS "dkms add, build, install $label"
+	else
+		result FAIL "dkms add, build, install $label"
+		tail -n 30 "$dir/dkms.log" | show
+		if [[ -f $dir/dkms/zalloc/$ver/build/make.log ]]; then
+			tail -n 20 "$dir/dkms/zalloc/$ver/build/make.log" | show
+		fi
+		return
+	fi
+	got=$(cd "$base/module" && echo *)
+	if [[ $got == zalloc.ko* && $got != *" "* ]] &&
+		[[ -n $(find "$dir/lib/$rel" -name 'zalloc.ko*') ]] &&
+		[[ $(find "$dir/lib/$rel" -name '*.ko*' | wc -l) == 1 ]]; then
+		result PASS "dkms builds and installs zalloc.ko only $label"
+	else
+		result FAIL "dkms builds and installs zalloc.ko only $label"
+		{ echo "built: $got"; find "$dir/lib" -name '*.ko*'; } | show
+	fi
+	got=$(modinfo -F version "$ko" 2>/dev/null || true)
+	if [[ -n $ver && $got == "$ver" ]]; then
+		result PASS "MODULE_VERSION is dkms.conf's PACKAGE_VERSION ($ver) $label"
+	else
+		result FAIL "MODULE_VERSION is dkms.conf's PACKAGE_VERSION ($ver) $label"
+		echo "modinfo version: ${got:-none}" | show
+	fi
+	if grep -q 'Signing module' "$dir/dkms.log" &&
+		modinfo -F signer "$ko" 2>/dev/null | grep -q 'DKMS module signing key'; then
+		result PASS "dkms signs zalloc.ko with its MOK key $label"
+	else
+		result FAIL "dkms signs zalloc.ko with its MOK key $label"
+		grep -i -e sign -e mok "$dir/dkms.log" | show
+	fi
+	sym=$base/Module.symvers
+	if grep -q 'zalloc_alloc' "$sym" 2>/dev/null; then
+		result PASS "dkms keeps Module.symvers beside the module $label"
+	else
+		result FAIL "dkms keeps Module.symvers beside the module $label"
+		echo "no zalloc_alloc in $sym" | show
+		return
+	fi
+	# The example, built as a user's module would be against what DKMS
+	# installed: the header in /usr/src/zalloc-VERSION/include (here
+	# $src/include, which samples/Kbuild finds) and that Module.symvers.
+	make -C "$kdir" M="$src/samples" KBUILD_EXTRA_SYMBOLS="$sym" modules \
+		>"$dir/sample-build.log" 2>&1 || true
+	if [[ ! -f $src/samples/zalloc_example.ko ]] || grep -qi warning "$dir/sample-build.log"; then
+		result FAIL "example built against dkms's zalloc $label"
+		tail -n 20 "$dir/sample-build.log" | show
+		return
+	fi
+	result PASS "example built against dkms's zalloc $label"
+	mods=("$ko" "$src/samples/zalloc_example.ko")
+	log "$label: booting qemu with the dkms-built zalloc.ko and the example"
+	"$TOOLS_DIR/qemu-run.sh" -t "$QEMU_TIMEOUT" -c 2 -x "$STOCK_SNIPPET" "$image" \
+		"$dir/boot" "${mods[@]}" || true
+	check_log "$label" "$dir/boot"
+	check_expected_log "$label" "$dir/boot"
 	check_stock_stats "$label" "$dir/boot"
 	log "$label: done in $(elapsed "$start") (emulated: not a timing)"
 }

@@ -1,9 +1,9 @@
 # shellcheck shell=sh
-# tools/iface-test.sh - zalloc's user-space interfaces, tried from inside a
-# guest. Sourced (busybox sh) by the init script of tools/uml-run.sh after
+# tools/testing/iface-test.sh - zalloc's user-space interfaces, tried from inside a
+# guest. Sourced (busybox sh) by the init script of tools/testing/uml-run.sh after
 # zalloc.ko and samples/zalloc_example.ko are loaded; uses its "log" and
 # "$bb". Logs one line "IFACE PASS name" or "IFACE FAIL name" per check,
-# which tools/check.sh counts.
+# which tools/testing/check.sh counts.
 
 p=/sys/module/zalloc/parameters
 d=/sys/kernel/debug/zalloc

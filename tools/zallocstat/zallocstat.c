@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zallocstat: show zalloc's per-class statistics, once or refreshed.
+ *
+ * Reads the debugfs files of the zalloc module (Documentation/zalloc.rst):
+ * "pools", one row per size class under a header line naming the columns,
+ * and "stats", "name value" lines. Columns and lines it does not know are
+ * skipped, so that a newer zalloc can add some. The kernel gives raw
+ * counters; the percentages are computed here:
+ *
+ *   hit %    allocations this CPU's cache served, of all allocations
+ *   waste %  of the pages an extended pool holds, the share not in live
+ *            objects (cached objects, free slots, span tails); "-" for the
+ *            other backends, whose pages belong to SLUB or to kmalloc()
+ *
+ * Options: zallocstat --help.
+ */
+#define pr_fmt(fmt) "zallocstat: " fmt
+
+#include <assert.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEBUGFS		"/sys/kernel/debug"
+#define ZALLOC_DIR	DEBUGFS "/zalloc"
+#define DEBUGFS_MAGIC	0x64626720
+#define MAX_CLASSES	256
+#define MAX_COLS	64
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define err(fmt, ...)	fprintf(stderr, pr_fmt(fmt), ##__VA_ARGS__)
+
+/* === Data === */
+
+struct zs_class {
+	char name[32];
+	long long size;
+	long long allocs;
+	long long hits;
+	long long live_objs;
+	long long live_bytes;
+	long long cached;
+	long long pages;
+};
+
+/* The pools columns zallocstat reads, by their header names. */
+enum zs_col { ZC_NAME, ZC_SIZE, ZC_ALLOCS, ZC_HITS, ZC_LIVE, ZC_BYTES,
+	      ZC_CACHED, ZC_PAGES, ZC_NR };
+
+static const char * const col_names[] = {
+	[ZC_NAME]	= "name",
+	[ZC_SIZE]	= "size",
+	[ZC_ALLOCS]	= "allocs",
+	[ZC_HITS]	= "hits",
+	[ZC_LIVE]	= "live_objs",
+	[ZC_BYTES]	= "live_bytes",
+	[ZC_CACHED]	= "cached",
+	[ZC_PAGES]	= "pages",
+};
+
+static_assert(ARRAY_SIZE(col_names) == ZC_NR, "a name for every column");
+
+enum zs_key { ZK_CLASS, ZK_SIZE, ZK_LIVE, ZK_BYTES, ZK_CACHED, ZK_PAGES,
+	      ZK_HIT, ZK_WASTE, ZK_ALLOCS, ZK_NR };
+
+static const char * const key_names[] = {
+	[ZK_CLASS]	= "class",
+	[ZK_SIZE]	= "size",
+	[ZK_LIVE]	= "live",
+	[ZK_BYTES]	= "bytes",
+	[ZK_CACHED]	= "cached",
+	[ZK_PAGES]	= "pages",
+	[ZK_HIT]	= "hit",
+	[ZK_WASTE]	= "waste",
+	[ZK_ALLOCS]	= "allocs",
+};
+
+static_assert(ARRAY_SIZE(key_names) == ZK_NR, "a name for every sort key");
+
+static struct zs_class classes[MAX_CLASSES];
+static int nr_classes;
+static enum zs_key sort_key = ZK_CLASS;
+static bool show_all;
+static long page_size;
+
+/* === Reading === */
+
+static void print_help(FILE *f)
+{
+	fprintf(f,
+		"Usage: zallocstat [OPTION]...\n"
+		"Show zalloc's size classes: live objects and bytes, cached objects,\n"
+		"pages held, per-CPU cache hit %% and waste %%, and their totals.\n"
+		"Reads " ZALLOC_DIR "/{pools,stats}; needs root.\n"
+		"\n"
+		"  -o, --once           print once and exit\n"
+		"  -d, --delay=SECONDS  refresh every SECONDS (default 3) until interrupted\n"
+		"  -s, --sort=KEY       sort the classes by KEY, largest first (class order\n"
+		"                       by default): class, size, live, bytes, cached,\n"
+		"                       pages, hit, waste, allocs\n"
+		"  -a, --all            show every class, also those never used\n"
+		"  -h, --help           show this help and exit\n"
+		"\n"
+		"hit %%: allocations served by a per-CPU cache, of all allocations.\n"
+		"waste %%: of the pages an extended pool holds, the share not in live\n"
+		"objects; \"-\" where zalloc holds no pages of its own.\n"
+		"Exit status: 0 on success, 1 when the statistics cannot be read, 2 on\n"
+		"a usage error.\n");
+}
+
+/*
+ * Open a file of ZALLOC_DIR, or say why not: debugfs not mounted, zalloc not
+ * loaded, or not root.
+ */
+static FILE *open_stat(const char *name)
+{
+	char path[128];
+	struct statfs sfs;
+	FILE *f;
+
+	if (statfs(DEBUGFS, &sfs) || sfs.f_type != DEBUGFS_MAGIC) {
+		err("debugfs is not mounted on %s; mount it with: mount -t debugfs none %s\n",
+		    DEBUGFS, DEBUGFS);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/%s", ZALLOC_DIR, name);
+	f = fopen(path, "r");
+	if (f)
+		return f;
+	if (errno == EACCES || errno == EPERM)
+		err("cannot read %s: %s; debugfs is for root only: run zallocstat as root\n",
+		    path, strerror(errno));
+	else if (errno == ENOENT)
+		err("zalloc is not loaded (no %s): load it with modprobe zalloc\n",
+		    path);
+	else
+		err("cannot read %s: %s\n", path, strerror(errno));
+	return NULL;
+}
+
+/* Which pools column each field of a row is; -1 for those not read. */
+static int parse_header(char *line, int *col_of)
+{
+	int i, k, found = 0;
+	char *tok, *save;
+
+	for (i = 0; i < MAX_COLS; i++)
+		col_of[i] = -1;
+	tok = strtok_r(line, " \t\n", &save);
+	if (!tok || strcmp(tok, "#"))
+		return -1;
+	for (i = 0; (tok = strtok_r(NULL, " \t\n", &save)) && i < MAX_COLS; i++) {
+		for (k = 0; k < ZC_NR; k++) {
+			if (!strcmp(tok, col_names[k])) {
+				col_of[i] = k;
+				found |= 1 << k;
+			}
+		}
+	}
+	return found == (1 << ZC_NR) - 1 ? 0 : -1;
+}
+
+static void parse_row(char *line, const int *col_of, struct zs_class *c)
+{
+	long long *val[ZC_NR] = {
+		[ZC_SIZE] = &c->size, [ZC_ALLOCS] = &c->allocs,
+		[ZC_HITS] = &c->hits, [ZC_LIVE] = &c->live_objs,
+		[ZC_BYTES] = &c->live_bytes, [ZC_CACHED] = &c->cached,
+		[ZC_PAGES] = &c->pages,
+	};
+	char *tok, *save;
+	int i = 0;
+
+	memset(c, 0, sizeof(*c));
+	tok = strtok_r(line, " \t\n", &save);
+	for (; tok && i < MAX_COLS; tok = strtok_r(NULL, " \t\n", &save), i++) {
+		if (col_of[i] == ZC_NAME)
+			snprintf(c->name, sizeof(c->name), "%s", tok);
+		else if (col_of[i] >= 0)
+			*val[col_of[i]] = strtoll(tok, NULL, 10);
+	}
+}
+
+/* Read the pools file into classes[]; 0, or -1 with a message. */
+static int read_pools(void)
+{
+	int col_of[MAX_COLS];
+	char line[1024];
+	FILE *f;
+
+	f = open_stat("pools");
+	if (!f)
+		return -1;
+	nr_classes = 0;
+	if (!fgets(line, sizeof(line), f) || parse_header(line, col_of)) {
+		err("%s/pools: no header line naming the columns zallocstat reads\n",
+		    ZALLOC_DIR);
+		fclose(f);
+		return -1;
+	}
+	while (nr_classes < MAX_CLASSES && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		parse_row(line, col_of, &classes[nr_classes++]);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* The value of the line "@name value" of the stats file, or -1. */
+static long long read_stat(const char *name)
+{
+	char line[256], key[128];
+	long long val, ret = -1;
+	FILE *f;
+
+	f = open_stat("stats");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %lld", key, &val) == 2 &&
+		    !strcmp(key, name)) {
+			ret = val;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* === Output === */
+
+static const char *backend(const struct zs_class *c)
+{
+	if (!strncmp(c->name, "object-", 7))
+		return "object_pool";
+	if (!strncmp(c->name, "extended-", 9))
+		return "extended_pool";
+	if (!strcmp(c->name, "standard"))
+		return "standard";
+	return "?";
+}
+
+/* Percentages times 10, or -1 where they mean nothing. */
+static long long hit_pm(long long hits, long long allocs)
+{
+	return allocs > 0 ? hits * 1000 / allocs : -1;
+}
+
+static long long waste_pm(long long pages, long long live_bytes)
+{
+	long long held = pages * page_size;
+
+	if (held <= 0)
+		return -1;
+	if (live_bytes > held)
+		return 0;
+	return (held - live_bytes) * 1000 / held;
+}
+
+static long long key_of(const struct zs_class *c, enum zs_key k)
+{
+	switch (k) {
+	case ZK_SIZE:	return c->size;
+	case ZK_LIVE:	return c->live_objs;
+	case ZK_BYTES:	return c->live_bytes;
+	case ZK_CACHED:	return c->cached;
+	case ZK_PAGES:	return c->pages;
+	case ZK_HIT:	return hit_pm(c->hits, c->allocs);
+	case ZK_WASTE:	return waste_pm(c->pages, c->live_bytes);
+	case ZK_ALLOCS:	return c->allocs;
+	default:	return 0;
+	}
+}
+
+static int cmp_class(const void *a, const void *b)
+{
+	long long ka = key_of(a, sort_key), kb = key_of(b, sort_key);
+
+	return ka < kb ? 1 : ka > kb ? -1 : 0;
+}
+
+static void print_pm(long long pm)
+{
+	if (pm < 0)
+		printf(" %7s", "-");
+	else
+		printf(" %5lld.%lld", pm / 10, pm % 10);
+}
+
+static void print_row(const char *name, const char *size, const char *be,
+		      const struct zs_class *c, long long waste)
+{
+	printf("%-16s %6s %-13s %10lld %12lld %8lld %7lld", name, size, be,
+	       c->live_objs, c->live_bytes, c->cached, c->pages);
+	print_pm(hit_pm(c->hits, c->allocs));
+	print_pm(waste);
+	putchar('\n');
+}
+
+/* One screen: a summary line, the table, the totals; 0 or -1. */
+static int show(void)
+{
+	struct zs_class sorted[MAX_CLASSES], total = { .name = "TOTAL" };
+	long long failures, held_live = 0;
+	char size[24];
+	int i;
+
+	if (read_pools())
+		return -1;
+	failures = read_stat("failures");
+	if (failures < 0)
+		return -1;
+	memcpy(sorted, classes, sizeof(classes[0]) * nr_classes);
+	if (sort_key != ZK_CLASS)
+		qsort(sorted, nr_classes, sizeof(sorted[0]), cmp_class);
+	for (i = 0; i < nr_classes; i++) {
+		total.allocs += classes[i].allocs;
+		total.hits += classes[i].hits;
+		total.live_objs += classes[i].live_objs;
+		total.live_bytes += classes[i].live_bytes;
+		total.cached += classes[i].cached;
+		total.pages += classes[i].pages;
+		if (classes[i].pages)
+			held_live += classes[i].live_bytes;
+	}
+	printf("zalloc: %d classes, %lld allocations, %lld failed\n",
+	       nr_classes, total.allocs, failures);
+	printf("%-16s %6s %-13s %10s %12s %8s %7s %7s %7s\n", "CLASS", "SIZE",
+	       "BACKEND", "LIVE_OBJS", "LIVE_BYTES", "CACHED", "PAGES",
+	       "HIT%", "WASTE%");
+	for (i = 0; i < nr_classes; i++) {
+		const struct zs_class *c = &sorted[i];
+
+		if (!show_all && !c->allocs && !c->live_objs && !c->cached &&
+		    !c->pages)
+			continue;
+		if (!strcmp(backend(c), "standard"))
+			snprintf(size, sizeof(size), "-");
+		else
+			snprintf(size, sizeof(size), "%lld", c->size);
+		print_row(c->name, size, backend(c), c,
+			  waste_pm(c->pages, c->live_bytes));
+	}
+	/* The waste of the pages held, over the classes that hold them. */
+	print_row(total.name, "", "", &total,
+		  waste_pm(total.pages, held_live));
+	return 0;
+}
+
+static int parse_key(const char *s)
+{
+	int k;
+
+	for (k = 0; k < ZK_NR; k++)
+		if (!strcmp(s, key_names[k]))
+			return k;
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "once",	no_argument,		NULL, 'o' },
+		{ "delay",	required_argument,	NULL, 'd' },
+		{ "sort",	required_argument,	NULL, 's' },
+		{ "all",	no_argument,		NULL, 'a' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	struct timespec delay = { .tv_sec = 3 };
+	bool once = false;
+	char *end;
+	double d;
+	int opt, k;
+
+	while ((opt = getopt_long(argc, argv, "od:s:ah", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			once = true;
+			break;
+		case 'd':
+			d = strtod(optarg, &end);
+			if (*end || !(d >= 0.1 && d <= 86400)) {
+				err("-d wants seconds between 0.1 and 86400, not \"%s\"\n",
+				    optarg);
+				return 2;
+			}
+			delay.tv_sec = (time_t)d;
+			delay.tv_nsec = (long)((d - (double)delay.tv_sec) * 1e9);
+			break;
+		case 's':
+			k = parse_key(optarg);
+			if (k < 0) {
+				err("unknown sort key \"%s\"; see --help\n",
+				    optarg);
+				return 2;
+			}
+			sort_key = k;
+			break;
+		case 'a':
+			show_all = true;
+			break;
+		case 'h':
+			print_help(stdout);
+			return 0;
+		default:
+			print_help(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		err("unexpected argument \"%s\"; see --help\n", argv[optind]);
+		return 2;
+	}
+	page_size = sysconf(_SC_PAGESIZE);
+	if (once)
+		return show() ? 1 : 0;
+
+	/* Until interrupted, as slabtop: the terminal is left as it was. */
+	for (;;) {
+		/* Home the cursor and clear the screen, as slabtop does. */
+		fputs("\033[H\033[2J", stdout);
+		if (show())
+			return 1;
+		fflush(stdout);
+		nanosleep(&delay, NULL);
+	}
+}
