@@ -9,11 +9,13 @@
 #define _ZALLOC_INTERNAL_H
 
 #include <linux/jump_label.h>
+#include <linux/kasan.h>
 #include <linux/list.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/percpu.h>
+#include <linux/reciprocal_div.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <zalloc.h>
@@ -92,6 +94,8 @@ struct za_depot {
  * @order: extended pools: a span is 2^@order pages (or, where the page
  *	allocator cannot give that, the smallest order that holds an object)
  * @per_span: extended pools: objects carved from a span of @order
+ * @recip: extended pools: the reciprocal of @size, to check in O(1) that
+ *	a pointer starts an object
  * @lock: extended pools: protects the span lists and counters below, and
  *	the free lists and counts of the spans on them
  * @partial: spans with both free and used objects
@@ -115,6 +119,7 @@ struct za_class {
 	struct kmem_cache *cache;
 	unsigned int order;
 	unsigned int per_span;
+	struct reciprocal_value recip;
 	spinlock_t lock;	/* see @lock above */
 	struct list_head partial;
 	struct list_head full;
@@ -182,30 +187,96 @@ static inline unsigned int za_size_class(size_t size)
 	return ZA_FIRST_EXT + (k - 8) * 4 + (m - 5);
 }
 
+/* Whether @c is one of the extended-pool classes, exactly. */
+static __always_inline bool za_is_ext_class(const struct za_class *c)
+{
+	return c >= &za_classes[ZA_FIRST_EXT] &&
+	       c < &za_classes[ZA_CLASS_STD] && READ_ONCE(c->self) == c;
+}
+
+/*
+ * The class of an object on a page that is neither slab nor large, checked
+ * without trusting the page: its private field must point to a class's
+ * @self (a single-object span, whose object starts the page) or to a span
+ * descriptor whose class is an extended one and whose objects @ptr starts
+ * one of. Anything else is not zalloc's: NULL.
+ */
+static __always_inline struct za_class *za_span_lookup(struct folio *folio,
+						       const void *ptr)
+{
+	unsigned long priv = (unsigned long)folio_get_private(folio);
+	const struct za_span *span = (const void *)priv;
+	unsigned long off, idx;
+	struct za_class *c;
+
+	if (priv - (unsigned long)za_classes < sizeof(za_classes)) {
+		c = (struct za_class *)priv;
+		if (za_is_ext_class(c) && c->per_span == 1 &&
+		    ptr == folio_address(folio))
+			return c;
+		return NULL;
+	}
+	if (unlikely(!priv || !virt_addr_valid(priv)))
+		return NULL;
+	/* A foreign page's private field may point anywhere: read quietly. */
+	kasan_disable_current();
+	c = READ_ONCE(span->cls);
+	kasan_enable_current();
+	if (unlikely(!za_is_ext_class(c)))
+		return NULL;
+	off = (unsigned long)ptr - (unsigned long)span->base;
+	idx = reciprocal_divide(off, c->recip);
+	if (unlikely(off >= (unsigned long)span->capacity * c->size ||
+		     idx * c->size != off))
+		return NULL;
+	return c;
+}
+
+/* Whether a large folio that is not slab is a kmalloc() allocation. */
+static inline bool za_large_kmalloc(struct folio *folio)
+{
+#ifdef ZA_HAVE_LARGE_KMALLOC_TYPE
+	return folio_test_large_kmalloc(folio);
+#else
+	/* 6.1-6.16 leave no mark on a large kmalloc(): trust the caller. */
+	return true;
+#endif
+}
+
 /**
  * za_ptr_lookup() - the class that owns a pointer, and its usable size
- * @ptr: an object returned by zalloc_alloc*(), not NULL or ZERO_SIZE_PTR
+ * @ptr: a pointer a caller passed, not NULL or ZERO_SIZE_PTR
  * @usable: where to store the usable size
  *
- * Not a slab folio and not large: an extended-pool page. Large and not
- * slab: kmalloc() above the slab sizes. A slab object: ksize() up to 256 B
- * is an object pool, more is kmalloc() ("Telling the backends apart" in
- * zalloc_pool.c).
+ * Not a slab folio and not large: an extended-pool page, checked by
+ * za_span_lookup(). Large and not slab: kmalloc() above the slab sizes,
+ * if @ptr starts the folio (and, where the kernel marks them, the folio is
+ * a large kmalloc). A slab object: ksize() of an object-pool size is an
+ * object pool, more is kmalloc() ("Telling the backends apart" in
+ * zalloc_pool.c); a slab object of another size is not zalloc's.
  *
- * Return: the class.
+ * Return: the class, or NULL if @ptr is not the start of an object that
+ * zalloc could have handed out. A kmalloc() object that zalloc did not
+ * hand out is taken for one of its own: only the debug mode's table of
+ * live objects tells them apart.
  */
 static inline struct za_class *za_ptr_lookup(const void *ptr, size_t *usable)
 {
-	struct folio *folio = virt_to_folio(ptr);
+	struct folio *folio;
 	struct za_class *c;
 
+	if (unlikely(!virt_addr_valid(ptr)))
+		return NULL;
+	folio = virt_to_folio(ptr);
 	if (likely(!folio_test_slab(folio) && !folio_test_large(folio))) {
-		/* A span's descriptor, or a class's @self: a class first. */
-		c = *(struct za_class **)folio_get_private(folio);
-		*usable = c->size;
+		c = za_span_lookup(folio, ptr);
+		if (likely(c))
+			*usable = c->size;
 		return c;
 	}
 	if (!folio_test_slab(folio)) {
+		if (ptr != folio_address(folio) || !za_large_kmalloc(folio))
+			return NULL;
 		*usable = folio_size(folio);
 		return &za_classes[ZA_CLASS_STD];
 	}
@@ -214,9 +285,7 @@ static inline struct za_class *za_ptr_lookup(const void *ptr, size_t *usable)
 		return &za_classes[ZA_CLASS_STD];
 	c = &za_classes[za_obj_index[(*usable + 7) >> 3]];
 	/* ksize() of an object-pool object is its class size. */
-	if (WARN_ON_ONCE(c->size != *usable))
-		return &za_classes[ZA_CLASS_STD];
-	return c;
+	return c->size == *usable ? c : NULL;
 }
 
 /* Events counted per CPU and per class; gauges are derived on read. */
@@ -291,12 +360,20 @@ int za_pcpu_init(void);
 void za_pcpu_exit(void);
 void za_pcpu_free(void);
 
+/* Calls zalloc refused, counted per CPU (names in zalloc_stats.c). */
+enum za_refusal {
+	ZR_STRATEGY,	/* an allocation with an unknown strategy */
+	ZR_INVALID_FREE, /* a free of what is not zalloc's or not an object */
+	ZR_DOUBLE_FREE,	/* a free of an object already free */
+	ZR_NR,
+};
+
 /**
  * struct za_pcpu_stats - one CPU's counters
  * @ev: events per class
  * @std_bytes: bytes the standard backend handed out minus bytes it took
  *	back on this CPU (the other classes derive bytes from object counts)
- * @invalid: calls with an unknown strategy
+ * @err: refused calls, by kind
  *
  * Only this_cpu operations touch it, so updates are safe from any context
  * with no lock; readers sum all CPUs and may see a count one step behind.
@@ -304,7 +381,7 @@ void za_pcpu_free(void);
 struct za_pcpu_stats {
 	u64 ev[ZA_NR_CLASSES][ZE_NR];
 	long std_bytes;
-	u64 invalid;
+	u64 err[ZR_NR];
 };
 
 DECLARE_PER_CPU(struct za_pcpu_stats, za_pcpu_stats);
@@ -340,19 +417,31 @@ static inline void za_stat_add_std_bytes(long bytes)
 	this_cpu_add(za_pcpu_stats.std_bytes, bytes);
 }
 
-static inline void za_stat_invalid_strategy(void)
+/* A refused call; always counted (rare, and users read it to debug). */
+static inline void za_count_refusal(enum za_refusal why)
 {
-	this_cpu_inc(za_pcpu_stats.invalid);
+	this_cpu_inc(za_pcpu_stats.err[why]);
 }
 
 /* zalloc_main.c: the parameters' setters */
 int za_set_strategy(const char *name);
 void za_set_switch(struct static_key_true *key, bool on);
 
+/* zalloc_debug.c: refused frees and the debug mode */
+DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_debug_key);
+DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_table_key);
+void za_refuse_free(const void *ptr, enum za_refusal why,
+		    unsigned long caller);
+void *za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
+		     unsigned long caller);
+bool za_debug_free(const void *ptr, unsigned long caller);
+void za_set_debug(bool on);
+void za_debug_exit(void);
+
 /* zalloc_stats.c */
 void za_stats_read(unsigned int cls, struct za_class_stats *st,
 		   bool since_reset);
-u64 za_stats_invalid(void);
+u64 za_stats_refusals(enum za_refusal why);
 void za_stats_reset(void);
 void za_stats_init(void);
 void za_stats_exit(void);

@@ -12,6 +12,7 @@
 
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
@@ -190,6 +191,31 @@ static __always_inline unsigned int pick_class(size_t size, enum zalloc_strategy
 /* === Public interface === */
 
 /*
+ * kmemleak, where the kernel has it (no-ops elsewhere): an extended-pool
+ * object is registered as it is handed out and unregistered as it is
+ * freed, so that a leak is reported with its allocation stack and pointers
+ * kept in it are scanned; an object-pool object is SLUB's, tracked
+ * already, and gets the caller's stack as mempool does. Objects idle in
+ * magazines and spans are not registered. Never a span and its objects
+ * both: kmemleak turns itself off on overlapping registrations.
+ */
+static __always_inline void track_alloc(const struct za_class *c, void *obj,
+					gfp_t gfp)
+{
+	if (c->backend == ZALLOC_EXTENDED_POOL)
+		kmemleak_alloc(obj, c->size, 1, gfp);
+	else if (c->backend == ZALLOC_OBJECT_POOL)
+		kmemleak_update_trace(obj);
+}
+
+static __always_inline void track_free(const struct za_class *c,
+				       const void *obj)
+{
+	if (c->backend == ZALLOC_EXTENDED_POOL)
+		kmemleak_free(obj);
+}
+
+/*
  * The zalloc_alloc event. Only the standard backend's usable size needs a
  * lookup, and only while the event is on.
  */
@@ -224,7 +250,7 @@ static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
 
 	might_alloc(gfp);
 	if (unlikely((unsigned int)strategy > ZALLOC_STANDARD)) {
-		za_stat_invalid_strategy();
+		za_count_refusal(ZR_STRATEGY);
 		return NULL;
 	}
 	if (unlikely(!size))
@@ -234,12 +260,15 @@ static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
 	c = &za_classes[cls];
 	if (unlikely(gfp & GFP_ZONEMASK))
 		goto fail;
+	if (static_branch_unlikely(&za_debug_key))
+		return za_debug_alloc(size, gfp, strategy, caller);
 	if (cls == ZA_CLASS_STD)
 		obj = za_std_alloc(size, gfp);
 	else
 		obj = za_cache_alloc(c, gfp, &hit);
 	if (unlikely(!obj))
 		goto fail;
+	track_alloc(c, obj, gfp);
 	if (unlikely(fell))
 		za_stat_inc(cls, ZE_FALLTHROUGH);
 	trace_alloc(caller, obj, size, gfp, c, hit);
@@ -263,12 +292,14 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 	void *obj;
 
 	if (likely(size - 1 < ZA_EXT_MAX && !(gfp & GFP_ZONEMASK) &&
-		   !want_init_on_alloc(gfp))) {
+		   !want_init_on_alloc(gfp) &&
+		   !static_branch_unlikely(&za_debug_key))) {
 		c = &za_classes[za_size_class(size)];
 		if (likely(strategy == ZALLOC_AUTO || strategy == c->backend)) {
 			obj = za_cache_pop(c);
 			if (likely(obj)) {
 				might_alloc(gfp);
+				track_alloc(c, obj, gfp);
 				trace_alloc(caller, obj, size, gfp, c, true);
 				return obj;
 			}
@@ -320,38 +351,91 @@ void *zalloc_alloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc);
 
+/*
+ * Whether @obj is on top of this CPU's magazine: a double free that would
+ * otherwise unregister with kmemleak an object it does not know.
+ */
+static bool kmemleak_double(struct za_class *c, const void *obj)
+{
+	struct za_pcpu *pc;
+	bool top = false;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	    c->backend != ZALLOC_EXTENDED_POOL ||
+	    !static_branch_likely(&za_fastpath_key))
+		return false;
+	pc = pcpu_trylock();
+	if (pc) {
+		const struct za_mag *m = pc->cls[c->index].loaded;
+
+		top = m->count && m->objs[m->count - 1] == obj;
+		pcpu_unlock(pc);
+	}
+	return top;
+}
+
 /* Every free that the fast path in zalloc_free() does not take. */
 static noinline void free_slow(struct za_class *c, const void *ptr,
-			       size_t usable)
+			       size_t usable, unsigned long caller)
 {
 	if (c->backend == ZALLOC_STANDARD)
 		za_std_free(ptr, usable);
-	else
-		za_cache_free(c, (void *)ptr);
+	else if (!za_cache_free(c, (void *)ptr))
+		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
+}
+
+/*
+ * zalloc_free() and zalloc_free_bulk(): checks @ptr, then the fast path
+ * (a pool object, nothing to wipe, room on the magazine), else free_slow().
+ */
+static __always_inline void __zalloc_free(const void *ptr,
+					  unsigned long caller)
+{
+	struct za_class *c;
+	enum za_push done;
+	size_t usable;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	if (static_branch_unlikely(&za_table_key) && za_debug_free(ptr, caller))
+		return;
+	c = za_ptr_lookup(ptr, &usable);
+	if (unlikely(!c)) {
+		za_refuse_free(ptr, ZR_INVALID_FREE, caller);
+		return;
+	}
+	trace_zalloc_free(caller, ptr, usable, c->index);
+	if (unlikely(kmemleak_double(c, ptr))) {
+		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
+		return;
+	}
+	track_free(c, ptr);
+	if (likely(c->backend != ZALLOC_STANDARD && !want_init_on_free())) {
+		done = za_cache_push(c, (void *)ptr);
+		if (likely(done == ZA_PUSH_DONE))
+			return;
+		if (done == ZA_PUSH_DOUBLE) {
+			za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
+			return;
+		}
+	}
+	free_slow(c, ptr, usable, caller);
 }
 
 /**
  * zalloc_free() - free memory from zalloc_alloc() or zalloc_alloc_strategy()
  * @ptr: the memory; NULL and ZERO_SIZE_PTR are ignored
  *
- * The backend is found from @ptr in O(1), whatever the strategy is now.
+ * The backend is found from @ptr in O(1), whatever the strategy is now. A
+ * pointer that zalloc did not hand out, or a double free, is refused and
+ * counted as far as the mode can tell (Documentation/zalloc.rst,
+ * "Debugging"): never freed, never a crash.
  *
  * Context: any context kfree() may be called from.
  */
 void zalloc_free(const void *ptr)
 {
-	struct za_class *c;
-	size_t usable;
-
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
-		return;
-	c = za_ptr_lookup(ptr, &usable);
-	trace_zalloc_free(_RET_IP_, ptr, usable, c->index);
-	/* The fast path: a pool object, nothing to wipe, room on the magazine. */
-	if (likely(c->backend != ZALLOC_STANDARD && !want_init_on_free() &&
-		   za_cache_push(c, (void *)ptr)))
-		return;
-	free_slow(c, ptr, usable);
+	__zalloc_free(ptr, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(zalloc_free);
 
@@ -361,7 +445,8 @@ EXPORT_SYMBOL_GPL(zalloc_free);
  *
  * Context: any.
  * Return: bytes that may be used at @ptr (at least what was asked for);
- * 0 for NULL and ZERO_SIZE_PTR.
+ * 0 for NULL, ZERO_SIZE_PTR and a pointer that is not the start of an
+ * object zalloc could have handed out.
  */
 size_t zalloc_size(const void *ptr)
 {
@@ -369,10 +454,17 @@ size_t zalloc_size(const void *ptr)
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return 0;
-	za_ptr_lookup(ptr, &usable);
+	if (unlikely(!za_ptr_lookup(ptr, &usable))) {
+		pr_err_ratelimited("%pS: zalloc_size() of %p: not an object zalloc handed out\n",
+				   (void *)_RET_IP_, ptr);
+		return 0;
+	}
 	return usable;
 }
 EXPORT_SYMBOL_GPL(zalloc_size);
+
+static void free_bulk(size_t nr, void **objs, unsigned long caller,
+		      bool handed_out);
 
 /**
  * zalloc_alloc_bulk() - allocate several objects of one size
@@ -413,7 +505,11 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 		return 0;
 	}
 	c = &za_classes[cls];
-	if (cls == ZA_CLASS_STD) {
+	if (static_branch_unlikely(&za_debug_key)) {
+		for (; i < nr && (objs[i] = za_debug_alloc(size, gfp, strategy,
+							   _RET_IP_)); i++)
+			;
+	} else if (cls == ZA_CLASS_STD) {
 		for (; i < nr && (objs[i] = za_std_alloc(size, gfp)); i++)
 			;
 	} else {
@@ -422,13 +518,20 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 			;
 	}
 	if (unlikely(i < nr)) {
-		zalloc_free_bulk(i, objs);
+		/* Not handed out: nothing to unregister, nothing to trace. */
+		free_bulk(i, objs, _RET_IP_, false);
 		za_stat_inc(cls, ZE_FAIL);
 		return 0;
 	}
-	if (cls != ZA_CLASS_STD && want_init_on_alloc(gfp))
-		for (i = 0; i < nr; i++)
-			memset(objs[i], 0, c->size);
+	for (i = 0; i < nr; i++) {
+		if (!static_branch_unlikely(&za_debug_key) &&
+		    cls != ZA_CLASS_STD) {
+			if (want_init_on_alloc(gfp))
+				memset(objs[i], 0, c->size);
+			track_alloc(c, objs[i], gfp);
+		}
+		trace_alloc(_RET_IP_, objs[i], size, gfp, c, false);
+	}
 	if (unlikely(fell))
 		za_stat_add(cls, ZE_FALLTHROUGH, nr);
 	return nr;
@@ -450,6 +553,55 @@ static size_t pool_run(struct za_class *c, void **objs, size_t nr)
 	return n;
 }
 
+/*
+ * zalloc_free_bulk(), and the undoing of a failed zalloc_alloc_bulk()
+ * (@handed_out false: the objects were never registered or traced). Runs
+ * of one folio go onto the magazines under one lock unless the debug
+ * table or kmemleak needs each object seen on its own.
+ */
+static void free_bulk(size_t nr, void **objs, unsigned long caller,
+		      bool handed_out)
+{
+	size_t usable, i = 0, run, done;
+	struct za_class *c;
+
+	if (handed_out && (static_branch_unlikely(&za_table_key) ||
+			   IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))) {
+		for (i = 0; i < nr; i++)
+			__zalloc_free(objs[i], caller);
+		return;
+	}
+	while (i < nr) {
+		if (unlikely(ZERO_OR_NULL_PTR(objs[i]))) {
+			i++;
+			continue;
+		}
+		c = za_ptr_lookup(objs[i], &usable);
+		if (unlikely(!c)) {
+			za_refuse_free(objs[i++], ZR_INVALID_FREE, caller);
+			continue;
+		}
+		run = pool_run(c, objs + i, nr - i);
+		if (handed_out)
+			for (done = 0; done < max_t(size_t, run, 1); done++)
+				trace_zalloc_free(caller, objs[i + done],
+						  usable, c->index);
+		if (!run) {
+			za_std_free(objs[i++], usable);
+			continue;
+		}
+		if (want_init_on_free())
+			for (done = 0; done < run; done++)
+				memset(objs[i + done], 0, c->size);
+		done = za_cache_free_bulk(c, objs + i, run);
+		for (; done < run; done++)
+			if (!za_cache_free(c, objs[i + done]))
+				za_refuse_free(objs[i + done], ZR_DOUBLE_FREE,
+					       caller);
+		i += run;
+	}
+}
+
 /**
  * zalloc_free_bulk() - free several objects from zalloc
  * @nr: how many
@@ -464,28 +616,7 @@ static size_t pool_run(struct za_class *c, void **objs, size_t nr)
  */
 void zalloc_free_bulk(size_t nr, void **objs)
 {
-	struct za_class *c;
-	size_t usable, i = 0, run, done;
-
-	while (i < nr) {
-		if (unlikely(ZERO_OR_NULL_PTR(objs[i]))) {
-			i++;
-			continue;
-		}
-		c = za_ptr_lookup(objs[i], &usable);
-		run = pool_run(c, objs + i, nr - i);
-		if (!run) {
-			za_std_free(objs[i++], usable);
-			continue;
-		}
-		if (want_init_on_free())
-			for (done = 0; done < run; done++)
-				memset(objs[i + done], 0, c->size);
-		done = za_cache_free_bulk(c, objs + i, run);
-		for (; done < run; done++)
-			__za_cache_free(c, objs[i + done]);
-		i += run;
-	}
+	free_bulk(nr, objs, _RET_IP_, true);
 }
 EXPORT_SYMBOL_GPL(zalloc_free_bulk);
 
@@ -538,6 +669,7 @@ static void __exit zalloc_exit(void)
 
 	za_stats_exit();
 	za_pcpu_exit();
+	za_debug_exit();
 	report_leaks(leaked);
 	za_pools_exit(leaked);
 	za_pcpu_free();

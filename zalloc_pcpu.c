@@ -467,7 +467,12 @@ size_t za_cache_free_bulk(struct za_class *c, void **objs, size_t nr)
 		return 0;
 	pcc = &pc->cls[c->index];
 	while (n < nr) {
-		if (mag_push(pcc->loaded, c->mag_size, objs[n]))
+		struct za_mag *m = pcc->loaded;
+
+		/* A double free: left to za_cache_free(), which refuses it. */
+		if (m->count && m->objs[m->count - 1] == objs[n])
+			break;
+		if (mag_push(m, c->mag_size, objs[n]))
 			n++;
 		else if (pcc->prev->count < c->mag_size)
 			swap(pcc->loaded, pcc->prev);

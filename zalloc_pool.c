@@ -381,6 +381,7 @@ static void ext_class_init(struct za_class *c, unsigned int size)
 	snprintf(c->name, sizeof(c->name), "extended-%u", size);
 	c->order = ext_span_order(size);
 	c->per_span = (PAGE_SIZE << c->order) / size;
+	c->recip = reciprocal_value(size);
 	c->max_empty = max_t(unsigned int, 1,
 			     ZA_RESERVE_BYTES >> (PAGE_SHIFT + c->order));
 	spin_lock_init(&c->lock);

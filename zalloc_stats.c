@@ -52,9 +52,17 @@ static const char * const event_names[] = {
 
 static_assert(ARRAY_SIZE(event_names) == ZE_NR_SHOWN);
 
+static const char * const refusal_names[] = {
+	[ZR_STRATEGY]	  = "invalid_strategy",
+	[ZR_INVALID_FREE] = "invalid_frees",
+	[ZR_DOUBLE_FREE]  = "double_frees",
+};
+
+static_assert(ARRAY_SIZE(refusal_names) == ZR_NR);
+
 /* Event sums at the last reset; written under reset_lock. */
 static u64 reset_base[ZA_NR_CLASSES][ZE_NR_SHOWN];
-static u64 reset_base_invalid;
+static u64 reset_base_err[ZR_NR];
 static DEFINE_MUTEX(reset_lock);
 
 static struct dentry *za_debugfs_dir;
@@ -74,19 +82,24 @@ static void sum_events(unsigned int cls, u64 *ev)
 	}
 }
 
-/* The per-CPU counters that are not per class, summed. */
-static void sum_globals(long *std_bytes, u64 *invalid)
+static long sum_std_bytes(void)
 {
+	long bytes = 0;
 	int cpu;
 
-	*std_bytes = 0;
-	*invalid = 0;
-	for_each_possible_cpu(cpu) {
-		struct za_pcpu_stats *s = per_cpu_ptr(&za_pcpu_stats, cpu);
+	for_each_possible_cpu(cpu)
+		bytes += READ_ONCE(per_cpu_ptr(&za_pcpu_stats, cpu)->std_bytes);
+	return bytes;
+}
 
-		*std_bytes += READ_ONCE(s->std_bytes);
-		*invalid += READ_ONCE(s->invalid);
-	}
+static u64 sum_refusals(enum za_refusal why)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(&za_pcpu_stats, cpu)->err[why]);
+	return n;
 }
 
 /**
@@ -102,8 +115,7 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 		   bool since_reset)
 {
 	const struct za_class *c = &za_classes[cls];
-	u64 raw[ZE_NR], invalid;
-	long std_bytes;
+	u64 raw[ZE_NR];
 	int e;
 
 	sum_events(cls, raw);
@@ -121,8 +133,7 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 	st->cached = za_class_cached(cls);
 	st->live_objs = raw[ZE_OUT] - raw[ZE_IN] - st->cached;
 	if (c->backend == ZALLOC_STANDARD) {
-		sum_globals(&std_bytes, &invalid);
-		st->live_bytes = std_bytes;
+		st->live_bytes = sum_std_bytes();
 	} else {
 		st->live_bytes = st->live_objs * c->size;
 	}
@@ -147,19 +158,17 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 EXPORT_SYMBOL_GPL(za_stats_read);
 
 /**
- * za_stats_invalid() - calls with an unknown strategy since the last reset
+ * za_stats_refusals() - refused calls of a kind since the last reset
+ * @why: the kind
  *
+ * Context: any; racy while CPUs count.
  * Return: the count.
  */
-u64 za_stats_invalid(void)
+u64 za_stats_refusals(enum za_refusal why)
 {
-	long std_bytes;
-	u64 invalid;
-
-	sum_globals(&std_bytes, &invalid);
-	return invalid - READ_ONCE(reset_base_invalid);
+	return sum_refusals(why) - READ_ONCE(reset_base_err[why]);
 }
-EXPORT_SYMBOL_GPL(za_stats_invalid);
+EXPORT_SYMBOL_GPL(za_stats_refusals);
 
 /**
  * za_stats_reset() - zero the event counters as seen by readers
@@ -181,8 +190,8 @@ void za_stats_reset(void)
 		for (e = 0; e < ZE_NR_SHOWN; e++)
 			WRITE_ONCE(reset_base[cls][e], st.ev[e]);
 	}
-	WRITE_ONCE(reset_base_invalid, za_stats_invalid() +
-		   READ_ONCE(reset_base_invalid));
+	for (e = 0; e < ZR_NR; e++)
+		WRITE_ONCE(reset_base_err[e], sum_refusals(e));
 	mutex_unlock(&reset_lock);
 }
 EXPORT_SYMBOL_GPL(za_stats_reset);
@@ -243,7 +252,9 @@ static int stats_show(struct seq_file *m, void *v)
 		add_stats(&per[za_classes[cls].backend], &st);
 	}
 	show_group(m, "", &per[ZALLOC_AUTO]);
-	seq_printf(m, "invalid_strategy %llu\n", za_stats_invalid());
+	for (b = 0; b < ZR_NR; b++)
+		seq_printf(m, "%s %llu\n", refusal_names[b],
+			   za_stats_refusals(b));
 	for (b = ZALLOC_OBJECT_POOL; b <= ZALLOC_STANDARD; b++) {
 		snprintf(prefix, sizeof(prefix), "%s_", za_strategy_names[b]);
 		show_group(m, prefix, &per[b]);

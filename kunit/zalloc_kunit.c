@@ -232,7 +232,7 @@ static void zalloc_alloc_strategy_backend(struct kunit *test)
 
 static void zalloc_unknown_strategy_returns_null(struct kunit *test)
 {
-	u64 before = za_stats_invalid();
+	u64 before = za_stats_refusals(ZR_STRATEGY);
 
 	KUNIT_EXPECT_NULL(test, zalloc_alloc_strategy(64, GFP_KERNEL,
 						      (enum zalloc_strategy)4));
@@ -240,7 +240,7 @@ static void zalloc_unknown_strategy_returns_null(struct kunit *test)
 						      (enum zalloc_strategy)-1));
 	KUNIT_EXPECT_NULL(test, zalloc_alloc_strategy(0, GFP_KERNEL,
 						      (enum zalloc_strategy)99));
-	KUNIT_EXPECT_EQ(test, za_stats_invalid() - before, 3);
+	KUNIT_EXPECT_EQ(test, za_stats_refusals(ZR_STRATEGY) - before, 3);
 }
 
 /* === Edge values === */

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zalloc safety: frees of what zalloc did not hand out, and the debug mode.
+ *
+ * Every mode: zalloc_free() and zalloc_size() check a pointer before they
+ * trust it (za_ptr_lookup()): an extended-pool pointer must lead, through
+ * its page, to one of zalloc's span descriptors (or a class's own pointer,
+ * for a single-object span) and start one of that span's objects; a large
+ * folio must be a large kmalloc() that the pointer starts (where the
+ * kernel marks them: 6.17 on); a slab object must have an object-pool size
+ * or be larger. A pointer that fails is refused: one ratelimited pr_err()
+ * naming the caller and the pointer, counted as invalid_frees, never put
+ * back into circulation. With the magazines on, a free of the object on
+ * top of this CPU's loaded magazine (a double free with nothing between)
+ * is refused and counted as double_frees: one compare, on the fast path.
+ * What the normal mode cannot see: a kmalloc() object of an object-pool
+ * size, or larger, that zalloc did not hand out (SLUB does not tell a
+ * module which cache an object is from; ksize() gives the size only); a
+ * pointer into the middle of an object-pool object; a double free with
+ * other frees between. Objects in magazines and spans are invisible to
+ * KASAN and KFENCE; extended-pool objects are registered with kmemleak as
+ * they are handed out (zalloc_main.c).
+ *
+ * Debug mode (the "debug" parameter; on by default where the kernel has
+ * KASAN): every allocation goes to SLUB (zalloc's object caches up to 256
+ * bytes, kmalloc() above), bypassing the magazines, the depots and the
+ * spans, so that KASAN, KFENCE, kmemleak, slub_debug and failslab see every
+ * object with its caller's stack; and zalloc keeps a table of the objects
+ * it handed out (pointer, size, caller), so that a free of anything else is
+ * refused and counted before SLUB sees it, foreign kmalloc() objects
+ * included. Freed entries stay in a quarantine of the last ZA_QUARANTINE
+ * frees: a second free of one of them, whatever came between, is a double
+ * free. At unload the objects still in the table are reported, one line
+ * per call site.
+ *
+ * Switching: objects allocated in debug mode stay in the table after the
+ * mode is switched off, and frees look there first while it holds any
+ * (za_table_key). Objects allocated before the mode was switched on are
+ * not in the table: an extended-pool one is recognised by its span; for
+ * object-pool and kmalloc() objects, which cannot be told from foreign
+ * ones, each class may free as many untracked objects as it had live when
+ * the mode was switched on (pre_live), and refuses the rest.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/sysfs.h>
+#include <linux/workqueue.h>
+
+#include "zalloc_internal.h"
+
+/* Freed entries kept to tell a double free from an invalid one. */
+#define ZA_QUARANTINE		1024
+#define ZA_TABLE_BITS		12
+/* Call sites reported one by one at unload; the rest are summed. */
+#define ZA_LEAK_SITES		32
+
+/* === Data === */
+
+/* Allocations go to SLUB and the table (the "debug" parameter). */
+DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_debug_key);
+EXPORT_SYMBOL_GPL(za_debug_key);
+/* The table may hold objects: frees look there first. */
+DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_table_key);
+
+/**
+ * struct za_live - an object the debug mode handed out
+ * @node: in za_table, by @ptr
+ * @qnode: on za_quarantine while @freed
+ * @ptr: the object
+ * @size: its usable size
+ * @caller: the return address of the zalloc call that allocated it
+ * @cls: its class (an object pool or the standard row)
+ * @freed: freed, kept to recognise a second free
+ */
+struct za_live {
+	struct hlist_node node;
+	struct list_head qnode;
+	const void *ptr;
+	size_t size;
+	unsigned long caller;
+	unsigned int cls;
+	bool freed;
+};
+
+/*
+ * za_table_lock protects the table, the quarantine and the counts below.
+ * It is taken with interrupts off (frees come from any context) and
+ * nothing is taken inside it.
+ */
+static DEFINE_SPINLOCK(za_table_lock);
+static DEFINE_HASHTABLE(za_table, ZA_TABLE_BITS);
+static LIST_HEAD(za_quarantine);
+static unsigned int za_nr_quarantined;
+static unsigned long za_nr_live;
+/* Untracked objects each class may still free (see the top). */
+static atomic64_t za_pre_live[ZA_NR_CLASSES];
+/* Serialises switches of the mode. */
+static DEFINE_MUTEX(za_debug_mutex);
+
+static void table_off_fn(struct work_struct *work);
+static DECLARE_WORK(za_table_off_work, table_off_fn);
+
+/* === Refusals === */
+
+/**
+ * za_refuse_free() - report and count a free that zalloc refuses
+ * @ptr: the pointer
+ * @why: ZR_INVALID_FREE or ZR_DOUBLE_FREE
+ * @caller: the return address of the zalloc call
+ *
+ * Context: any.
+ */
+void za_refuse_free(const void *ptr, enum za_refusal why, unsigned long caller)
+{
+	za_count_refusal(why);
+	if (why == ZR_DOUBLE_FREE)
+		pr_err_ratelimited("%pS: double free of %p refused\n",
+				   (void *)caller, ptr);
+	else
+		pr_err_ratelimited("%pS: free of %p refused: not an object zalloc handed out\n",
+				   (void *)caller, ptr);
+}
+EXPORT_SYMBOL_GPL(za_refuse_free);
+
+/* === The table === */
+
+static struct za_live *table_find(const void *ptr)
+{
+	struct za_live *e;
+
+	lockdep_assert_held(&za_table_lock);
+	hash_for_each_possible(za_table, e, node, (unsigned long)ptr)
+		if (e->ptr == ptr)
+			return e;
+	return NULL;
+}
+
+/* Drops quarantined entries, oldest first, down to @keep; lock held. */
+static void quarantine_trim(unsigned int keep, struct list_head *drop)
+{
+	struct za_live *e, *next;
+
+	lockdep_assert_held(&za_table_lock);
+	list_for_each_entry_safe(e, next, &za_quarantine, qnode) {
+		if (za_nr_quarantined <= keep)
+			break;
+		hash_del(&e->node);
+		list_move(&e->qnode, drop);
+		za_nr_quarantined--;
+	}
+}
+
+static void free_entries(struct list_head *list)
+{
+	struct za_live *e, *next;
+
+	list_for_each_entry_safe(e, next, list, qnode)
+		kfree(e);
+}
+
+/* Enters a new object; an entry for the same address is reused. */
+static void table_add(struct za_live *e)
+{
+	struct za_live *old;
+	unsigned long flags;
+	LIST_HEAD(drop);
+
+	spin_lock_irqsave(&za_table_lock, flags);
+	old = table_find(e->ptr);
+	if (old) {
+		/* SLUB gave the address out again: the old entry is stale. */
+		hash_del(&old->node);
+		if (old->freed) {
+			list_move(&old->qnode, &drop);
+			za_nr_quarantined--;
+		} else {
+			za_nr_live--;
+			list_add(&old->qnode, &drop);
+		}
+	}
+	hash_add(za_table, &e->node, (unsigned long)e->ptr);
+	za_nr_live++;
+	spin_unlock_irqrestore(&za_table_lock, flags);
+	free_entries(&drop);
+}
+
+/* === Allocation and free === */
+
+/**
+ * za_debug_alloc() - allocate in debug mode: from SLUB, into the table
+ * @size: bytes wanted, at least 1
+ * @gfp: the caller's flags, no zone modifier
+ * @strategy: the strategy; up to 256 bytes any but ZALLOC_STANDARD takes
+ *	an object pool, else kmalloc()
+ * @caller: the return address of the zalloc call
+ *
+ * Context: as kmalloc() with @gfp.
+ * Return: the object, zeroed if @gfp or init_on_alloc asks; or NULL.
+ */
+void *za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
+		     unsigned long caller)
+{
+	unsigned int cls = ZA_CLASS_STD;
+	struct za_class *c;
+	struct za_live *e;
+	void *obj;
+
+	if (size <= ZA_OBJ_MAX && strategy != ZALLOC_STANDARD)
+		cls = za_size_class(size);
+	c = &za_classes[cls];
+	e = kmalloc(sizeof(*e), gfp & ~__GFP_ZERO);
+	if (!e)
+		return NULL;
+	if (cls == ZA_CLASS_STD) {
+		obj = za_std_alloc(size, gfp);
+	} else if (za_backend_get(c, gfp, &obj, 1)) {
+		za_count_backend(cls, ZE_OUT, 1);
+		za_stat_inc(cls, ZE_MISS);
+		za_stat_inc(cls, ZE_ALLOC);
+		if (want_init_on_alloc(gfp))
+			memset(obj, 0, c->size);
+	} else {
+		obj = NULL;
+	}
+	if (!obj) {
+		kfree(e);
+		return NULL;
+	}
+	e->ptr = obj;
+	e->size = cls == ZA_CLASS_STD ? ksize(obj) : c->size;
+	e->caller = caller;
+	e->cls = cls;
+	e->freed = false;
+	table_add(e);
+	return obj;
+}
+
+/* Frees an object that zalloc handed out straight to its backend. */
+static void free_to_backend(struct za_class *c, void *obj, size_t usable)
+{
+	if (c->backend == ZALLOC_STANDARD) {
+		za_std_free(obj, usable);
+		return;
+	}
+	if (want_init_on_free())
+		memset(obj, 0, c->size);
+	za_stat_inc(c->index, ZE_FREE);
+	za_count_backend(c->index, ZE_IN, 1);
+	za_backend_put(c, &obj, 1);
+}
+
+/*
+ * Debug mode, @ptr not in the table: an object from before the switch is
+ * freed (an extended-pool one is known by its span; an object-pool or
+ * kmalloc() one while its class has untracked objects left), anything
+ * else refused.
+ */
+static void free_untracked(const void *ptr, unsigned long caller)
+{
+	struct za_class *c;
+	size_t usable;
+
+	c = za_ptr_lookup(ptr, &usable);
+	if (c && (c->backend == ZALLOC_EXTENDED_POOL ||
+		  atomic64_dec_if_positive(&za_pre_live[c->index]) >= 0))
+		free_to_backend(c, (void *)ptr, usable);
+	else
+		za_refuse_free(ptr, ZR_INVALID_FREE, caller);
+}
+
+/**
+ * za_debug_free() - free through the table
+ * @ptr: the pointer, not NULL or ZERO_SIZE_PTR
+ * @caller: the return address of the zalloc call
+ *
+ * An object in the table is freed to SLUB and quarantined; one already
+ * quarantined is refused as a double free. Outside the table: in debug
+ * mode, see free_untracked(); in normal mode, nothing is done.
+ *
+ * Context: any context kfree() may be called from.
+ * Return: true if @ptr was dealt with, false if the normal path should.
+ */
+bool za_debug_free(const void *ptr, unsigned long caller)
+{
+	struct za_class *c = NULL;
+	struct za_live *e;
+	unsigned long flags;
+	bool twice = false, none_left = false;
+	size_t usable = 0;
+	LIST_HEAD(drop);
+
+	spin_lock_irqsave(&za_table_lock, flags);
+	e = table_find(ptr);
+	if (e && e->freed) {
+		twice = true;
+	} else if (e) {
+		c = &za_classes[e->cls];
+		usable = e->size;
+		e->freed = true;
+		list_add_tail(&e->qnode, &za_quarantine);
+		za_nr_quarantined++;
+		none_left = !--za_nr_live;
+		quarantine_trim(ZA_QUARANTINE, &drop);
+	}
+	spin_unlock_irqrestore(&za_table_lock, flags);
+	free_entries(&drop);
+
+	if (twice) {
+		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
+		return true;
+	}
+	if (c) {
+		free_to_backend(c, (void *)ptr, usable);
+		if (none_left && !static_branch_unlikely(&za_debug_key))
+			schedule_work(&za_table_off_work);
+		return true;
+	}
+	if (!static_branch_unlikely(&za_debug_key))
+		return false;
+	free_untracked(ptr, caller);
+	return true;
+}
+EXPORT_SYMBOL_GPL(za_debug_free);
+
+/* === Switching === */
+
+static void table_off_fn(struct work_struct *work)
+{
+	mutex_lock(&za_debug_mutex);
+	if (!static_key_enabled(&za_debug_key) && !READ_ONCE(za_nr_live))
+		static_branch_disable(&za_table_key);
+	mutex_unlock(&za_debug_mutex);
+}
+
+/* Empties the quarantine (leaving debug mode, unloading). */
+static void quarantine_drop(void)
+{
+	unsigned long flags;
+	LIST_HEAD(drop);
+
+	spin_lock_irqsave(&za_table_lock, flags);
+	quarantine_trim(0, &drop);
+	spin_unlock_irqrestore(&za_table_lock, flags);
+	free_entries(&drop);
+}
+
+/**
+ * za_set_debug() - switch the debug mode on or off
+ * @on: the new state
+ *
+ * Switching on notes how many objects each object-pool and kmalloc()
+ * class has live (see the top); switching off keeps the table for the
+ * objects still live in it.
+ *
+ * Context: process; may sleep.
+ */
+void za_set_debug(bool on)
+{
+	struct za_class_stats st;
+	unsigned int cls;
+
+	mutex_lock(&za_debug_mutex);
+	if (on && !static_key_enabled(&za_debug_key)) {
+		for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+			za_stats_read(cls, &st, false);
+			atomic64_set(&za_pre_live[cls], max_t(s64, st.live_objs, 0));
+		}
+		static_branch_enable(&za_table_key);
+		static_branch_enable(&za_debug_key);
+	} else if (!on && static_key_enabled(&za_debug_key)) {
+		static_branch_disable(&za_debug_key);
+		quarantine_drop();
+		if (!READ_ONCE(za_nr_live))
+			static_branch_disable(&za_table_key);
+	}
+	mutex_unlock(&za_debug_mutex);
+}
+EXPORT_SYMBOL_GPL(za_set_debug);
+
+static int debug_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err = kstrtobool(val, &on);
+
+	if (err)
+		return err;
+	za_set_debug(on);
+	return 0;
+}
+
+static int debug_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%c\n",
+			  static_key_enabled(&za_debug_key) ? 'Y' : 'N');
+}
+
+static const struct kernel_param_ops debug_ops = {
+	.set = debug_set,
+	.get = debug_get,
+};
+module_param_cb(debug, &debug_ops, NULL, 0644);
+MODULE_PARM_DESC(debug,
+		 "Every object from SLUB and in a table of live objects, for KASAN, KFENCE, kmemleak and exact invalid/double free checks (default Y with KASAN, else N)");
+
+/* === Unload === */
+
+/**
+ * struct za_leak_site - objects still in the table, by call site
+ * @caller: where they were allocated
+ * @objs: how many
+ * @bytes: their usable size
+ */
+struct za_leak_site {
+	unsigned long caller;
+	unsigned long objs;
+	u64 bytes;
+};
+
+static void leak_count(struct za_leak_site *sites, unsigned int *nr,
+		       struct za_leak_site *rest, const struct za_live *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < *nr && sites[i].caller != e->caller; i++)
+		;
+	if (i == *nr && *nr < ZA_LEAK_SITES)
+		sites[(*nr)++].caller = e->caller;
+	if (i == ZA_LEAK_SITES)
+		sites = rest;
+	else
+		sites += i;
+	sites->objs++;
+	sites->bytes += e->size;
+}
+
+/**
+ * za_debug_exit() - report the objects still in the table, one line per
+ *	call site, and free the table
+ *
+ * Context: process, at unload, when no user is left.
+ */
+void za_debug_exit(void)
+{
+	struct za_leak_site *sites, rest = {};
+	struct za_live *e;
+	struct hlist_node *tmp;
+	unsigned int nr = 0, i, bkt;
+
+	cancel_work_sync(&za_table_off_work);
+	quarantine_drop();
+	sites = kcalloc(ZA_LEAK_SITES, sizeof(*sites), GFP_KERNEL);
+	hash_for_each_safe(za_table, bkt, tmp, e, node) {
+		if (sites)
+			leak_count(sites, &nr, &rest, e);
+		hash_del(&e->node);
+		kfree(e);
+	}
+	for (i = 0; i < nr; i++)
+		pr_warn("debug: %lu objects (%llu bytes) allocated by %pS were never freed\n",
+			sites[i].objs, sites[i].bytes, (void *)sites[i].caller);
+	if (rest.objs)
+		pr_warn("debug: %lu more objects (%llu bytes) from other call sites were never freed\n",
+			rest.objs, rest.bytes);
+	kfree(sites);
+}
