@@ -64,9 +64,10 @@
 
 /* Allocations go to SLUB and the table (the "debug" parameter). */
 DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_debug_key);
-EXPORT_SYMBOL_GPL(za_debug_key);
 /* The table may hold objects: frees look there first. */
 DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_table_key);
+/* The table's entries. */
+static struct kmem_cache *za_live_cache;
 
 /**
  * struct za_live - an object the debug mode handed out
@@ -161,7 +162,7 @@ static void free_entries(struct list_head *list)
 	struct za_live *e, *next;
 
 	list_for_each_entry_safe(e, next, list, qnode)
-		kfree(e);
+		kmem_cache_free(za_live_cache, e);
 }
 
 /* Enters a new object; an entry for the same address is reused. */
@@ -214,7 +215,7 @@ void *za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
 	if (size <= ZA_OBJ_MAX && strategy != ZALLOC_STANDARD)
 		cls = za_size_class(size);
 	c = &za_classes[cls];
-	e = kmalloc(sizeof(*e), gfp & ~__GFP_ZERO);
+	e = kmem_cache_alloc(za_live_cache, gfp & ~__GFP_ZERO);
 	if (!e)
 		return NULL;
 	if (cls == ZA_CLASS_STD) {
@@ -229,7 +230,7 @@ void *za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
 		obj = NULL;
 	}
 	if (!obj) {
-		kfree(e);
+		kmem_cache_free(za_live_cache, e);
 		return NULL;
 	}
 	e->ptr = obj;
@@ -459,7 +460,7 @@ void za_debug_exit(void)
 		if (sites)
 			leak_count(sites, &nr, &rest, e);
 		hash_del(&e->node);
-		kfree(e);
+		kmem_cache_free(za_live_cache, e);
 	}
 	for (i = 0; i < nr; i++)
 		pr_warn("debug: %lu objects (%llu bytes) allocated by %pS were never freed\n",
@@ -468,4 +469,29 @@ void za_debug_exit(void)
 		pr_warn("debug: %lu more objects (%llu bytes) from other call sites were never freed\n",
 			rest.objs, rest.bytes);
 	kfree(sites);
+	kmem_cache_destroy(za_live_cache);
 }
+
+/**
+ * za_debug_init() - create the table's cache
+ *
+ * Context: process, at load.
+ * Return: 0 or -ENOMEM.
+ */
+int za_debug_init(void)
+{
+	za_live_cache = KMEM_CACHE(za_live, 0);
+	return za_live_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * za_debug_enabled() - whether the debug mode is on
+ *
+ * Context: any.
+ * Return: the state of the "debug" parameter.
+ */
+bool za_debug_enabled(void)
+{
+	return static_key_enabled(&za_debug_key);
+}
+EXPORT_SYMBOL_GPL(za_debug_enabled);

@@ -436,6 +436,8 @@ void *za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
 		     unsigned long caller);
 bool za_debug_free(const void *ptr, unsigned long caller);
 void za_set_debug(bool on);
+bool za_debug_enabled(void);
+int za_debug_init(void);
 void za_debug_exit(void);
 
 /* zalloc_stats.c */

@@ -166,8 +166,9 @@ MODULE_PARM_DESC(fastpath,
 /* === Internals === */
 
 /* The class that serves @size for @strategy, and whether it fell through. */
-static __always_inline unsigned int pick_class(size_t size, enum zalloc_strategy strategy,
-			       bool *fell)
+static __always_inline unsigned int pick_class(size_t size,
+					       enum zalloc_strategy strategy,
+					       bool *fell)
 {
 	unsigned int cls = za_size_class(size);
 
@@ -455,8 +456,8 @@ size_t zalloc_size(const void *ptr)
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return 0;
 	if (unlikely(!za_ptr_lookup(ptr, &usable))) {
-		pr_err_ratelimited("%pS: zalloc_size() of %p: not an object zalloc handed out\n",
-				   (void *)_RET_IP_, ptr);
+		pr_err_ratelimited("%pS: %s() of %p: not an object zalloc handed out\n",
+				   (void *)_RET_IP_, __func__, ptr);
 		return 0;
 	}
 	return usable;
@@ -651,16 +652,23 @@ static int __init zalloc_init(void)
 {
 	int err;
 
-	err = za_pools_init();
+	err = za_debug_init();
 	if (err)
 		return err;
+	err = za_pools_init();
+	if (err)
+		goto debug_exit;
 	err = za_pcpu_init();
-	if (err) {
-		za_pools_exit(NULL);
-		return err;
-	}
+	if (err)
+		goto pools_exit;
 	za_stats_init();
 	return 0;
+
+pools_exit:
+	za_pools_exit(NULL);
+debug_exit:
+	za_debug_exit();
+	return err;
 }
 
 static void __exit zalloc_exit(void)

@@ -132,11 +132,10 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 	}
 	st->cached = za_class_cached(cls);
 	st->live_objs = raw[ZE_OUT] - raw[ZE_IN] - st->cached;
-	if (c->backend == ZALLOC_STANDARD) {
+	if (c->backend == ZALLOC_STANDARD)
 		st->live_bytes = sum_std_bytes();
-	} else {
+	else
 		st->live_bytes = st->live_objs * c->size;
-	}
 	st->pages = za_class_pages(c, raw[ZE_OUT] - raw[ZE_IN]);
 	st->held_bytes = (u64)st->pages << PAGE_SHIFT;
 	st->cached_bytes = st->cached * c->size;

@@ -918,6 +918,7 @@ static int consumer_fn(void *arg)
 	wait_for_completion(&pc->start);
 	t0 = ktime_get_ns();
 	for (;;) {
+		/* Pairs with the smp_store_release() of head in ring_put(). */
 		if (pc->ring.tail == smp_load_acquire(&pc->ring.head)) {
 			zb_wait_a_bit();
 			continue;
@@ -977,7 +978,7 @@ static int run_prodcons(void)
 
 	if (num_online_cpus() < 2)
 		return 0;
-	pc = kzalloc(sizeof(*pc), GFP_KERNEL);
+	pc = kcalloc(1, sizeof(*pc), GFP_KERNEL);
 	if (!pc)
 		return -ENOMEM;
 	cpus_read_lock();

@@ -772,17 +772,21 @@ static long depot_burst(void *arg)
 	p = kvcalloc(n, sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		if (!(p[i] = zalloc_alloc(c->size, GFP_KERNEL)))
+	for (i = 0; i < n; i++) {
+		p[i] = zalloc_alloc(c->size, GFP_KERNEL);
+		if (!p[i])
 			ret = -ENOMEM;
+	}
 	for (i = 0; i < n; i++)
 		zalloc_free(p[i]);
 	if (!ret && READ_ONCE(c->depot.nr_full) < 4)
 		ret = -ENOSPC;
 	read_stats(cls, &before);
-	for (i = 0; !ret && i < n; i++)
-		if (!(p[i] = zalloc_alloc(c->size, GFP_KERNEL)))
+	for (i = 0; !ret && i < n; i++) {
+		p[i] = zalloc_alloc(c->size, GFP_KERNEL);
+		if (!p[i])
 			ret = -ENOMEM;
+	}
 	read_stats(cls, &after);
 	/* Served by the magazines and the depot: nothing from the backend. */
 	if (!ret && after.ev[ZE_OUT] != before.ev[ZE_OUT])
@@ -987,9 +991,11 @@ static long decay_here(void *arg)
 	int cpu = raw_smp_processor_id();
 	long ret = 0;
 
-	for (i = 0; i < n; i++)
-		if (!(p[i] = zalloc_alloc(c->size, GFP_KERNEL)))
+	for (i = 0; i < n; i++) {
+		p[i] = zalloc_alloc(c->size, GFP_KERNEL);
+		if (!p[i])
 			ret = -ENOMEM;
+	}
 	for (i = 0; i < n; i++)
 		zalloc_free(p[i]);
 	if (!ret && !cpu_cached(cpu, c->index))

@@ -24,7 +24,7 @@ static bool debug_was_on;
 
 static int safety_init(struct kunit *test)
 {
-	debug_was_on = static_key_enabled(&za_debug_key);
+	debug_was_on = za_debug_enabled();
 	za_set_debug(false);
 	return 0;
 }
