@@ -109,18 +109,20 @@ struct za_depot {
  * @max_empty: @nr_empty at most (ZA_RESERVE_BYTES of spans, at least 1)
  */
 struct za_class {
+	/* Read on every allocation and free: one cache line. */
 	struct za_class *self;
 	unsigned int index;
 	unsigned int size;
 	enum zalloc_strategy backend;
-	char name[24];
 	unsigned int mag_size;
-	struct za_depot depot;
-	struct kmem_cache *cache;
 	unsigned int order;
 	unsigned int per_span;
 	struct reciprocal_value recip;
-	spinlock_t lock;	/* see @lock above */
+	struct kmem_cache *cache;
+	char name[24];
+	/* Written by the slow paths of every CPU: lines of their own. */
+	struct za_depot depot ____cacheline_aligned_in_smp;
+	spinlock_t lock ____cacheline_aligned_in_smp;	/* see @lock above */
 	struct list_head partial;
 	struct list_head full;
 	struct list_head empty;
@@ -260,7 +262,8 @@ static inline bool za_large_kmalloc(struct folio *folio)
  * hand out is taken for one of its own: only the debug mode's table of
  * live objects tells them apart.
  */
-static inline struct za_class *za_ptr_lookup(const void *ptr, size_t *usable)
+static __always_inline struct za_class *za_ptr_lookup(const void *ptr,
+						       size_t *usable)
 {
 	struct folio *folio;
 	struct za_class *c;
