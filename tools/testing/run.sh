@@ -53,6 +53,10 @@ report()
 	echo "=== UML, Linux $kver, $(date -u +%Y-%m-%d) ==="
 	sed -n 's/^\[[^]]*\] //; /^zalloc_example:/p' "$dir/dmesg.log"
 	bench_lines "$dir"
+	sed -n 's/^\[[^]]*\] //; s/^zalloc_footprint: //p' "$dir/dmesg.log"
+	if [[ -s $dir/footprint.csv ]]; then
+		footprint_targets "$dir/footprint.csv"
+	fi
 	for f in stats pools; do
 		echo
 		echo "== /sys/kernel/debug/zalloc/$f (after the benchmark) =="
@@ -91,6 +95,31 @@ plot()
 	EOT
 }
 
+# footprint_targets CSV - judge the footprint rows of CSV (bench/zalloc_footprint.c):
+# pages per live byte at most 1.15; at most 0.85x kmalloc's pages (1.0x for
+# 8-256 B); no extended-pool page held once everything is freed and drained
+footprint_targets()
+{
+	awk -F, 'NR > 1 {
+		ppb = $5 + 0; r = $3 / $4; lim = $1 == "8-256" ? 1.00 : 0.85
+		printf "target footprint %s pages per live byte: %.3f, limit 1.15: %s\n",
+			$1, ppb, ppb <= 1.15 ? "met" : "MISSED"
+		printf "target footprint %s vs kmalloc: %.2f, limit %.2f: %s\n",
+			$1, r, lim, r <= lim ? "met" : "MISSED"
+		printf "target footprint %s extended-pool pages after drain: %d, floor 0: %s\n",
+			$1, $9, $9 == 0 ? "met" : "MISSED"
+	}' "$1"
+}
+
+# footprint_table CSV - Markdown rows of the footprint CSV
+footprint_table()
+{
+	echo "| live set | live bytes | zalloc pages | kmalloc pages | zalloc pages/byte | kmalloc pages/byte | zalloc/kmalloc | zalloc pages after free | after drain | extended-pool pages after drain |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	awk -F, 'NR > 1 { printf "| %s | %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n",
+		$1, $2, $3, $4, $5, $6, $3 / $4, $7, $8, $9 }' "$1"
+}
+
 # summary KVER CSV TARGETS - Markdown rows of the figures the issues name
 summary()
 {
@@ -105,6 +134,10 @@ summary()
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			$1, $2, $3, $4, $5, $6, $8, $10, $11, $13 }' "$csv"
 	echo
+	if [[ -s ${csv%.csv}-footprint.csv ]]; then
+		footprint_table "${csv%.csv}-footprint.csv"
+		echo
+	fi
 	sed 's/^/    /' "$targets"
 	echo
 }
@@ -130,14 +163,20 @@ run_one()
 	# shellcheck disable=SC2016 # $out is the guest init script's variable
 	"$TOOLS_DIR/uml-run.sh" -t 1800 -a "$args" \
 		-p "zalloc_bench=profile=$prof ${ZALLOC_BENCH_ARGS:-}" \
-		-x 'cat /sys/kernel/debug/zalloc/bench >"$out/bench.csv"' \
+		-x 'cat /sys/kernel/debug/zalloc/bench >"$out/bench.csv"
+		    cat /sys/kernel/debug/zalloc/footprint >"$out/footprint.csv"' \
 		"$out" "$dir" "$tree/zalloc.ko" "$tree/samples/zalloc_example.ko" \
-		"$tree/bench/zalloc_bench.ko"
+		"$tree/bench/zalloc_bench.ko" "$tree/bench/zalloc_footprint.ko"
 	[[ -s $dir/bench.csv ]] || die "no benchmark output in $dir"
+	[[ -s $dir/footprint.csv ]] || die "no footprint output in $dir"
 	report "$kver ($prof)" "$dir"
 	mkdir -p "$RESULTS"
 	cp "$dir/bench.csv" "$RESULTS/$name.csv"
-	bench_lines "$dir" | grep '^target ' >"$RUN_DIR/targets-$name.txt" || true
+	cp "$dir/footprint.csv" "$RESULTS/$name-footprint.csv"
+	{
+		bench_lines "$dir" | grep '^target ' || true
+		footprint_targets "$dir/footprint.csv"
+	} >"$RUN_DIR/targets-$name.txt"
 	plot "$kver ($prof)" "$dir/bench.csv" "$RESULTS/$name.png"
 	summary "$kver ($prof)" "$dir/bench.csv" "$RUN_DIR/targets-$name.txt" \
 		>"$RESULTS/$name.md"
