@@ -66,6 +66,11 @@
 DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_debug_key);
 /* The table may hold objects: frees look there first. */
 DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_table_key);
+/*
+ * Sends every allocation and free to the slow paths (zalloc_main.c): one
+ * reference while the table may hold objects, one per enabled tracepoint.
+ */
+DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_divert_key);
 /* The table's entries. */
 static struct kmem_cache *za_live_cache;
 
@@ -331,12 +336,50 @@ EXPORT_SYMBOL_GPL(za_debug_free);
 
 /* === Switching === */
 
+/* The table key, and the fast paths' diversion with it; mutex held. */
+static void table_key_set(bool on)
+{
+	lockdep_assert_held(&za_debug_mutex);
+	if (on == static_key_enabled(&za_table_key))
+		return;
+	if (on) {
+		static_branch_inc(&za_divert_key);
+		static_branch_enable(&za_table_key);
+	} else {
+		static_branch_disable(&za_table_key);
+		static_branch_dec(&za_divert_key);
+	}
+}
+
 static void table_off_fn(struct work_struct *work)
 {
 	mutex_lock(&za_debug_mutex);
 	if (!static_key_enabled(&za_debug_key) && !READ_ONCE(za_nr_live))
-		static_branch_disable(&za_table_key);
+		table_key_set(false);
 	mutex_unlock(&za_debug_mutex);
+}
+
+/**
+ * za_trace_reg() - a zalloc tracepoint was enabled: divert to the slow
+ *	paths, which fire the tracepoints
+ *
+ * Context: process (tracepoint registration).
+ * Return: 0.
+ */
+int za_trace_reg(void)
+{
+	static_branch_inc(&za_divert_key);
+	return 0;
+}
+
+/**
+ * za_trace_unreg() - a zalloc tracepoint was disabled
+ *
+ * Context: process (tracepoint registration).
+ */
+void za_trace_unreg(void)
+{
+	static_branch_dec(&za_divert_key);
 }
 
 /* Empties the quarantine (leaving debug mode, unloading). */
@@ -372,13 +415,13 @@ void za_set_debug(bool on)
 			za_stats_read(cls, &st, false);
 			atomic64_set(&za_pre_live[cls], max_t(s64, st.live_objs, 0));
 		}
-		static_branch_enable(&za_table_key);
+		table_key_set(true);
 		static_branch_enable(&za_debug_key);
 	} else if (!on && static_key_enabled(&za_debug_key)) {
 		static_branch_disable(&za_debug_key);
 		quarantine_drop();
 		if (!READ_ONCE(za_nr_live))
-			static_branch_disable(&za_table_key);
+			table_key_set(false);
 	}
 	mutex_unlock(&za_debug_mutex);
 }

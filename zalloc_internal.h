@@ -262,8 +262,8 @@ static inline bool za_large_kmalloc(struct folio *folio)
  * hand out is taken for one of its own: only the debug mode's table of
  * live objects tells them apart.
  */
-static __always_inline struct za_class *za_ptr_lookup(const void *ptr,
-						       size_t *usable)
+static __always_inline struct za_class *
+za_ptr_lookup(const void *ptr, size_t *usable)
 {
 	struct folio *folio;
 	struct za_class *c;
@@ -433,6 +433,7 @@ void za_set_switch(struct static_key_true *key, bool on);
 /* zalloc_debug.c: refused frees and the debug mode */
 DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_debug_key);
 DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_table_key);
+DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_divert_key);
 void za_refuse_free(const void *ptr, enum za_refusal why,
 		    unsigned long caller);
 void *za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
@@ -440,6 +441,8 @@ void *za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
 bool za_debug_free(const void *ptr, unsigned long caller);
 void za_set_debug(bool on);
 bool za_debug_enabled(void);
+int za_trace_reg(void);
+void za_trace_unreg(void);
 int za_debug_init(void);
 void za_debug_exit(void);
 

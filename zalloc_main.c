@@ -282,8 +282,9 @@ fail:
 
 /*
  * Both allocation entry points, inlined into each. The fast path: a pool
- * size that the strategy sends to its own class, nothing to zero, and an
- * object on this CPU's loaded magazine. All else is zalloc_alloc_slow().
+ * size that the strategy sends to its own class, nothing to zero, nothing
+ * to register with kmemleak, no debug mode or tracing (za_divert_key), and
+ * an object on this CPU's loaded magazine. All else is zalloc_alloc_slow().
  */
 static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 					    enum zalloc_strategy strategy,
@@ -293,15 +294,13 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 	void *obj;
 
 	if (likely(size - 1 < ZA_EXT_MAX && !(gfp & GFP_ZONEMASK) &&
-		   !want_init_on_alloc(gfp) &&
-		   !static_branch_unlikely(&za_debug_key))) {
+		   !want_init_on_alloc(gfp) && !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) &&
+		   !static_branch_unlikely(&za_divert_key))) {
 		c = &za_classes[za_size_class(size)];
 		if (likely(strategy == ZALLOC_AUTO || strategy == c->backend)) {
 			obj = za_cache_pop(c);
 			if (likely(obj)) {
 				might_alloc(gfp);
-				track_alloc(c, obj, gfp);
-				trace_alloc(caller, obj, size, gfp, c, true);
 				return obj;
 			}
 		}
@@ -375,29 +374,16 @@ static bool kmemleak_double(struct za_class *c, const void *obj)
 	return top;
 }
 
-/* Every free that the fast path in zalloc_free() does not take. */
-static noinline void free_slow(struct za_class *c, const void *ptr,
-			       size_t usable, unsigned long caller)
-{
-	if (c->backend == ZALLOC_STANDARD)
-		za_std_free(ptr, usable);
-	else if (!za_cache_free(c, (void *)ptr))
-		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
-}
-
 /*
- * zalloc_free() and zalloc_free_bulk(): checks @ptr, then the fast path
- * (a pool object, nothing to wipe, room on the magazine), else free_slow().
+ * Every free that the fast path in __zalloc_free() does not take: the debug
+ * table, the pointer's checks and refusals, the tracepoint, kmemleak, the
+ * magazines' slow path or the standard backend.
  */
-static __always_inline void __zalloc_free(const void *ptr,
-					  unsigned long caller)
+static noinline void zalloc_free_slow(const void *ptr, unsigned long caller)
 {
 	struct za_class *c;
-	enum za_push done;
 	size_t usable;
 
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
-		return;
 	if (static_branch_unlikely(&za_table_key) && za_debug_free(ptr, caller))
 		return;
 	c = za_ptr_lookup(ptr, &usable);
@@ -411,16 +397,35 @@ static __always_inline void __zalloc_free(const void *ptr,
 		return;
 	}
 	track_free(c, ptr);
-	if (likely(c->backend != ZALLOC_STANDARD && !want_init_on_free())) {
-		done = za_cache_push(c, (void *)ptr);
-		if (likely(done == ZA_PUSH_DONE))
+	if (c->backend == ZALLOC_STANDARD)
+		za_std_free(ptr, usable);
+	else if (!za_cache_free(c, (void *)ptr))
+		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
+}
+
+/*
+ * zalloc_free() and zalloc_free_bulk(). The fast path: nothing diverts
+ * (debug mode, tracing: za_divert_key), nothing to wipe or unregister, a
+ * pointer that passes the checks, to a pool object, with room on this
+ * CPU's magazine. Anything else, a refusal included, is decided by
+ * zalloc_free_slow(), which looks again.
+ */
+static __always_inline void __zalloc_free(const void *ptr,
+					  unsigned long caller)
+{
+	struct za_class *c;
+	size_t usable;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	if (likely(!static_branch_unlikely(&za_divert_key) &&
+		   !want_init_on_free() && !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))) {
+		c = za_ptr_lookup(ptr, &usable);
+		if (likely(c && c->backend != ZALLOC_STANDARD &&
+			   za_cache_push(c, (void *)ptr) == ZA_PUSH_DONE))
 			return;
-		if (done == ZA_PUSH_DOUBLE) {
-			za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
-			return;
-		}
 	}
-	free_slow(c, ptr, usable, caller);
+	zalloc_free_slow(ptr, caller);
 }
 
 /**
@@ -558,7 +563,7 @@ static size_t pool_run(struct za_class *c, void **objs, size_t nr)
  * zalloc_free_bulk(), and the undoing of a failed zalloc_alloc_bulk()
  * (@handed_out false: the objects were never registered or traced). Runs
  * of one folio go onto the magazines under one lock unless the debug
- * table or kmemleak needs each object seen on its own.
+ * table, a tracepoint or kmemleak needs each object seen on its own.
  */
 static void free_bulk(size_t nr, void **objs, unsigned long caller,
 		      bool handed_out)
@@ -566,8 +571,9 @@ static void free_bulk(size_t nr, void **objs, unsigned long caller,
 	size_t usable, i = 0, run, done;
 	struct za_class *c;
 
-	if (handed_out && (static_branch_unlikely(&za_table_key) ||
-			   IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))) {
+	if (static_branch_unlikely(&za_table_key) ||
+	    (handed_out && (static_branch_unlikely(&za_divert_key) ||
+			    IS_ENABLED(CONFIG_DEBUG_KMEMLEAK)))) {
 		for (i = 0; i < nr; i++)
 			__zalloc_free(objs[i], caller);
 		return;
@@ -583,10 +589,6 @@ static void free_bulk(size_t nr, void **objs, unsigned long caller,
 			continue;
 		}
 		run = pool_run(c, objs + i, nr - i);
-		if (handed_out)
-			for (done = 0; done < max_t(size_t, run, 1); done++)
-				trace_zalloc_free(caller, objs[i + done],
-						  usable, c->index);
 		if (!run) {
 			za_std_free(objs[i++], usable);
 			continue;

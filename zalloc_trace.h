@@ -12,7 +12,10 @@
  *                        ZERO_SIZE_PTR
  *
  * call_site is the return address of the zalloc_*() call, i.e. in the
- * module that called zalloc. Like kmem:kmalloc, a failed allocation is
+ * module that called zalloc. The fast paths carry no tracepoint: enabling
+ * either event diverts every call to the slow paths, which fire them
+ * (za_trace_reg(), zalloc_debug.c), so that the events cost nothing while
+ * they are off. Like kmem:kmalloc, a failed allocation is
  * traced with ptr NULL. Defined as samples/trace_events does for a module:
  * zalloc_main.c alone defines CREATE_TRACE_POINTS before including this.
  */
@@ -25,6 +28,8 @@
 #include <linux/tracepoint.h>
 #include <trace/events/mmflags.h>
 #include <zalloc.h>
+
+/* za_trace_reg() and za_trace_unreg(): zalloc_internal.h, included first. */
 
 /* The backend's value is stored; user-space readers get these names. */
 TRACE_DEFINE_ENUM(ZALLOC_OBJECT_POOL);
@@ -47,50 +52,52 @@ TRACE_DEFINE_ENUM(ZALLOC_STANDARD);
 			 { ZALLOC_EXTENDED_POOL, "extended_pool" },	\
 			 { ZALLOC_STANDARD,	 "standard" })
 
-TRACE_EVENT(zalloc_alloc,
-	    TP_PROTO(unsigned long call_site, const void *ptr,
-		     size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags,
-		     unsigned int class, int backend, bool hit),
-	    TP_ARGS(call_site, ptr, bytes_req, bytes_alloc, gfp_flags, class,
-		    backend, hit),
-	    TP_STRUCT__entry(__field(unsigned long, call_site)
-			     __field(const void *, ptr)
-			     __field(size_t, bytes_req)
-			     __field(size_t, bytes_alloc)
-			     __field(unsigned long, gfp_flags)
-			     __field(unsigned int, class)
-			     __field(int, backend)
-			     __field(bool, hit)),
-	    TP_fast_assign(__entry->call_site = call_site;
-			   __entry->ptr = ptr;
-			   __entry->bytes_req = bytes_req;
-			   __entry->bytes_alloc = bytes_alloc;
-			   __entry->gfp_flags = (__force unsigned long)gfp_flags;
-			   __entry->class = class;
-			   __entry->backend = backend;
-			   __entry->hit = hit;),
-	    TP_printk("call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s class=%u backend=%s hit=%d",
-		      (void *)__entry->call_site, __entry->ptr,
-		      __entry->bytes_req, __entry->bytes_alloc,
-		      show_zalloc_gfp(__entry->gfp_flags), __entry->class,
-		      show_zalloc_backend(__entry->backend), __entry->hit)
+TRACE_EVENT_FN(zalloc_alloc,
+	       TP_PROTO(unsigned long call_site, const void *ptr,
+			size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags,
+			unsigned int class, int backend, bool hit),
+	       TP_ARGS(call_site, ptr, bytes_req, bytes_alloc, gfp_flags, class,
+		       backend, hit),
+	       TP_STRUCT__entry(__field(unsigned long, call_site)
+				__field(const void *, ptr)
+				__field(size_t, bytes_req)
+				__field(size_t, bytes_alloc)
+				__field(unsigned long, gfp_flags)
+				__field(unsigned int, class)
+				__field(int, backend)
+				__field(bool, hit)),
+	       TP_fast_assign(__entry->call_site = call_site;
+			      __entry->ptr = ptr;
+			      __entry->bytes_req = bytes_req;
+			      __entry->bytes_alloc = bytes_alloc;
+			      __entry->gfp_flags = (__force unsigned long)gfp_flags;
+			      __entry->class = class;
+			      __entry->backend = backend;
+			      __entry->hit = hit;),
+	       TP_printk("call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s class=%u backend=%s hit=%d",
+			 (void *)__entry->call_site, __entry->ptr,
+			 __entry->bytes_req, __entry->bytes_alloc,
+			 show_zalloc_gfp(__entry->gfp_flags), __entry->class,
+			 show_zalloc_backend(__entry->backend), __entry->hit),
+	       za_trace_reg, za_trace_unreg
 );
 
-TRACE_EVENT(zalloc_free,
-	    TP_PROTO(unsigned long call_site, const void *ptr,
-		     size_t bytes_alloc, unsigned int class),
-	    TP_ARGS(call_site, ptr, bytes_alloc, class),
-	    TP_STRUCT__entry(__field(unsigned long, call_site)
-			     __field(const void *, ptr)
-			     __field(size_t, bytes_alloc)
-			     __field(unsigned int, class)),
-	    TP_fast_assign(__entry->call_site = call_site;
-			   __entry->ptr = ptr;
-			   __entry->bytes_alloc = bytes_alloc;
-			   __entry->class = class;),
-	    TP_printk("call_site=%pS ptr=%p bytes_alloc=%zu class=%u",
-		      (void *)__entry->call_site, __entry->ptr,
-		      __entry->bytes_alloc, __entry->class)
+TRACE_EVENT_FN(zalloc_free,
+	       TP_PROTO(unsigned long call_site, const void *ptr,
+			size_t bytes_alloc, unsigned int class),
+	       TP_ARGS(call_site, ptr, bytes_alloc, class),
+	       TP_STRUCT__entry(__field(unsigned long, call_site)
+				__field(const void *, ptr)
+				__field(size_t, bytes_alloc)
+				__field(unsigned int, class)),
+	       TP_fast_assign(__entry->call_site = call_site;
+			      __entry->ptr = ptr;
+			      __entry->bytes_alloc = bytes_alloc;
+			      __entry->class = class;),
+	       TP_printk("call_site=%pS ptr=%p bytes_alloc=%zu class=%u",
+			 (void *)__entry->call_site, __entry->ptr,
+			 __entry->bytes_alloc, __entry->class),
+	       za_trace_reg, za_trace_unreg
 );
 
 #endif /* _ZALLOC_TRACE_H */

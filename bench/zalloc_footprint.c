@@ -10,8 +10,9 @@
  * sizes, in the same order, go through zalloc_alloc() and through
  * kmalloc(). Then, for zalloc: the pages still taken once every object is
  * freed, and once its caches are drained (za_cache_drain_all()), and the
- * pages its extended pools hold then (its own count, which the drain
- * brings to 0).
+ * pages its extended pools hold then beyond what they held before the
+ * set (their own count: the documented floor is 0, other modules' live
+ * objects aside).
  *
  * The pages are counted where they are accounted, not as NR_FREE_PAGES
  * (which moves by hundreds of pages with the CPUs' page lists): slab pages
@@ -49,7 +50,8 @@ MODULE_PARM_DESC(live_mib, "Requested bytes held per live set, MiB (default 32)"
  * @pages: pages taken while the set was live: zalloc, kmalloc
  * @freed_pages: zalloc's pages still taken once every object was freed
  * @drained_pages: the same after zalloc's caches were drained
- * @ext_pages: pages zalloc's extended pools hold after the drain
+ * @ext_pages: pages zalloc's extended pools hold after the drain, beyond
+ *	what they held before the set
  */
 struct zf_set {
 	const char *name;
@@ -58,7 +60,7 @@ struct zf_set {
 	long pages[2];
 	long freed_pages;
 	long drained_pages;
-	unsigned long ext_pages;
+	long ext_pages;
 };
 
 static struct zf_set zf_sets[] = {
@@ -157,6 +159,8 @@ static int zf_measure(struct zf_set *set)
 
 		zf_settle();
 		before = pages_taken();
+		if (use_zalloc)
+			set->ext_pages = -(long)ext_pages();
 		n = zf_fill(set, objs, max, use_zalloc);
 		if (!n) {
 			kvfree(objs);
@@ -168,7 +172,7 @@ static int zf_measure(struct zf_set *set)
 			set->freed_pages = pages_taken() - before;
 			zf_settle();
 			set->drained_pages = pages_taken() - before;
-			set->ext_pages = ext_pages();
+			set->ext_pages += ext_pages();
 		}
 	}
 	kvfree(objs);
@@ -192,11 +196,11 @@ static void zf_line(struct seq_file *m, const struct zf_set *set)
 	fmt_ppb(z, sizeof(z), set->pages[0], set->bytes);
 	fmt_ppb(k, sizeof(k), set->pages[1], set->bytes);
 	if (m)
-		seq_printf(m, "%s,%llu,%ld,%ld,%s,%s,%ld,%ld,%lu\n", set->name,
+		seq_printf(m, "%s,%llu,%ld,%ld,%s,%s,%ld,%ld,%ld\n", set->name,
 			   set->bytes, set->pages[0], set->pages[1], z, k,
 			   set->freed_pages, set->drained_pages, set->ext_pages);
 	else
-		pr_info("footprint %-8s live %llu B: zalloc %ld pages (%s per byte), kmalloc %ld pages (%s); zalloc after free %ld, after drain %ld, extended pools %lu\n",
+		pr_info("footprint %-8s live %llu B: zalloc %ld pages (%s per byte), kmalloc %ld pages (%s); zalloc after free %ld, after drain %ld, extended pools %ld\n",
 			set->name, set->bytes, set->pages[0], z, set->pages[1],
 			k, set->freed_pages, set->drained_pages,
 			set->ext_pages);
