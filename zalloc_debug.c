@@ -132,7 +132,7 @@ void za_refuse_free(const void *ptr, enum za_refusal why, unsigned long caller)
 		pr_err_ratelimited("%pS: free of %p refused: not an object zalloc handed out\n",
 				   (void *)caller, ptr);
 }
-EXPORT_SYMBOL_GPL(za_refuse_free);
+ZA_EXPORT(za_refuse_free);
 
 /* === The table === */
 
@@ -332,7 +332,7 @@ bool za_debug_free(const void *ptr, unsigned long caller)
 	free_untracked(ptr, caller);
 	return true;
 }
-EXPORT_SYMBOL_GPL(za_debug_free);
+ZA_EXPORT(za_debug_free);
 
 /* === Switching === */
 
@@ -425,7 +425,7 @@ void za_set_debug(bool on)
 	}
 	mutex_unlock(&za_debug_mutex);
 }
-EXPORT_SYMBOL_GPL(za_set_debug);
+ZA_EXPORT(za_set_debug);
 
 static int debug_set(const char *val, const struct kernel_param *kp)
 {
@@ -537,4 +537,4 @@ bool za_debug_enabled(void)
 {
 	return static_key_enabled(&za_debug_key);
 }
-EXPORT_SYMBOL_GPL(za_debug_enabled);
+ZA_EXPORT(za_debug_enabled);

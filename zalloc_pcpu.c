@@ -112,7 +112,7 @@
 /* === Data === */
 
 struct za_pcpu __percpu *za_pcpu;
-EXPORT_SYMBOL_GPL(za_pcpu);
+ZA_EXPORT(za_pcpu);
 static enum cpuhp_state za_cpuhp_state;
 static struct shrinker *za_shrinker;
 static void trim_work_fn(struct work_struct *work);
@@ -399,7 +399,7 @@ void *__za_cache_alloc(struct za_class *c, gfp_t gfp)
 	pcpu_unlock(pc);
 	return obj ?: refill(c, gfp, c->mag_size);
 }
-EXPORT_SYMBOL_GPL(__za_cache_alloc);
+ZA_EXPORT(__za_cache_alloc);
 
 /**
  * za_cache_alloc_bulk() - take objects of a pool class from this CPU's
@@ -526,7 +526,7 @@ void __za_cache_free(struct za_class *c, void *obj)
 	pcpu_unlock(pc);
 	za_backend_put(c, spill, n);
 }
-EXPORT_SYMBOL_GPL(__za_cache_free);
+ZA_EXPORT(__za_cache_free);
 
 /* === Draining === */
 
@@ -625,7 +625,7 @@ unsigned long za_decay_this_cpu(void)
 {
 	return empty_this_cpu(true);
 }
-EXPORT_SYMBOL_GPL(za_decay_this_cpu);
+ZA_EXPORT(za_decay_this_cpu);
 
 static void decay_work_fn(struct work_struct *work)
 {
@@ -713,7 +713,7 @@ unsigned long za_trim(void)
 {
 	return za_pcpu ? trim_classes(false) : 0;
 }
-EXPORT_SYMBOL_GPL(za_trim);
+ZA_EXPORT(za_trim);
 
 /*
  * The decay: each online CPU empties the magazines of the classes it left
@@ -751,7 +751,7 @@ unsigned long za_cache_drain_all(void)
 		return 0;
 	return drain_cpus() + trim_classes(true);
 }
-EXPORT_SYMBOL_GPL(za_cache_drain_all);
+ZA_EXPORT(za_cache_drain_all);
 
 /* Objects in the magazines of @cpu for @cls; a racy read. */
 static unsigned int pcpu_cached(int cpu, unsigned int cls)
@@ -786,7 +786,7 @@ s64 za_class_cached(unsigned int cls)
 		n += pcpu_cached(cpu, cls);
 	return n;
 }
-EXPORT_SYMBOL_GPL(za_class_cached);
+ZA_EXPORT(za_class_cached);
 
 /**
  * za_class_pcpu_events() - add the events a class counted under the CPUs'

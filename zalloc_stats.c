@@ -38,7 +38,6 @@
 /* === Data === */
 
 DEFINE_PER_CPU(struct za_pcpu_stats, za_pcpu_stats);
-EXPORT_PER_CPU_SYMBOL_GPL(za_pcpu_stats);
 
 /* Names as shown in the files; hits are derived from allocs - misses. */
 static const char * const event_names[] = {
@@ -154,7 +153,7 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 	for (e = 0; since_reset && e < ZE_NR_SHOWN; e++)
 		st->ev[e] -= READ_ONCE(reset_base[cls][e]);
 }
-EXPORT_SYMBOL_GPL(za_stats_read);
+ZA_EXPORT(za_stats_read);
 
 /**
  * za_stats_refusals() - refused calls of a kind since the last reset
@@ -167,7 +166,7 @@ u64 za_stats_refusals(enum za_refusal why)
 {
 	return sum_refusals(why) - READ_ONCE(reset_base_err[why]);
 }
-EXPORT_SYMBOL_GPL(za_stats_refusals);
+ZA_EXPORT(za_stats_refusals);
 
 /**
  * za_stats_reset() - zero the event counters as seen by readers
@@ -193,7 +192,7 @@ void za_stats_reset(void)
 		WRITE_ONCE(reset_base_err[e], sum_refusals(e));
 	mutex_unlock(&reset_lock);
 }
-EXPORT_SYMBOL_GPL(za_stats_reset);
+ZA_EXPORT(za_stats_reset);
 
 /* === DebugFS Interface === */
 

@@ -15,9 +15,10 @@
  * figures drift on a shared machine, and QEMU timings are emulation
  * artefacts. UML runs kernel code natively: measure there.
  *
- * Output: a fixed-width table in the kernel log, one line per row, the same
- * rows as CSV in /sys/kernel/debug/zalloc/bench, and one "target" line per
- * target that says what was measured and whether the target was met.
+ * Output: raw rows (picoseconds per pair, hits per mille), one "row" line
+ * each in the kernel log and as CSV in /sys/kernel/debug/zalloc/bench. This
+ * module measures; tools/testing/bench-report.py computes the ratios and
+ * tables and judges the targets.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,17 +49,6 @@ static unsigned int loops = 200000;
 module_param(loops, uint, 0444);
 MODULE_PARM_DESC(loops, "Pairs timed per figure (default 200000)");
 
-/* Which column of the targets applies: the kernel the figures come from. */
-enum zb_profile { ZB_UP61, ZB_UP, ZB_SMP, ZB_NR_PROFILES };
-
-static const char * const profile_names[] = {
-	[ZB_UP61] = "up61", [ZB_UP] = "up", [ZB_SMP] = "smp",
-};
-
-static char *profile = "up";
-module_param(profile, charp, 0444);
-MODULE_PARM_DESC(profile,
-		 "Targets to check: up61 (Linux 6.1, one CPU), up (newest, one CPU, preemptible; default) or smp (newest, two CPUs)");
 
 enum zb_alloc { ZB_ZALLOC, ZB_KMALLOC, ZB_CACHE, ZB_PAGES, ZB_FLOOR, ZB_NR };
 
@@ -1043,9 +1033,7 @@ static bool part_backend(struct za_class *c, unsigned int n)
 	for (i = 0; i < n; i++)
 		if (!za_backend_get(c, GFP_KERNEL, &objs[i], 1))
 			break;
-	/* The gauges count what the backends hand out. */
-	za_count_backend(c - za_classes, ZE_OUT, i);
-	za_count_backend(c - za_classes, ZE_IN, i);
+	/* Taken and given back at once: the gauges need no count. */
 	za_backend_put(c, objs, i);
 	return i == n;
 }
@@ -1115,229 +1103,40 @@ static int run_parts(void)
 
 /* === Results === */
 
-/* Room for "<u64>.<u64>", so that no format can be cut (W=1 checks). */
-#define ZB_FIELD	48
+/*
+ * Raw rows, as lib/test_vmalloc.c prints its: picoseconds per pair for each
+ * allocator (0 where not measured) and hits per mille (-1 if unknown). The
+ * ratios, tables, targets and plots are made in user space by
+ * tools/testing/bench-report.py.
+ */
+#define ZB_CSV_HEADER "scenario,label,size,zalloc_ps,kmalloc_ps,kmem_cache_ps,pages_ps,floor_ps,hit_permille"
 
-/* "12.3" ns from picoseconds; "-" for none. */
-static void fmt_ns(char *buf, u64 ps)
-{
-	if (!ps)
-		strscpy(buf, "-", ZB_FIELD);
-	else
-		snprintf(buf, ZB_FIELD, "%llu.%llu", div64_u64(ps, 1000),
-			 div64_u64(ps % 1000, 100));
-}
-
-/* "0.42" for a / b; "-" if either is missing. */
-static void fmt_ratio(char *buf, u64 a, u64 b)
-{
-	u64 r;
-
-	if (!a || !b) {
-		strscpy(buf, "-", ZB_FIELD);
-		return;
-	}
-	r = div64_u64(a * 100 + b / 2, b);
-	snprintf(buf, ZB_FIELD, "%llu.%02llu", r / 100, r % 100);
-}
-
-/* Millions of pairs per second from picoseconds per pair. */
-static void fmt_mops(char *buf, u64 ps)
-{
-	u64 kops;
-
-	if (!ps) {
-		strscpy(buf, "-", ZB_FIELD);
-		return;
-	}
-	kops = div64_u64(1000000000ULL, ps);
-	snprintf(buf, ZB_FIELD, "%llu.%02llu", kops / 1000,
-		 (kops % 1000) / 10);
-}
-
-static void fmt_hit(char *buf, int pm)
-{
-	if (pm < 0)
-		strscpy(buf, "-", ZB_FIELD);
-	else
-		snprintf(buf, ZB_FIELD, "%d.%d", pm / 10, pm % 10);
-}
-
-#define ZB_CSV_HEADER "scenario,label,size,zalloc_ns,kmalloc_ns,kmem_cache_ns,pages_ns,floor_ns,zalloc_mops,vs_kmalloc,vs_kmem_cache,vs_floor,hit_pct"
-
-enum { F_MOPS = ZB_NR, F_VS_KMALLOC, F_VS_CACHE, F_VS_FLOOR, F_HIT, F_NR };
-
-/* The formatted columns of a row, after scenario, label and size. */
-static void row_fields(const struct zb_row *r, char f[F_NR][ZB_FIELD])
+static void row_line(struct seq_file *m, const struct zb_row *r)
 {
 	const u64 *ps = r->ps;
-	int a;
 
-	for (a = 0; a < ZB_NR; a++)
-		fmt_ns(f[a], ps[a]);
-	fmt_mops(f[F_MOPS], ps[ZB_ZALLOC]);
-	fmt_ratio(f[F_VS_KMALLOC], ps[ZB_ZALLOC], ps[ZB_KMALLOC]);
-	fmt_ratio(f[F_VS_CACHE], ps[ZB_ZALLOC], ps[ZB_CACHE]);
-	fmt_ratio(f[F_VS_FLOOR], ps[ZB_ZALLOC], ps[ZB_FLOOR]);
-	fmt_hit(f[F_HIT], r->hit_pm);
-}
-
-static void print_table(void)
-{
-	char f[F_NR][ZB_FIELD];
-	unsigned int i;
-
-	pr_info("%-9s %-13s %6s %8s %8s %8s %8s %8s %7s %6s %6s %6s %5s\n",
-		"scenario", "label", "size", "zalloc", "kmalloc", "kmem_c",
-		"pages", "floor", "Mops/s", "/kmal", "/kmemc", "/floor", "hit%");
-	for (i = 0; i < zb_nr_rows; i++) {
-		const struct zb_row *r = &zb_rows[i];
-
-		row_fields(r, f);
-		pr_info("%-9s %-13s %6u %8s %8s %8s %8s %8s %7s %6s %6s %6s %5s\n",
-			r->scenario, r->label, r->size, f[ZB_ZALLOC],
-			f[ZB_KMALLOC], f[ZB_CACHE], f[ZB_PAGES], f[ZB_FLOOR],
-			f[F_MOPS], f[F_VS_KMALLOC], f[F_VS_CACHE],
-			f[F_VS_FLOOR], f[F_HIT]);
-	}
+	if (m)
+		seq_printf(m, "%s,%s,%u,%llu,%llu,%llu,%llu,%llu,%d\n",
+			   r->scenario, r->label, r->size, ps[ZB_ZALLOC],
+			   ps[ZB_KMALLOC], ps[ZB_CACHE], ps[ZB_PAGES],
+			   ps[ZB_FLOOR], r->hit_pm);
+	else
+		pr_info("row %s,%s,%u,%llu,%llu,%llu,%llu,%llu,%d\n",
+			r->scenario, r->label, r->size, ps[ZB_ZALLOC],
+			ps[ZB_KMALLOC], ps[ZB_CACHE], ps[ZB_PAGES],
+			ps[ZB_FLOOR], r->hit_pm);
 }
 
 static int bench_show(struct seq_file *m, void *v)
 {
-	char f[F_NR][ZB_FIELD];
 	unsigned int i;
 
 	seq_puts(m, ZB_CSV_HEADER "\n");
-	for (i = 0; i < zb_nr_rows; i++) {
-		const struct zb_row *r = &zb_rows[i];
-
-		row_fields(r, f);
-		seq_printf(m, "%s,%s,%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
-			   r->scenario, r->label, r->size, f[ZB_ZALLOC],
-			   f[ZB_KMALLOC], f[ZB_CACHE], f[ZB_PAGES], f[ZB_FLOOR],
-			   f[F_MOPS], f[F_VS_KMALLOC], f[F_VS_CACHE],
-			   f[F_VS_FLOOR], f[F_HIT]);
-	}
+	for (i = 0; i < zb_nr_rows; i++)
+		row_line(m, &zb_rows[i]);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bench);
-
-/* === Targets === */
-
-/**
- * struct zb_target - zalloc's time over another allocator's, at most a limit
- * @name: what the line says
- * @scenario: rows it looks at
- * @label: only rows with this label
- * @lo: smallest size it looks at (rows of varying sizes have size 0)
- * @hi: largest size it looks at
- * @den: the allocator compared with
- * @limit: the ratio in percent, per profile; 0 where it does not apply
- */
-struct zb_target {
-	const char *name;
-	const char *scenario;
-	const char *label;
-	unsigned int lo, hi;
-	enum zb_alloc den;
-	unsigned int limit[ZB_NR_PROFILES];
-};
-
-static bool target_row(const struct zb_target *t, const struct zb_row *row)
-{
-	return !strcmp(row->scenario, t->scenario) &&
-	       !strcmp(row->label, t->label) && row->size >= t->lo &&
-	       row->size <= t->hi && row->ps[ZB_ZALLOC] && row->ps[t->den];
-}
-
-/* Prints the worst ratio over the target's rows, and the verdict. */
-static void check_target(const struct zb_target *t, unsigned int limit)
-{
-	const struct zb_row *worst = NULL;
-	u64 worst_r = 0, r;
-	char buf[ZB_FIELD];
-	unsigned int i;
-
-	for (i = 0; i < zb_nr_rows; i++) {
-		const struct zb_row *row = &zb_rows[i];
-
-		if (!target_row(t, row))
-			continue;
-		r = div64_u64(row->ps[ZB_ZALLOC] * 10000, row->ps[t->den]);
-		if (!worst || r > worst_r) {
-			worst = row;
-			worst_r = r;
-		}
-	}
-	if (!worst) {
-		pr_info("target %s: not measured\n", t->name);
-		return;
-	}
-	fmt_ratio(buf, worst->ps[ZB_ZALLOC], worst->ps[t->den]);
-	pr_info("target %s: worst %s at size %u, limit %u.%02u: %s\n",
-		t->name, buf, worst->size, limit / 100, limit % 100,
-		worst_r <= limit * 100 ? "met" : "MISSED");
-}
-
-/* Statistics on over off, per size: the rows come in on/off pairs. */
-static void check_stats_target(void)
-{
-	char buf[ZB_FIELD];
-	unsigned int i;
-
-	for (i = 0; i + 1 < zb_nr_rows; i++) {
-		const struct zb_row *on = &zb_rows[i], *off = &zb_rows[i + 1];
-		u64 r;
-
-		if (strcmp(on->scenario, "stats") || strcmp(on->label, "on") ||
-		    !on->ps[ZB_ZALLOC] || !off->ps[ZB_ZALLOC])
-			continue;
-		r = div64_u64(on->ps[ZB_ZALLOC] * 10000, off->ps[ZB_ZALLOC]);
-		fmt_ratio(buf, on->ps[ZB_ZALLOC], off->ps[ZB_ZALLOC]);
-		pr_info("target stats on vs off: %s at size %u, limit 1.05: %s\n",
-			buf, on->size, r <= 10500 ? "met" : "MISSED");
-	}
-}
-
-static void check_targets(enum zb_profile prof)
-{
-	/* The limits of the performance issue, per kernel: 6.1, newest, SMP. */
-	static const struct zb_target targets[] = {
-		{ "hot 8B-256B vs kmem_cache", "hot", "auto", 8, 256,
-		  ZB_CACHE, { 80, 120, 100 } },
-		{ "hot 320B-8K vs kmem_cache", "hot", "auto", 320, 8192,
-		  ZB_CACHE, { 60, 100, 100 } },
-		{ "hot 16K-64K vs kmalloc", "hot", "auto", 16384, 65536,
-		  ZB_KMALLOC, { 20, 20, 20 } },
-		{ "npat-128 up to 8K vs kmalloc", "npat-128", "auto", 0, 8192,
-		  ZB_KMALLOC, { 80, 100, 100 } },
-		{ "npat-1024 up to 8K vs kmalloc", "npat-1024", "auto", 0, 8192,
-		  ZB_KMALLOC, { 80, 100, 100 } },
-		{ "npat-128 16K-64K vs kmalloc", "npat-128", "auto", 16384,
-		  65536, ZB_KMALLOC, { 50, 50, 50 } },
-		{ "npat-1024 16K-64K vs kmalloc", "npat-1024", "auto", 16384,
-		  65536, ZB_KMALLOC, { 50, 50, 50 } },
-		{ "churn vs kmalloc", "churn", "auto", 0, 0, ZB_KMALLOC,
-		  { 80, 90, 100 } },
-		{ "basic vs kmalloc", "basic", "auto", 0, 0, ZB_KMALLOC,
-		  { 80, 90, 100 } },
-		{ "tokio vs kmalloc", "tokio", "auto", 0, 0, ZB_KMALLOC,
-		  { 80, 90, 100 } },
-		{ "prodcons up to 8K vs kmalloc", "prodcons", "cross-cpu", 0,
-		  8192, ZB_KMALLOC, { 0, 0, 100 } },
-		{ "prodcons 16K-64K vs kmalloc", "prodcons", "cross-cpu", 16384,
-		  65536, ZB_KMALLOC, { 0, 0, 50 } },
-		{ "bulk-16 vs kmem_cache bulk", "bulk-16", "auto", 0, UINT_MAX,
-		  ZB_CACHE, { 100, 100, 0 } },
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(targets); i++)
-		if (targets[i].limit[prof])
-			check_target(&targets[i], targets[i].limit[prof]);
-	if (prof != ZB_SMP)
-		check_stats_target();
-}
 
 /* === Module === */
 
@@ -1360,10 +1159,9 @@ static int __init zalloc_bench_init(void)
 	};
 	struct dentry *dir;
 	unsigned int i;
-	int err, prof;
+	int err;
 
-	prof = match_string(profile_names, ZB_NR_PROFILES, profile);
-	if (!loops || prof < 0)
+	if (!loops)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
 		if (!(run_mask & scenarios[i].bit))
@@ -1374,10 +1172,10 @@ static int __init zalloc_bench_init(void)
 			return err;
 		}
 	}
-	print_table();
-	pr_info("profile %s, %u online CPUs\n", profile_names[prof],
+	pr_info("%u rows, %u online CPUs, " ZB_CSV_HEADER "\n", zb_nr_rows,
 		num_online_cpus());
-	check_targets(prof);
+	for (i = 0; i < zb_nr_rows; i++)
+		row_line(NULL, &zb_rows[i]);
 
 	dir = debugfs_lookup("zalloc", NULL);
 	zb_file = debugfs_create_file("bench", 0444, dir, NULL, &bench_fops);
@@ -1395,3 +1193,4 @@ module_exit(zalloc_bench_exit);
 
 MODULE_DESCRIPTION("Microbenchmark: zalloc against kmalloc, kmem_cache, pages and a per-CPU floor");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(ZA_NS);

@@ -250,3 +250,4 @@ module_exit(zalloc_footprint_exit);
 
 MODULE_DESCRIPTION("Footprint benchmark: pages zalloc and kmalloc take for the same live sets");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(ZA_NS);

@@ -1305,3 +1305,4 @@ kunit_test_suite(zalloc_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for zalloc");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(ZA_NS);

@@ -200,3 +200,4 @@ kunit_test_suite(zalloc_safety_suite);
 
 MODULE_DESCRIPTION("KUnit tests for zalloc's refused frees and debug mode");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(ZA_NS);

@@ -531,3 +531,4 @@ kunit_test_suite(zalloc_smp_suite);
 
 MODULE_DESCRIPTION("SMP stress test for zalloc: cross-CPU frees, stamps");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(ZA_NS);

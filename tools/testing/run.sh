@@ -6,9 +6,10 @@
 #   newest:smp   the same with SMP, booted with two CPUs (ncpus=2
 #                seccomp=on: two host threads): the parallel and cross-CPU
 #                rows; its interrupt disabling and page allocator are slow
-# For each, loads zalloc, its example workload and zalloc_bench.ko (whose
-# "profile" parameter picks the targets of that kernel), and prints the
-# benchmark table, its target lines, and zalloc's debugfs stats and pools.
+# For each, loads zalloc, its example workload, zalloc_bench.ko and
+# zalloc_footprint.ko, which measure and write raw rows; bench-report.py
+# turns them into the table and the target lines of that kernel's profile.
+# Prints those and zalloc's debugfs stats and pools.
 # Writes the rows as CSV, a PNG plot of the hot pairs (ns against size, log
 # scales) and a Markdown summary per kernel to bench/results/. Ends with the
 # cost of the tracepoints while off, on the first kernel (trace-cost.sh).
@@ -39,24 +40,20 @@ build_modules()
 	fi
 }
 
-# bench_lines DIR - the benchmark's log lines of DIR, without the prefixes
-bench_lines()
-{
-	sed -n 's/^\[[^]]*\] //; s/^zalloc_bench: //p' "$1/dmesg.log"
-}
-
-# report KVER DIR - print the example's line, the table and the debugfs files
+# report KVER PROF DIR NAME - print the example's line, the benchmark's table
+# and target lines (tools/testing/bench-report.py judges the raw rows), and
+# the debugfs files; write NAME.csv and NAME.md to the results
 report()
 {
-	local kver=$1 dir=$2 f
+	local kver=$1 prof=$2 dir=$3 name=$4 f
 
-	echo "=== UML, Linux $kver, $(date -u +%Y-%m-%d) ==="
+	echo "=== UML, Linux $kver ($prof), $(date -u +%Y-%m-%d) ==="
 	sed -n 's/^\[[^]]*\] //; /^zalloc_example:/p' "$dir/dmesg.log"
-	bench_lines "$dir"
 	sed -n 's/^\[[^]]*\] //; s/^zalloc_footprint: //p' "$dir/dmesg.log"
-	if [[ -s $dir/footprint.csv ]]; then
-		footprint_targets "$dir/footprint.csv"
-	fi
+	python3 "$TOOLS_DIR/bench-report.py" --profile "$prof" \
+		--title "Linux $kver ($prof, UML), measured $(date -u +%Y-%m-%d)" \
+		--csv "$RESULTS/$name.csv" --md "$RESULTS/$name.md" \
+		"$dir/bench.csv" "$dir/footprint.csv"
 	for f in stats pools; do
 		echo
 		echo "== /sys/kernel/debug/zalloc/$f (after the benchmark) =="
@@ -95,53 +92,6 @@ plot()
 	EOT
 }
 
-# footprint_targets CSV - judge the footprint rows of CSV (bench/zalloc_footprint.c):
-# pages per live byte at most 1.15; at most 0.85x kmalloc's pages (1.0x for
-# 8-256 B); no extended-pool page held once everything is freed and drained
-footprint_targets()
-{
-	awk -F, 'NR > 1 {
-		ppb = $5 + 0; r = $3 / $4; lim = $1 == "8-256" ? 1.00 : 0.85
-		printf "target footprint %s pages per live byte: %.3f, limit 1.15: %s\n",
-			$1, ppb, ppb <= 1.15 ? "met" : "MISSED"
-		printf "target footprint %s vs kmalloc: %.2f, limit %.2f: %s\n",
-			$1, r, lim, r <= lim ? "met" : "MISSED"
-		printf "target footprint %s extended-pool pages after drain: %d, floor 0: %s\n",
-			$1, $9, $9 == 0 ? "met" : "MISSED"
-	}' "$1"
-}
-
-# footprint_table CSV - Markdown rows of the footprint CSV
-footprint_table()
-{
-	echo "| live set | live bytes | zalloc pages | kmalloc pages | zalloc pages/byte | kmalloc pages/byte | zalloc/kmalloc | zalloc pages after free | after drain | extended-pool pages after drain |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
-	awk -F, 'NR > 1 { printf "| %s | %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n",
-		$1, $2, $3, $4, $5, $6, $3 / $4, $7, $8, $9 }' "$1"
-}
-
-# summary KVER CSV TARGETS - Markdown rows of the figures the issues name
-summary()
-{
-	local kver=$1 csv=$2 targets=$3
-
-	echo "### Linux $kver (UML), measured $(date -u +%Y-%m-%d)"
-	echo
-	echo "| scenario | label | size | zalloc ns | kmalloc ns | kmem_cache ns | floor ns | /kmalloc | /kmem_cache | hit % |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
-	awk -F, 'NR > 1 && ($1 != "hot" || $3 ~ /^(8|64|256|512|4096|8192|16384|65536)$/) &&
-		 ($1 !~ /^npat/ || $1 == "npat-128" || $1 == "npat-1024" || $3 == 64) {
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			$1, $2, $3, $4, $5, $6, $8, $10, $11, $13 }' "$csv"
-	echo
-	if [[ -s ${csv%.csv}-footprint.csv ]]; then
-		footprint_table "${csv%.csv}-footprint.csv"
-		echo
-	fi
-	sed 's/^/    /' "$targets"
-	echo
-}
-
 # run_one VERSION PROFILE - build, boot and report one kernel
 run_one()
 {
@@ -162,24 +112,17 @@ run_one()
 	build_modules "$out" "$tree"
 	# shellcheck disable=SC2016 # $out is the guest init script's variable
 	"$TOOLS_DIR/uml-run.sh" -t 1800 -a "$args" \
-		-p "zalloc_bench=profile=$prof ${ZALLOC_BENCH_ARGS:-}" \
+		-p "zalloc_bench=${ZALLOC_BENCH_ARGS:-}" \
 		-x 'cat /sys/kernel/debug/zalloc/bench >"$out/bench.csv"
 		    cat /sys/kernel/debug/zalloc/footprint >"$out/footprint.csv"' \
 		"$out" "$dir" "$tree/zalloc.ko" "$tree/samples/zalloc_example.ko" \
 		"$tree/bench/zalloc_bench.ko" "$tree/bench/zalloc_footprint.ko"
 	[[ -s $dir/bench.csv ]] || die "no benchmark output in $dir"
 	[[ -s $dir/footprint.csv ]] || die "no footprint output in $dir"
-	report "$kver ($prof)" "$dir"
 	mkdir -p "$RESULTS"
-	cp "$dir/bench.csv" "$RESULTS/$name.csv"
 	cp "$dir/footprint.csv" "$RESULTS/$name-footprint.csv"
-	{
-		bench_lines "$dir" | grep '^target ' || true
-		footprint_targets "$dir/footprint.csv"
-	} >"$RUN_DIR/targets-$name.txt"
-	plot "$kver ($prof)" "$dir/bench.csv" "$RESULTS/$name.png"
-	summary "$kver ($prof)" "$dir/bench.csv" "$RUN_DIR/targets-$name.txt" \
-		>"$RESULTS/$name.md"
+	report "$kver" "$prof" "$dir" "$name"
+	plot "$kver ($prof)" "$RESULTS/$name.csv" "$RESULTS/$name.png"
 }
 
 main()
