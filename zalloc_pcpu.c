@@ -401,6 +401,23 @@ void *__za_cache_alloc(struct za_class *c, gfp_t gfp)
 }
 ZA_EXPORT(__za_cache_alloc);
 
+/*
+ * For the bulk calls: this CPU's cache, locked, and @c's magazines in it;
+ * NULL if the magazines are off or the cache is in use.
+ */
+static struct za_pcpu *pcpu_lock_class(struct za_class *c,
+				       struct za_pcpu_class **pcc)
+{
+	struct za_pcpu *pc;
+
+	if (!static_branch_likely(&za_fastpath_key))
+		return NULL;
+	pc = pcpu_trylock();
+	if (pc)
+		*pcc = &pc->cls[c->index];
+	return pc;
+}
+
 /**
  * za_cache_alloc_bulk() - take objects of a pool class from this CPU's
  *	magazines and the depot
@@ -420,12 +437,9 @@ size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs)
 	struct za_pcpu *pc;
 	size_t n = 0;
 
-	if (!static_branch_likely(&za_fastpath_key))
-		return 0;
-	pc = pcpu_trylock();
+	pc = pcpu_lock_class(c, &pcc);
 	if (!pc)
 		return 0;
-	pcc = &pc->cls[c->index];
 	while (n < nr && (pcc->loaded->count || pcpu_reload(c, pcc))) {
 		struct za_mag *m = pcc->loaded;
 		unsigned int take = min_t(size_t, m->count, nr - n);
@@ -460,12 +474,9 @@ size_t za_cache_free_bulk(struct za_class *c, void **objs, size_t nr)
 	struct za_pcpu *pc;
 	size_t n = 0;
 
-	if (!static_branch_likely(&za_fastpath_key))
-		return 0;
-	pc = pcpu_trylock();
+	pc = pcpu_lock_class(c, &pcc);
 	if (!pc)
 		return 0;
-	pcc = &pc->cls[c->index];
 	while (n < nr) {
 		struct za_mag *m = pcc->loaded;
 
