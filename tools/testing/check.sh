@@ -237,7 +237,7 @@ check_kunit()
 		if [[ $st == SKIP && -n $skippable ]] &&
 			! grep -qE "$skippable" <<<"$name"; then
 			result FAIL "kunit $kver $name (skipped, must run here)"
-			after_marker "$log" | grep -F "$name" | grep -i skip | show
+			after_marker "$log" | grep -F " ${name##*.} " | grep -i skip | show
 		else
 			result "$st" "kunit $kver $name"
 		fi
@@ -609,6 +609,22 @@ UML_SMP_ARGS="ncpus=2 seccomp=on"
 # hotplug is the QEMU target's).
 UML_SMP_SKIPPABLE='\.zalloc_cpu_offline_drains_cache$'
 
+# check_smp_threads LABEL DIR - the stress suite ran one thread per CPU,
+# two, in each of its cases (it passes with one thread too)
+check_smp_threads()
+{
+	local label=$1 log=$2/dmesg.log n
+
+	n=$(grep -cE 'zalloc_smp_cross_cpu_free: 2 threads: ' "$log" 2>/dev/null || true)
+	if [[ $n == 2 ]]; then
+		result PASS "stress suite ran on 2 CPUs $label"
+	else
+		result FAIL "stress suite ran on 2 CPUs $label"
+		{ grep -E 'zalloc_smp_cross_cpu_free: [0-9]+ thread' "$log" ||
+			echo "no thread count in the log"; } | show
+	fi
+}
+
 # target_uml-smp VERSION - the SMP UML test kernel of VERSION (7.x on) with
 # two CPUs: W=1 build, KUnit (the stress suite and the cross-CPU cases run
 # on both CPUs at once, and must not skip), log and debugfs checks
@@ -633,6 +649,7 @@ target_uml-smp()
 	check_build "$out" "$tree" "$label" "$dir/build.log" ARCH=um
 	check_boot uml "$out" "$tree" "$label" "$dir/boot" "$UML_SMP_ARGS" \
 		"$UML_SMP_SKIPPABLE"
+	check_smp_threads "$label" "$dir/boot"
 	log "$label: done in $(elapsed "$start")"
 }
 
@@ -746,12 +763,15 @@ check_faults()
 	snippet="ZS_MOD=$(squote "$tree/kunit/zalloc_sanitizer_kunit.ko")
 ZS_PHASE=faults
 ZS_PLANT=${ZALLOC_SANITIZER_PLANT:-0}
+ZS_PROBABILITY=${ZALLOC_SANITIZER_PROBABILITY:-20}
 . $(squote "$TOOLS_DIR/sanitizer-test.sh")"
 	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -x "$snippet" "$out" "$dir" \
 		"$tree/zalloc.ko" >/dev/null 2>&1 || true
 	sanitizer_case "$label" "$dir" zalloc_sanitizer_faults
 	check_fault_figures "$label" "$dir"
 	live=$(stat_value "$dir/stats-after" live_objects) || live=missing
+	log "$label: after the fault loop: live_objects $live," \
+		"failures $(stat_value "$dir/stats-after" failures || echo missing)"
 	if [[ $live == 0 ]]; then
 		result PASS "live_objects 0 after the fault loop $label"
 	else
@@ -768,12 +788,18 @@ ZS_PLANT=${ZALLOC_SANITIZER_PLANT:-0}
 	check_log "$label faults" "$dir"
 }
 
+# The size kmemleak gives the planted extended-pool object (700 bytes, in
+# the class of 768), which zalloc registers itself; the planted debug-mode
+# objects are SLUB's (64 bytes, and 1000 bytes from kmalloc-1024).
+LEAK_EXT_SIZE=768
+
 # check_leak OUT TREE LABEL DIR - the planted leak boot: kmemleak reports
-# the three planted objects with zalloc_sanitizer_plant_leak in their
-# backtraces, and nothing else
+# the planted objects, each with zalloc_sanitizer_plant_leak in its
+# backtrace (the extended-pool one of normal mode, and the two of debug
+# mode: one check each), and nothing else
 check_leak()
 {
-	local out=$1 tree=$2 label=$3 dir=$4 snippet blocks planted other
+	local out=$1 tree=$2 label=$3 dir=$4 snippet blocks planted other n
 
 	snippet="ZS_MOD=$(squote "$tree/kunit/zalloc_sanitizer_kunit.ko")
 ZS_PHASE=leak
@@ -782,13 +808,22 @@ ZS_PHASE=leak
 		"$tree/zalloc.ko" >/dev/null 2>&1 || true
 	sanitizer_case "$label" "$dir" zalloc_sanitizer_leak
 	blocks=$(kmemleak_blocks "$dir/kmemleak")
-	planted=$(grep -c 'zalloc_sanitizer_plant_leak' <<<"$blocks" || true)
+	planted=$(grep 'zalloc_sanitizer_plant_leak' <<<"$blocks" || true)
 	other=$(grep -v 'zalloc_sanitizer_plant_leak' <<<"$blocks" | grep . || true)
-	if [[ $planted == 3 ]]; then
-		result PASS "kmemleak reports the 3 planted objects from zalloc_sanitizer_plant_leak $label"
+	n=$(grep -c "(size $LEAK_EXT_SIZE):" <<<"$planted" || true)
+	if [[ $n == 1 ]]; then
+		result PASS "kmemleak reports the planted extended-pool object (debug=0) $label"
 	else
-		result FAIL "kmemleak reports the 3 planted objects from zalloc_sanitizer_plant_leak $label"
-		echo "$planted reported" | show
+		result FAIL "kmemleak reports the planted extended-pool object (debug=0) $label"
+		echo "$n reported with zalloc_sanitizer_plant_leak in the backtrace, want 1" | show
+		cut -c1-300 <<<"$blocks" | show
+	fi
+	n=$(grep -v "(size $LEAK_EXT_SIZE):" <<<"$planted" | grep -c . || true)
+	if [[ $n == 2 ]]; then
+		result PASS "kmemleak reports the 2 planted debug-mode objects $label"
+	else
+		result FAIL "kmemleak reports the 2 planted debug-mode objects $label"
+		echo "$n reported with zalloc_sanitizer_plant_leak in the backtrace, want 2" | show
 		cut -c1-300 <<<"$blocks" | show
 	fi
 	if [[ -f $dir/kmemleak && -z $other ]]; then
@@ -822,7 +857,9 @@ check_uaf()
 # W=1 build, then a boot each for fault injection, the planted leak and
 # the use after free. ZALLOC_SANITIZER_PLANT=1 plants a leak in the fault
 # boot too, and ZALLOC_SANITIZER_ZALLOC gives zalloc.ko parameters in the
-# use-after-free boot (e.g. debug=0): both to show that the checks fail.
+# use-after-free boot (e.g. debug=0); ZALLOC_SANITIZER_PROBABILITY sets the
+# share of failed allocations in percent (20; 0 injects none): all to show
+# that the checks fail.
 target_uml-sanitizer()
 {
 	local ver=$1 kver label out tree dir start=$SECONDS
