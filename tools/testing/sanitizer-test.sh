@@ -43,6 +43,14 @@ kmemleak_report()
 	$bb cat "$dbg/kmemleak" >"$1"
 }
 
+# save_text - save where the module's .text is, for the host to name the
+# addresses in kmemleak's backtraces once the module is gone
+save_text()
+{
+	$bb cat /sys/module/zalloc_sanitizer_kunit/sections/.text \
+		>"$zs_out/sanitizer-text"
+}
+
 case $ZS_PHASE in
 faults)
 	echo N >"$dbg/fail_page_alloc/ignore-gfp-highmem"
@@ -55,6 +63,7 @@ faults)
 		set -- faults=1
 	fi
 	$bb insmod "$ZS_MOD" "$@" || log "INSMOD FAILED zalloc_sanitizer_kunit"
+	save_text
 	fi_set "$dbg/failslab" 0
 	fi_set "$dbg/fail_page_alloc" 0
 	$bb rmmod zalloc_sanitizer_kunit || log "RMMOD FAILED zalloc_sanitizer_kunit"
@@ -63,6 +72,7 @@ faults)
 	;;
 leak)
 	$bb insmod "$ZS_MOD" plant_leak=1 || log "INSMOD FAILED zalloc_sanitizer_kunit"
+	save_text
 	$bb rmmod zalloc_sanitizer_kunit || log "RMMOD FAILED zalloc_sanitizer_kunit"
 	kmemleak_report "$zs_out/kmemleak"
 	# zalloc is removed next, with the planted objects: forget them.
