@@ -132,7 +132,7 @@ void za_refuse_free(const void *ptr, enum za_refusal why, unsigned long caller)
 		pr_err_ratelimited("%pS: free of %p refused: not an object zalloc handed out\n",
 				   (void *)caller, ptr);
 }
-ZA_EXPORT(za_refuse_free);
+EXPORT_SYMBOL_NS_GPL(za_refuse_free, ZA_NS);
 
 /* === The table === */
 
@@ -332,7 +332,7 @@ bool za_debug_free(const void *ptr, unsigned long caller)
 	free_untracked(ptr, caller);
 	return true;
 }
-ZA_EXPORT(za_debug_free);
+EXPORT_SYMBOL_NS_GPL(za_debug_free, ZA_NS);
 
 /* === Switching === */
 
@@ -425,7 +425,7 @@ void za_set_debug(bool on)
 	}
 	mutex_unlock(&za_debug_mutex);
 }
-ZA_EXPORT(za_set_debug);
+EXPORT_SYMBOL_NS_GPL(za_set_debug, ZA_NS);
 
 static int debug_set(const char *val, const struct kernel_param *kp)
 {
@@ -523,7 +523,11 @@ void za_debug_exit(void)
  */
 int za_debug_init(void)
 {
-	za_live_cache = KMEM_CACHE(za_live, 0);
+	/*
+	 * Not tracked or scanned by kmemleak: an entry's pointer must not
+	 * count as a reference, or a leaked object would never be reported.
+	 */
+	za_live_cache = KMEM_CACHE(za_live, SLAB_NOLEAKTRACE);
 	return za_live_cache ? 0 : -ENOMEM;
 }
 
@@ -537,4 +541,4 @@ bool za_debug_enabled(void)
 {
 	return static_key_enabled(&za_debug_key);
 }
-ZA_EXPORT(za_debug_enabled);
+EXPORT_SYMBOL_NS_GPL(za_debug_enabled, ZA_NS);

@@ -18,21 +18,20 @@
 #include <linux/reciprocal_div.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/version.h>
 #include <zalloc.h>
 
 /*
  * zalloc's internals are exported for its own test and benchmark modules
  * only, in a symbol namespace that no other module imports by accident
- * (MODULE_IMPORT_NS(ZA_NS)). Kernels before 6.13 take the namespace as an
- * identifier, later ones as a string.
+ * (EXPORT_SYMBOL_NS_GPL(sym, ZA_NS), MODULE_IMPORT_NS(ZA_NS)). Kernels up
+ * to 6.12 take the namespace as an identifier, later ones as a string: the
+ * Kbuild file tells them apart by their export.h.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#define ZA_NS			"ZALLOC_INTERNAL"
-#else
+#ifdef ZA_NS_IDENTIFIER
 #define ZA_NS			ZALLOC_INTERNAL
+#else
+#define ZA_NS			"ZALLOC_INTERNAL"
 #endif
-#define ZA_EXPORT(sym)		EXPORT_SYMBOL_NS_GPL(sym, ZA_NS)
 
 /*
  * Size classes. Index 0 .. ZA_NR_OBJ_CLASSES-1 are object pools (kmem_cache),

@@ -60,7 +60,7 @@ const char * const za_strategy_names[] = {
 	[ZALLOC_EXTENDED_POOL]	= "extended_pool",
 	[ZALLOC_STANDARD]	= "standard",
 };
-ZA_EXPORT(za_strategy_names);
+EXPORT_SYMBOL_NS_GPL(za_strategy_names, ZA_NS);
 
 static_assert(ARRAY_SIZE(za_strategy_names) == ZALLOC_STANDARD + 1);
 
@@ -69,9 +69,9 @@ static int za_default_strategy = ZALLOC_AUTO;
 
 /* Statistics' event counters, and the per-CPU caches: both on by default. */
 DEFINE_STATIC_KEY_TRUE(za_stats_key);
-ZA_EXPORT(za_stats_key);
+EXPORT_SYMBOL_NS_GPL(za_stats_key, ZA_NS);
 DEFINE_STATIC_KEY_TRUE(za_fastpath_key);
-ZA_EXPORT(za_fastpath_key);
+EXPORT_SYMBOL_NS_GPL(za_fastpath_key, ZA_NS);
 
 /* === Module parameters === */
 
@@ -92,7 +92,7 @@ int za_set_strategy(const char *name)
 	WRITE_ONCE(za_default_strategy, i);
 	return 0;
 }
-ZA_EXPORT(za_set_strategy);
+EXPORT_SYMBOL_NS_GPL(za_set_strategy, ZA_NS);
 
 static int strategy_set(const char *val, const struct kernel_param *kp)
 {
@@ -132,7 +132,7 @@ void za_set_switch(struct static_key_true *key, bool on)
 	if (key == &za_fastpath_key && !on)
 		za_cache_drain_all();
 }
-ZA_EXPORT(za_set_switch);
+EXPORT_SYMBOL_NS_GPL(za_set_switch, ZA_NS);
 
 static int switch_set(const char *val, const struct kernel_param *kp)
 {

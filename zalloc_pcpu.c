@@ -112,7 +112,7 @@
 /* === Data === */
 
 struct za_pcpu __percpu *za_pcpu;
-ZA_EXPORT(za_pcpu);
+EXPORT_SYMBOL_NS_GPL(za_pcpu, ZA_NS);
 static enum cpuhp_state za_cpuhp_state;
 static struct shrinker *za_shrinker;
 static void trim_work_fn(struct work_struct *work);
@@ -399,7 +399,7 @@ void *__za_cache_alloc(struct za_class *c, gfp_t gfp)
 	pcpu_unlock(pc);
 	return obj ?: refill(c, gfp, c->mag_size);
 }
-ZA_EXPORT(__za_cache_alloc);
+EXPORT_SYMBOL_NS_GPL(__za_cache_alloc, ZA_NS);
 
 /*
  * For the bulk calls: this CPU's cache, locked, and @c's magazines in it;
@@ -446,6 +446,7 @@ size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs)
 
 		m->count -= take;
 		memcpy(&objs[n], &m->objs[m->count], take * sizeof(void *));
+		mag_forget(m, m->count, take);
 		n += take;
 	}
 	if (static_branch_likely(&za_stats_key))
@@ -528,6 +529,7 @@ void __za_cache_free(struct za_class *c, void *obj)
 			/* The previous magazine's objects go back. */
 			n = pcc->prev->count;
 			memcpy(spill, pcc->prev->objs, n * sizeof(void *));
+			mag_forget(pcc->prev, 0, n);
 			pcc->prev->count = 0;
 			swap(pcc->loaded, pcc->prev);
 			count_backend(pc, cls, ZE_IN, n);
@@ -537,7 +539,7 @@ void __za_cache_free(struct za_class *c, void *obj)
 	pcpu_unlock(pc);
 	za_backend_put(c, spill, n);
 }
-ZA_EXPORT(__za_cache_free);
+EXPORT_SYMBOL_NS_GPL(__za_cache_free, ZA_NS);
 
 /* === Draining === */
 
@@ -554,6 +556,8 @@ static unsigned long drain_pcpu(struct za_pcpu *pc)
 		freed += pcc->loaded->count + pcc->prev->count;
 		backend_put(NULL, c, pcc->loaded->objs, pcc->loaded->count);
 		backend_put(NULL, c, pcc->prev->objs, pcc->prev->count);
+		mag_forget(pcc->loaded, 0, pcc->loaded->count);
+		mag_forget(pcc->prev, 0, pcc->prev->count);
 		pcc->loaded->count = 0;
 		pcc->prev->count = 0;
 	}
@@ -567,6 +571,7 @@ static unsigned int pcpu_take_mag(struct za_pcpu_class *pcc, void **objs)
 	unsigned int n = m->count;
 
 	memcpy(objs, m->objs, n * sizeof(void *));
+	mag_forget(m, 0, n);
 	m->count = 0;
 	return n;
 }
@@ -636,7 +641,7 @@ unsigned long za_decay_this_cpu(void)
 {
 	return empty_this_cpu(true);
 }
-ZA_EXPORT(za_decay_this_cpu);
+EXPORT_SYMBOL_NS_GPL(za_decay_this_cpu, ZA_NS);
 
 static void decay_work_fn(struct work_struct *work)
 {
@@ -724,7 +729,7 @@ unsigned long za_trim(void)
 {
 	return za_pcpu ? trim_classes(false) : 0;
 }
-ZA_EXPORT(za_trim);
+EXPORT_SYMBOL_NS_GPL(za_trim, ZA_NS);
 
 /*
  * The decay: each online CPU empties the magazines of the classes it left
@@ -762,7 +767,7 @@ unsigned long za_cache_drain_all(void)
 		return 0;
 	return drain_cpus() + trim_classes(true);
 }
-ZA_EXPORT(za_cache_drain_all);
+EXPORT_SYMBOL_NS_GPL(za_cache_drain_all, ZA_NS);
 
 /* Objects in the magazines of @cpu for @cls; a racy read. */
 static unsigned int pcpu_cached(int cpu, unsigned int cls)
@@ -797,7 +802,7 @@ s64 za_class_cached(unsigned int cls)
 		n += pcpu_cached(cpu, cls);
 	return n;
 }
-ZA_EXPORT(za_class_cached);
+EXPORT_SYMBOL_NS_GPL(za_class_cached, ZA_NS);
 
 /**
  * za_class_pcpu_events() - add the events a class counted under the CPUs'

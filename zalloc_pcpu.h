@@ -107,10 +107,28 @@ static __always_inline void pcpu_stat(struct za_pcpu_class *pcc,
 		pcc->ev[ev]++;
 }
 
+/*
+ * Forgets the pointers in @m's slots from @from on, @n of them, where
+ * kmemleak scans magazines: a slot that still pointed to an object handed
+ * out would hide that object's leak. Nothing elsewhere.
+ */
+static __always_inline void mag_forget(struct za_mag *m, unsigned int from,
+				       unsigned int n)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		memset(&m->objs[from], 0, n * sizeof(void *));
+}
+
 /* Pops an object off @m, or returns NULL if it is empty; @m is held. */
 static __always_inline void *mag_pop(struct za_mag *m)
 {
-	return likely(m->count) ? m->objs[--m->count] : NULL;
+	void *obj;
+
+	if (unlikely(!m->count))
+		return NULL;
+	obj = m->objs[--m->count];
+	mag_forget(m, m->count, 1);
+	return obj;
 }
 
 /* Pushes @obj on @m unless it is full; returns whether it did. */

@@ -75,7 +75,7 @@
 /* === Data === */
 
 struct za_class za_classes[ZA_NR_CLASSES];
-ZA_EXPORT(za_classes);
+EXPORT_SYMBOL_NS_GPL(za_classes, ZA_NS);
 
 static const unsigned int obj_sizes[ZA_NR_OBJ_CLASSES] = {
 	8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256,
@@ -86,7 +86,7 @@ static struct kmem_cache *span_cache;
 
 /* (size + 7) / 8 -> object class, for 1 <= size <= ZA_OBJ_MAX. */
 u8 za_obj_index[ZA_OBJ_MAX / 8 + 1];
-ZA_EXPORT(za_obj_index);
+EXPORT_SYMBOL_NS_GPL(za_obj_index, ZA_NS);
 
 /* === Size classes === */
 
@@ -464,7 +464,7 @@ void za_class_walk(struct za_class *c, unsigned long *pages,
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 }
-ZA_EXPORT(za_class_walk);
+EXPORT_SYMBOL_NS_GPL(za_class_walk, ZA_NS);
 
 /* Frees the empty spans; spans with objects still in use are left alone. */
 static void ext_class_exit(struct za_class *c)
@@ -544,7 +544,7 @@ unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
 		return solo_get(c, gfp, objs, n);
 	return ext_get(c, gfp, objs, n);
 }
-ZA_EXPORT(za_backend_get);
+EXPORT_SYMBOL_NS_GPL(za_backend_get, ZA_NS);
 
 /**
  * za_backend_put() - give objects of a pool class back to its backend
@@ -567,7 +567,7 @@ void za_backend_put(struct za_class *c, void **objs, unsigned int n)
 	else
 		ext_put(c, objs, n);
 }
-ZA_EXPORT(za_backend_put);
+EXPORT_SYMBOL_NS_GPL(za_backend_put, ZA_NS);
 
 /**
  * za_std_alloc() - allocate from the standard backend (kmalloc)

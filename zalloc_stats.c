@@ -153,7 +153,7 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 	for (e = 0; since_reset && e < ZE_NR_SHOWN; e++)
 		st->ev[e] -= READ_ONCE(reset_base[cls][e]);
 }
-ZA_EXPORT(za_stats_read);
+EXPORT_SYMBOL_NS_GPL(za_stats_read, ZA_NS);
 
 /**
  * za_stats_refusals() - refused calls of a kind since the last reset
@@ -166,7 +166,7 @@ u64 za_stats_refusals(enum za_refusal why)
 {
 	return sum_refusals(why) - READ_ONCE(reset_base_err[why]);
 }
-ZA_EXPORT(za_stats_refusals);
+EXPORT_SYMBOL_NS_GPL(za_stats_refusals, ZA_NS);
 
 /**
  * za_stats_reset() - zero the event counters as seen by readers
@@ -192,7 +192,7 @@ void za_stats_reset(void)
 		WRITE_ONCE(reset_base_err[e], sum_refusals(e));
 	mutex_unlock(&reset_lock);
 }
-ZA_EXPORT(za_stats_reset);
+EXPORT_SYMBOL_NS_GPL(za_stats_reset, ZA_NS);
 
 /* === DebugFS Interface === */
 

@@ -49,7 +49,6 @@ static unsigned int loops = 200000;
 module_param(loops, uint, 0444);
 MODULE_PARM_DESC(loops, "Pairs timed per figure (default 200000)");
 
-
 enum zb_alloc { ZB_ZALLOC, ZB_KMALLOC, ZB_CACHE, ZB_PAGES, ZB_FLOOR, ZB_NR };
 
 /**

@@ -9,6 +9,10 @@
 #             uml-bench  the same for the UML kernel without debug options
 #             uml-bench-preempt  uml-bench with CONFIG_PREEMPT (newest only)
 #             uml-bench-smp      uml-bench-preempt with SMP (newest only)
+#             uml-smp    the UML test kernel with SMP and preemption (newest only;
+#                        boot with "ncpus=2 seccomp=on")
+#             uml-sanitizer  the UML test kernel with KASAN, kmemleak and fault
+#                        injection (newest only)
 #             x86_64     print the build dir (holding arch/x86/boot/bzImage) of
 #                        the x86_64 test kernel for QEMU (SMP, KUnit, debug options)
 #   VERSION   6.1        Debian 12's linux-source-6.1 (/usr/src tarball)
@@ -34,7 +38,7 @@ STAMP=.zalloc-built
 
 usage()
 {
-	echo "usage: $PROG src|version|uml|uml-bench|uml-bench-preempt|uml-bench-smp|x86_64 6.1|newest|X.Y" >&2
+	echo "usage: $PROG src|version|uml|uml-smp|uml-sanitizer|uml-bench|uml-bench-preempt|uml-bench-smp|x86_64 6.1|newest|X.Y" >&2
 	exit 2
 }
 
@@ -409,7 +413,8 @@ main()
 
 	[[ $# -eq 2 ]] || usage
 	case $cmd in
-	src | version | uml | uml-bench | uml-bench-preempt | uml-bench-smp | x86_64) ;;
+	src | version | uml | uml-smp | uml-sanitizer | uml-bench | uml-bench-preempt | \
+		uml-bench-smp | x86_64) ;;
 	*) usage ;;
 	esac
 	mkdir -p "$ZALLOC_CACHE/src" "$ZALLOC_CACHE/debs" "$ZALLOC_CACHE/build"
@@ -418,6 +423,8 @@ main()
 	src) echo "$src" ;;
 	version) kernel_version "$src" ;;
 	uml) with_lock "uml-test-$ver" build_kernel "$src" uml-test um ;;
+	uml-smp) with_lock "uml-test-smp-$ver" build_kernel "$src" uml-test-smp um ;;
+	uml-sanitizer) with_lock "$cmd-$ver" build_kernel "$src" uml-sanitizer um ;;
 	uml-bench*) with_lock "$cmd-$ver" build_kernel "$src" "$cmd" um ;;
 	x86_64) with_lock "x86_64-test-$ver" build_kernel "$src" x86_64-test x86_64 ;;
 	esac
