@@ -733,7 +733,9 @@ static void zalloc_depot_bounded(struct kunit *test)
 	size_t size = ((const struct size_param *)test->param_value)->size;
 	unsigned int cls = expected_class(size);
 	const struct za_class *c = &za_classes[cls];
-	unsigned int n = (c->depot.max_full + 4) * c->mag_size, i;
+	/* More than the depot and every CPU's two magazines can hold. */
+	unsigned int n = (c->depot.max_full + 2 * num_possible_cpus() + 2) *
+			 c->mag_size, i;
 	struct za_class_stats before, st;
 	void **p;
 
