@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zalloc internals shared by zalloc_main.c, zalloc_pool.c, zalloc_stats.c
- * and the test and benchmark modules. Not part of the public API: the za_*
- * symbols that zalloc exports are for kunit/ and bench/ only and may change
- * with any release.
+ * zalloc internals shared by zalloc_main.c, zalloc_pool.c, zalloc_pcpu.c,
+ * zalloc_stats.c, zalloc_debug.c and the test and benchmark modules (kunit/,
+ * bench/). Not part of the public API: the za_* symbols that zalloc exports
+ * are in the ZALLOC_INTERNAL namespace, for those modules only, and may
+ * change with any release.
  */
 #ifndef _ZALLOC_INTERNAL_H
 #define _ZALLOC_INTERNAL_H

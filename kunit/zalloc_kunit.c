@@ -5,7 +5,7 @@
  * The counters are global, so the cases assume nothing else allocates from
  * zalloc while they run (the test harness loads nothing else meanwhile).
  * The sysfs and debugfs files themselves are exercised by the harness
- * (tools/check.sh), from user space.
+ * (tools/testing/check.sh), from user space.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
