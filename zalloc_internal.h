@@ -363,7 +363,7 @@ unsigned long za_reserve_trim(struct za_class *c, bool all);
 void za_class_walk(struct za_class *c, unsigned long *pages,
 		   unsigned long *objs, unsigned long *free);
 
-/* zalloc_pcpu.c: the per-CPU caches' slow paths; the fast path is inline */
+/* zalloc_pcpu.c: the magazines' slow paths, the depots (fast path: inline) */
 void *__za_cache_alloc(struct za_class *c, gfp_t gfp);
 void __za_cache_free(struct za_class *c, void *obj);
 size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs);

@@ -67,7 +67,7 @@ static_assert(ARRAY_SIZE(za_strategy_names) == ZALLOC_STANDARD + 1);
 /* The strategy zalloc_alloc() uses; the parameter's setter validates it. */
 static int za_default_strategy = ZALLOC_AUTO;
 
-/* Statistics' event counters, and the per-CPU caches: both on by default. */
+/* Statistics' event counters, and the magazines: both on by default. */
 DEFINE_STATIC_KEY_TRUE(za_stats_key);
 EXPORT_SYMBOL_NS_GPL(za_stats_key, ZA_NS);
 DEFINE_STATIC_KEY_TRUE(za_fastpath_key);
@@ -114,7 +114,7 @@ MODULE_PARM_DESC(strategy,
 		 "Backend of zalloc_alloc(): auto (by size, default), object_pool, extended_pool or standard");
 
 /**
- * za_set_switch() - turn the statistics or the per-CPU caches on or off
+ * za_set_switch() - turn the statistics or the magazines on or off
  * @key: &za_stats_key or &za_fastpath_key
  * @on: the new state
  *
@@ -161,7 +161,7 @@ MODULE_PARM_DESC(stats,
 		 "Count events (allocs, frees, hits, ...); gauges are always kept (default Y)");
 module_param_cb(fastpath, &switch_ops, &za_fastpath_key, 0644);
 MODULE_PARM_DESC(fastpath,
-		 "Per-CPU caches in front of the pools (default Y); N also empties them");
+		 "Magazines and depots in front of the pools (default Y); N also empties them");
 
 /* === Internals === */
 

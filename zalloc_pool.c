@@ -2,9 +2,9 @@
 /*
  * zalloc backends: the size-class table, the object pools, the extended
  * pools and the standard backend, and the lookup that takes a pointer back
- * to its class. The per-CPU caches in front of the two pool kinds (the fast
- * path) are in zalloc_pcpu.c; they take and give objects in batches through
- * za_backend_get() and za_backend_put().
+ * to its class. The magazines and depots in front of the two pool kinds
+ * (the fast path) are in zalloc_pcpu.c; they take and give objects in
+ * batches through za_backend_get() and za_backend_put().
  *
  * Size classes
  * ------------
@@ -535,7 +535,7 @@ unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
 {
 	/*
 	 * The caller zeroes what it hands out. Objects are shared through the
-	 * per-CPU caches and spans, so no memory cgroup is charged for them.
+	 * magazines, depots and spans, so no memory cgroup is charged for them.
 	 */
 	gfp &= ~(__GFP_ZERO | __GFP_ACCOUNT);
 	if (c->backend == ZALLOC_OBJECT_POOL)
