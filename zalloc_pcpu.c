@@ -612,7 +612,8 @@ static unsigned long empty_this_cpu(bool idle_only)
 			struct za_pcpu *pc = pcpu_trylock();
 			struct za_pcpu_class *pcc;
 
-			if (!pc)
+			/* Bound to this CPU in task context: nobody holds it. */
+			if (WARN_ON_ONCE(!pc))
 				return freed;
 			pcc = &pc->cls[cls];
 			if (!take)

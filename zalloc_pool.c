@@ -90,9 +90,22 @@ EXPORT_SYMBOL_NS_GPL(za_obj_index, ZA_NS);
 
 /* === Size classes === */
 
-static unsigned int ext_class_size(unsigned int i)
+/*
+ * The extended classes' sizes, from the one definition of the classes,
+ * za_size_class(): each class is the largest size it serves. Returns false
+ * if a class serves no size (a broken definition).
+ */
+static bool ext_class_sizes(unsigned int *sizes)
 {
-	return (5 + i % 4) << (8 + i / 4 - 2);
+	unsigned int size, i;
+
+	memset(sizes, 0, ZA_NR_EXT_CLASSES * sizeof(*sizes));
+	for (size = ZA_OBJ_MAX + 1; size <= ZA_EXT_MAX; size++)
+		sizes[za_size_class(size) - ZA_FIRST_EXT] = size;
+	for (i = 0; i < ZA_NR_EXT_CLASSES; i++)
+		if (WARN_ON_ONCE(!sizes[i]))
+			return false;
+	return true;
 }
 
 /*
@@ -617,13 +630,15 @@ void za_std_free(const void *ptr, size_t usable)
 /**
  * za_pools_init() - build the class table and create the object caches
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -EINVAL if the class definition is broken.
  */
 int za_pools_init(void)
 {
-	unsigned int i, cls = 0, size;
+	unsigned int i, cls = 0, size, ext_sizes[ZA_NR_EXT_CLASSES];
 	int err;
 
+	if (!ext_class_sizes(ext_sizes))
+		return -EINVAL;
 	span_cache = KMEM_CACHE(za_span, 0);
 	if (!span_cache)
 		return -ENOMEM;
@@ -635,7 +650,7 @@ int za_pools_init(void)
 	za_obj_index[0] = 0;
 
 	for (i = 0; i < ZA_NR_EXT_CLASSES; i++)
-		ext_class_init(&za_classes[ZA_FIRST_EXT + i], ext_class_size(i));
+		ext_class_init(&za_classes[ZA_FIRST_EXT + i], ext_sizes[i]);
 	for (i = 0; i < ZA_NR_CLASSES; i++)
 		za_classes[i].index = i;
 	za_classes[ZA_CLASS_STD].backend = ZALLOC_STANDARD;
