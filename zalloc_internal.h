@@ -115,8 +115,7 @@ struct za_depot {
  * @partial: spans with both free and used objects
  * @full: spans with no free object
  * @empty: spans with no used object: the reserve, at most @max_empty
- * @nr_spans: spans on all three lists
- * @span_pages: pages of those spans
+ * @span_pages: pages of the spans on all three lists
  * @span_objs: objects those spans hold, used or not
  * @nr_empty: spans on @empty
  * @min_empty: the fewest spans on @empty since the last trim
@@ -140,7 +139,6 @@ struct za_class {
 	struct list_head partial;
 	struct list_head full;
 	struct list_head empty;
-	unsigned int nr_spans;
 	unsigned long span_pages;
 	unsigned long span_objs;
 	unsigned int nr_empty;

@@ -494,7 +494,7 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 	enum zalloc_strategy strategy = READ_ONCE(za_default_strategy);
 	struct za_class *c;
 	unsigned int cls;
-	size_t i = 0;
+	size_t i = 0, hits;
 	bool fell;
 
 	might_alloc(gfp);
@@ -511,6 +511,7 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 		return 0;
 	}
 	c = &za_classes[cls];
+	hits = 0;
 	if (static_branch_unlikely(&za_debug_key)) {
 		for (; i < nr && (objs[i] = za_debug_alloc(size, gfp, strategy,
 							   _RET_IP_)); i++)
@@ -519,7 +520,8 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 		for (; i < nr && (objs[i] = za_std_alloc(size, gfp)); i++)
 			;
 	} else {
-		i = za_cache_alloc_bulk(c, nr, objs);
+		hits = za_cache_alloc_bulk(c, nr, objs);
+		i = hits;
 		for (; i < nr && (objs[i] = __za_cache_alloc(c, gfp)); i++)
 			;
 	}
@@ -529,14 +531,19 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 		za_stat_inc(cls, ZE_FAIL);
 		return 0;
 	}
-	for (i = 0; i < nr; i++) {
-		if (!static_branch_unlikely(&za_debug_key) &&
-		    cls != ZA_CLASS_STD) {
-			if (want_init_on_alloc(gfp))
-				memset(objs[i], 0, c->size);
-			track_alloc(c, objs[i], gfp);
+	/* Zeroing, kmemleak, the tracepoint: each object, if any is on. */
+	if (unlikely(want_init_on_alloc(gfp) ||
+		     IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+		     static_branch_unlikely(&za_divert_key))) {
+		for (i = 0; i < nr; i++) {
+			if (!static_branch_unlikely(&za_debug_key) &&
+			    cls != ZA_CLASS_STD) {
+				if (want_init_on_alloc(gfp))
+					memset(objs[i], 0, c->size);
+				track_alloc(c, objs[i], gfp);
+			}
+			trace_alloc(_RET_IP_, objs[i], size, gfp, c, i < hits);
 		}
-		trace_alloc(_RET_IP_, objs[i], size, gfp, c, false);
 	}
 	if (unlikely(fell))
 		za_stat_add(cls, ZE_FALLTHROUGH, nr);

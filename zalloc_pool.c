@@ -242,7 +242,6 @@ static void span_free(struct za_span *span)
 static void span_account(struct za_class *c, struct za_span *span, int sign)
 {
 	lockdep_assert_held(&c->lock);
-	c->nr_spans += sign;
 	c->span_pages += sign * (1L << span->order);
 	c->span_objs += sign * (long)span->capacity;
 }
