@@ -250,7 +250,7 @@ void *za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
 /* Frees an object that zalloc handed out straight to its backend. */
 static void free_to_backend(struct za_class *c, void *obj, size_t usable)
 {
-	if (c->backend == ZALLOC_STANDARD) {
+	if (c->backend == ZA_BE_STANDARD) {
 		za_std_free(obj, usable);
 		return;
 	}
@@ -273,7 +273,7 @@ static void free_untracked(const void *ptr, unsigned long caller)
 	size_t usable;
 
 	c = za_ptr_lookup(ptr, &usable);
-	if (c && (c->backend == ZALLOC_EXTENDED_POOL ||
+	if (c && (c->backend == ZA_BE_EXTENDED ||
 		  atomic64_dec_if_positive(&za_pre_live[c->index]) >= 0))
 		free_to_backend(c, (void *)ptr, usable);
 	else

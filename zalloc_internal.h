@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zalloc internals shared by zalloc_main.c, zalloc_pool.c, zalloc_pcpu.c,
- * zalloc_stats.c, zalloc_debug.c and the test and benchmark modules (kunit/,
- * bench/). Not part of the public API: the za_* symbols that zalloc exports
+ * zalloc internals shared by zalloc_main.c, zalloc_pool.c, the backends
+ * (zalloc_object.c, zalloc_extended.c, zalloc_standard.c), zalloc_pcpu.c,
+ * zalloc_depot.c, zalloc_stats.c, zalloc_debug.c and the test and benchmark
+ * modules (kunit/, bench/). Not part of the public API: the za_* symbols that zalloc exports
  * are in the ZALLOC_INTERNAL namespace, for those modules only, and may
  * change with any release.
  */
@@ -48,7 +49,7 @@
 #define ZA_NR_CLASSES		(ZA_CLASS_STD + 1)
 
 /*
- * Extended-pool spans (zalloc_pool.c): objects a span of objects no larger
+ * Extended-pool spans (zalloc_extended.c): objects a span of objects no larger
  * than a page holds at least, the largest order, and the share of a span
  * that may be left over (1/ZA_SPAN_WASTE for objects larger than a page,
  * twice that for smaller ones).
@@ -68,6 +69,64 @@
 #define ZA_RESERVE_BYTES	(512 * 1024)
 
 struct za_mag;
+struct za_class;
+struct za_class_stats;
+
+/*
+ * The backends. A private notion: the public enum zalloc_strategy names
+ * what a caller may ask for; each backend says which strategy forces it.
+ */
+enum za_backend {
+	ZA_BE_OBJECT,	/* object pools: a kmem_cache per class */
+	ZA_BE_EXTENDED,	/* extended pools: spans zalloc carves */
+	ZA_BE_STANDARD,	/* kmalloc() */
+	ZA_NR_BACKENDS,
+};
+
+/**
+ * struct za_backend_ops - what a backend does, on the slow paths only
+ * @strategy: the strategy that forces this backend; its name
+ *	(za_strategy_names[]) names the backend in the statistics
+ * @setup: optional; called once at load, before any class is set up
+ * @teardown: optional; called once at unload after every class's
+ *	@exit_class; @leaked: some class of this backend still has objects
+ * @init_class: sets up class @c for objects of @size bytes (0: the class
+ *	has no fixed size)
+ * @exit_class: gives back what @c holds; @leaked: users still hold objects
+ *	of @c, whose memory must be left alone
+ * @get: pool backends: takes up to @n objects of @c, returns how many
+ * @put: pool backends: gives @n objects of @c back
+ * @alloc: a backend of no fixed size: one object of @size bytes
+ * @free: a backend of no fixed size: frees @ptr of @usable bytes
+ * @trim: optional: gives back the pages @c holds idle (all of them, if
+ *	@all), returns how many units it gave back
+ * @account: optional: completes @st, whose events, live and cached figures
+ *	are filled in, with what only the backend knows
+ *
+ * A pool backend (@get and @put) has magazines and a depot in front of
+ * each of its classes (zalloc_pcpu.c); the standard backend (@alloc and
+ * @free) has neither. zalloc_pool.c's za_backends[] holds one per enum
+ * za_backend; each backend's file defines its own.
+ */
+struct za_backend_ops {
+	enum zalloc_strategy strategy;
+	int (*setup)(void);
+	void (*teardown)(bool leaked);
+	int (*init_class)(struct za_class *c, unsigned int size);
+	void (*exit_class)(struct za_class *c, bool leaked);
+	unsigned int (*get)(struct za_class *c, gfp_t gfp, void **objs,
+			    unsigned int n);
+	void (*put)(struct za_class *c, void **objs, unsigned int n);
+	void *(*alloc)(struct za_class *c, size_t size, gfp_t gfp);
+	void (*free)(struct za_class *c, const void *ptr, size_t usable);
+	unsigned long (*trim)(struct za_class *c, bool all);
+	void (*account)(const struct za_class *c, struct za_class_stats *st);
+};
+
+extern const struct za_backend_ops za_object_ops;
+extern const struct za_backend_ops za_extended_ops;
+extern const struct za_backend_ops za_standard_ops;
+extern const struct za_backend_ops *const za_backends[ZA_NR_BACKENDS];
 
 /**
  * struct za_depot - a pool class's magazines that no CPU holds
@@ -97,10 +156,10 @@ struct za_depot {
 /**
  * struct za_class - one size class
  * @self: points to this class: page->private of a single-object span
- *	points here (zalloc_pool.c), as it points to a span's @cls
+ *	points here (zalloc_extended.c), as it points to a span's @cls
  * @index: this class's index in za_classes[]
  * @size: object size in bytes (0 for the standard row)
- * @backend: ZALLOC_OBJECT_POOL, ZALLOC_EXTENDED_POOL or ZALLOC_STANDARD
+ * @backend: the backend that serves this class (za_backends[])
  * @name: "object-64", "extended-5120", "standard"
  * @mag_size: pool classes: objects per magazine
  * @depot: pool classes: the magazines no CPU holds
@@ -126,7 +185,7 @@ struct za_class {
 	struct za_class *self;
 	unsigned int index;
 	unsigned int size;
-	enum zalloc_strategy backend;
+	enum za_backend backend;
 	unsigned int mag_size;
 	unsigned int order;
 	unsigned int per_span;
@@ -348,7 +407,13 @@ struct za_class_stats {
 	s64 tail_bytes;
 };
 
-/* zalloc_pool.c: the backends */
+/* The backend of class @c. */
+static inline const struct za_backend_ops *za_ops(const struct za_class *c)
+{
+	return za_backends[c->backend];
+}
+
+/* zalloc_pool.c: the class table and the calls into the backends */
 int za_pools_init(void);
 void za_pools_exit(const bool *leaked);
 unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
@@ -356,8 +421,9 @@ unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
 void za_backend_put(struct za_class *c, void **objs, unsigned int n);
 void *za_std_alloc(size_t size, gfp_t gfp);
 void za_std_free(const void *ptr, size_t usable);
-unsigned long za_class_pages(const struct za_class *c, u64 out);
-unsigned long za_reserve_trim(struct za_class *c, bool all);
+unsigned long za_backend_trim(struct za_class *c, bool all);
+
+/* zalloc_extended.c: a check for tests */
 void za_class_walk(struct za_class *c, unsigned long *pages,
 		   unsigned long *objs, unsigned long *free);
 
@@ -461,6 +527,7 @@ void za_debug_exit(void);
 /* zalloc_stats.c */
 void za_stats_read(unsigned int cls, struct za_class_stats *st,
 		   bool since_reset);
+long za_stats_std_bytes(void);
 u64 za_stats_refusals(enum za_refusal why);
 void za_stats_reset(void);
 void za_stats_init(void);

@@ -3,8 +3,8 @@
  * zalloc: module setup, the strategy parameter and the public API.
  *
  * zalloc_alloc_strategy() validates its arguments, picks a size class
- * (za_size_class(), O(1)) and hands the request to that class's backend in
- * zalloc_pool.c. zalloc_free() and zalloc_size() find the class from the
+ * (za_size_class(), O(1)) and takes an object from that class's magazines
+ * (zalloc_pcpu.h, zalloc_pcpu.c) or its backend (zalloc_pool.c). zalloc_free() and zalloc_size() find the class from the
  * pointer alone (za_ptr_lookup()), so a pointer goes back where it came
  * from whatever the strategy is when it is freed.
  */
@@ -203,16 +203,16 @@ static __always_inline unsigned int pick_class(size_t size,
 static __always_inline void track_alloc(const struct za_class *c, void *obj,
 					gfp_t gfp)
 {
-	if (c->backend == ZALLOC_EXTENDED_POOL)
+	if (c->backend == ZA_BE_EXTENDED)
 		kmemleak_alloc(obj, c->size, 1, gfp);
-	else if (c->backend == ZALLOC_OBJECT_POOL)
+	else if (c->backend == ZA_BE_OBJECT)
 		kmemleak_update_trace(obj);
 }
 
 static __always_inline void track_free(const struct za_class *c,
 				       const void *obj)
 {
-	if (c->backend == ZALLOC_EXTENDED_POOL)
+	if (c->backend == ZA_BE_EXTENDED)
 		kmemleak_free(obj);
 }
 
@@ -228,12 +228,12 @@ static __always_inline void trace_alloc(unsigned long caller, const void *obj,
 
 	if (!trace_zalloc_alloc_enabled())
 		return;
-	if (obj && c->backend == ZALLOC_STANDARD)
+	if (obj && c->backend == ZA_BE_STANDARD)
 		za_ptr_lookup(obj, &usable);
 	else if (obj)
 		usable = c->size;
 	trace_zalloc_alloc(caller, obj, size, usable, gfp, c->index,
-			   c->backend, hit);
+			   za_ops(c)->strategy, hit);
 }
 
 /*
@@ -297,7 +297,8 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 		   !want_init_on_alloc(gfp) && !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) &&
 		   !static_branch_unlikely(&za_divert_key))) {
 		c = &za_classes[za_size_class(size)];
-		if (likely(strategy == ZALLOC_AUTO || strategy == c->backend)) {
+		if (likely(strategy == ZALLOC_AUTO ||
+			   strategy == za_ops(c)->strategy)) {
 			obj = za_cache_pop(c);
 			if (likely(obj)) {
 				might_alloc(gfp);
@@ -361,7 +362,7 @@ static bool kmemleak_double(struct za_class *c, const void *obj)
 	bool top = false;
 
 	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    c->backend != ZALLOC_EXTENDED_POOL ||
+	    c->backend != ZA_BE_EXTENDED ||
 	    !static_branch_likely(&za_fastpath_key))
 		return false;
 	pc = pcpu_trylock();
@@ -397,7 +398,7 @@ static noinline void zalloc_free_slow(const void *ptr, unsigned long caller)
 		return;
 	}
 	track_free(c, ptr);
-	if (c->backend == ZALLOC_STANDARD)
+	if (c->backend == ZA_BE_STANDARD)
 		za_std_free(ptr, usable);
 	else if (!za_cache_free(c, (void *)ptr))
 		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
@@ -421,7 +422,7 @@ static __always_inline void __zalloc_free(const void *ptr,
 	if (likely(!static_branch_unlikely(&za_divert_key) &&
 		   !want_init_on_free() && !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))) {
 		c = za_ptr_lookup(ptr, &usable);
-		if (likely(c && c->backend != ZALLOC_STANDARD &&
+		if (likely(c && c->backend != ZA_BE_STANDARD &&
 			   za_cache_push(c, (void *)ptr) == ZA_PUSH_DONE))
 			return;
 	}
@@ -557,7 +558,7 @@ static size_t pool_run(struct za_class *c, void **objs, size_t nr)
 	struct folio *folio = virt_to_folio(objs[0]);
 	size_t n = 1;
 
-	if (c->backend == ZALLOC_STANDARD)
+	if (c->backend == ZA_BE_STANDARD)
 		return 0;
 	/* A folio is one span or one slab of one cache: the same class. */
 	while (n < nr && !ZERO_OR_NULL_PTR(objs[n]) &&

@@ -10,7 +10,8 @@
  *   CPU 1: class c: loaded [o . . . .]  prev [. . . . .]
  *   class c's depot: full [o o o o o] -> [o o o o o] -> ...
  *                    empty [. . . . .] -> ...
- *   class c's backend: a kmem_cache, or spans (zalloc_pool.c)
+ *   class c's backend: a kmem_cache (zalloc_object.c) or spans
+ *                      (zalloc_extended.c)
  *
  * A magazine is an array of mag_size free objects of one class. Each CPU
  * holds two per class. Allocation pops from the loaded one; when it is
@@ -39,7 +40,7 @@
  * Memory bounds: per CPU and class, two magazines (2 * mag_size objects:
  * at most 128 KiB, or two objects above 32 KiB); per class, ZA_DEPOT_BYTES
  * of objects in full magazines (at least two magazines), and
- * ZA_RESERVE_BYTES of empty spans (zalloc_pool.c). All of it decays: every
+ * ZA_RESERVE_BYTES of empty spans (zalloc_extended.c). All of it decays: every
  * ZA_TRIM_INTERVAL a deferrable work item has each CPU empty the
  * magazines of the classes it left alone since the previous interval, and
  * gives back the depots' full and empty magazines and the reserves' empty
@@ -52,7 +53,7 @@
  * ----------
  *   1. a CPU's cache lock (za_pcpu.active, a local trylock)
  *   2.   a depot's lock (za_depot.lock, spinlock_t, bottom halves off)
- *   a span lock (za_class.lock, zalloc_pool.c) is a leaf, never held with 2
+ *   a span lock (za_class.lock, zalloc_extended.c) is a leaf, never held with 2
  *   za_drain_lock (mutex) is taken alone, by the drains
  *
  * A CPU's cache lock protects its struct za_pcpu: both magazines of every
@@ -78,7 +79,8 @@
  *   - Statistics on the fast and slow paths are plain increments of the
  *     CPU's struct za_pcpu under its lock; paths that do not hold it use
  *     this_cpu_inc(). The backend counts that the gauges and the unload
- *     check rely on are always taken (zalloc_pool.c): none is ever lost.
+ *     check rely on are always taken (count_backend() and the calls of
+ *     za_backend_get()): none is ever lost.
  *   - The backends are called with interrupts in the caller's state and
  *     no zalloc lock held: they may sleep if @gfp allows.
  *   - A CPU's magazines are drained by that CPU, in a work item bound to
@@ -711,7 +713,7 @@ static unsigned long trim_classes(bool all)
 
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
 		freed += depot_trim(&za_classes[cls], all);
-		freed += za_reserve_trim(&za_classes[cls], all);
+		freed += za_backend_trim(&za_classes[cls], all);
 	}
 	return freed;
 }

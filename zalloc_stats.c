@@ -81,7 +81,13 @@ static void sum_events(unsigned int cls, u64 *ev)
 	}
 }
 
-static long sum_std_bytes(void)
+/**
+ * za_stats_std_bytes() - bytes the standard backend has out, over all CPUs
+ *
+ * Context: any.
+ * Return: the usable bytes of the kmalloc() objects users hold.
+ */
+long za_stats_std_bytes(void)
 {
 	long bytes = 0;
 	int cpu;
@@ -114,42 +120,21 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 		   bool since_reset)
 {
 	const struct za_class *c = &za_classes[cls];
-	u64 raw[ZE_NR];
 	int e;
 
-	sum_events(cls, raw);
-	za_class_pcpu_events(cls, raw);
-	/*
-	 * The standard backend has no cache: every allocation is a miss, and
-	 * its allocs and frees are the objects it took from and gave back to
-	 * kmalloc, which are always counted (whatever the stats switch says).
-	 */
-	if (c->backend == ZALLOC_STANDARD) {
-		raw[ZE_ALLOC] = raw[ZE_OUT];
-		raw[ZE_MISS] = raw[ZE_OUT];
-		raw[ZE_FREE] = raw[ZE_IN];
-	}
+	sum_events(cls, st->ev);
+	za_class_pcpu_events(cls, st->ev);
 	st->cached = za_class_cached(cls);
-	st->live_objs = raw[ZE_OUT] - raw[ZE_IN] - st->cached;
-	if (c->backend == ZALLOC_STANDARD)
-		st->live_bytes = sum_std_bytes();
-	else
-		st->live_bytes = st->live_objs * c->size;
-	st->pages = za_class_pages(c, raw[ZE_OUT] - raw[ZE_IN]);
-	st->held_bytes = (u64)st->pages << PAGE_SHIFT;
+	st->live_objs = st->ev[ZE_OUT] - st->ev[ZE_IN] - st->cached;
+	st->live_bytes = st->live_objs * c->size;
 	st->cached_bytes = st->cached * c->size;
+	st->pages = 0;
+	st->held_bytes = 0;
 	st->span_free_bytes = 0;
 	st->tail_bytes = 0;
-	if (c->backend == ZALLOC_EXTENDED_POOL) {
-		/* A single-object span is its object: it holds what is out. */
-		s64 out = raw[ZE_OUT] - raw[ZE_IN];
-		s64 cap = c->per_span == 1 ? out : READ_ONCE(c->span_objs);
-
-		st->span_free_bytes = (cap - out) * c->size;
-		st->tail_bytes = st->held_bytes - cap * c->size;
-	}
-	for (e = 0; e < ZE_NR; e++)
-		st->ev[e] = raw[e];
+	/* What only the backend knows: its pages, how its sizes add up. */
+	if (za_ops(c)->account)
+		za_ops(c)->account(c, st);
 	for (e = 0; since_reset && e < ZE_NR_SHOWN; e++)
 		st->ev[e] -= READ_ONCE(reset_base[cls][e]);
 }
@@ -239,23 +224,24 @@ static void show_group(struct seq_file *m, const char *prefix,
 
 static int stats_show(struct seq_file *m, void *v)
 {
-	struct za_class_stats per[ZALLOC_STANDARD + 1] = {}, st;
+	struct za_class_stats all = {}, per[ZA_NR_BACKENDS] = {}, st;
 	char prefix[32];
 	unsigned int cls;
-	int b;
+	int i;
 
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
 		za_stats_read(cls, &st, true);
-		add_stats(&per[ZALLOC_AUTO], &st);
+		add_stats(&all, &st);
 		add_stats(&per[za_classes[cls].backend], &st);
 	}
-	show_group(m, "", &per[ZALLOC_AUTO]);
-	for (b = 0; b < ZR_NR; b++)
-		seq_printf(m, "%s %llu\n", refusal_names[b],
-			   za_stats_refusals(b));
-	for (b = ZALLOC_OBJECT_POOL; b <= ZALLOC_STANDARD; b++) {
-		snprintf(prefix, sizeof(prefix), "%s_", za_strategy_names[b]);
-		show_group(m, prefix, &per[b]);
+	show_group(m, "", &all);
+	for (i = 0; i < ZR_NR; i++)
+		seq_printf(m, "%s %llu\n", refusal_names[i],
+			   za_stats_refusals(i));
+	for (i = 0; i < ZA_NR_BACKENDS; i++) {
+		snprintf(prefix, sizeof(prefix), "%s_",
+			 za_strategy_names[za_backends[i]->strategy]);
+		show_group(m, prefix, &per[i]);
 	}
 	return 0;
 }

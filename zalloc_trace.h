@@ -31,7 +31,10 @@
 
 /* za_trace_reg() and za_trace_unreg(): zalloc_internal.h, included first. */
 
-/* The backend's value is stored; user-space readers get these names. */
+/*
+ * The backend is stored as the strategy that forces it (enum
+ * zalloc_strategy, public); user-space readers get these names.
+ */
 TRACE_DEFINE_ENUM(ZALLOC_OBJECT_POOL);
 TRACE_DEFINE_ENUM(ZALLOC_EXTENDED_POOL);
 TRACE_DEFINE_ENUM(ZALLOC_STANDARD);

@@ -97,11 +97,11 @@ static void zalloc_class_table_matches_doc(struct kunit *test)
 
 	for (i = 0; i < ZA_CLASS_STD; i++) {
 		KUNIT_EXPECT_EQ(test, za_classes[i].size, class_sizes[i]);
-		KUNIT_EXPECT_EQ(test, za_classes[i].backend,
+		KUNIT_EXPECT_EQ(test, za_ops(&za_classes[i])->strategy,
 				i < ZA_NR_OBJ_CLASSES ? ZALLOC_OBJECT_POOL :
 							ZALLOC_EXTENDED_POOL);
 	}
-	KUNIT_EXPECT_EQ(test, za_classes[ZA_CLASS_STD].backend,
+	KUNIT_EXPECT_EQ(test, za_ops(&za_classes[ZA_CLASS_STD])->strategy,
 			ZALLOC_STANDARD);
 }
 
@@ -216,7 +216,8 @@ static void zalloc_alloc_strategy_backend(struct kunit *test)
 	read_stats(cls, &before);
 	p = zalloc_alloc_strategy(sp->size, GFP_KERNEL, sp->strategy);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
-	KUNIT_EXPECT_EQ(test, za_classes[class_of(p)].backend, sp->backend);
+	KUNIT_EXPECT_EQ(test, za_ops(&za_classes[class_of(p)])->strategy,
+			sp->backend);
 	KUNIT_EXPECT_EQ(test, class_of(p), cls);
 	KUNIT_EXPECT_GE(test, zalloc_size(p), sp->size);
 	memset(p, 0xc3, sp->size);
@@ -382,7 +383,7 @@ static void zalloc_size_reports_usable(struct kunit *test)
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
 		usable = zalloc_size(p);
 		KUNIT_EXPECT_GE(test, usable, size);
-		if (za_classes[class_of(p)].backend == ZALLOC_STANDARD)
+		if (za_ops(&za_classes[class_of(p)])->strategy == ZALLOC_STANDARD)
 			KUNIT_EXPECT_EQ(test, usable, ksize(p));
 		else
 			KUNIT_EXPECT_EQ(test, usable,

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zalloc's extended pools: the backend of the classes of 257 B .. 64 KiB,
+ * whose objects zalloc carves from pages of its own.
+ *
+ * A span is 2^order pages from the page allocator (not compound: every
+ * page is zalloc's, and page->private of each page points to the span's
+ * descriptor). The order is chosen by ext_span_order() so that the span
+ * bytes no object covers stay a small share of the span: 1/16 for objects
+ * of up to a page (in spans of at least ZA_SPAN_MIN_OBJS objects, up to
+ * PAGE_ALLOC_COSTLY_ORDER), 1/32 for larger ones (up to ZA_SPAN_MAX_ORDER,
+ * 256 KiB): the rounding the class table avoided must not come back at the
+ * page level (a 20 KiB object alone in 32 KiB wastes 37.5%, three in 64
+ * KiB 6.25%). Where no order does, the one that wastes the least: 6.25% at
+ * most, 12.5% for 56 KiB. Above the smallest order that fits one object
+ * the page allocator is asked not to try hard; if it fails the
+ * span falls back to that order (as SLUB falls back to its minimum order),
+ * so each span records its own order and capacity. The span table is in
+ * Documentation/zalloc.rst and the pools file. Objects are carved lazily
+ * from the start of the span; freed objects go on the span's free list,
+ * linked through their first word. A class keeps its spans on three lists
+ * (partial, full, empty) under one spinlock per class, taken with IRQs
+ * off, so that the pools can be used from any context kmalloc(GFP_ATOMIC)
+ * can; the lock is dropped to ask the page allocator for a new span. A
+ * span whose last object is freed stays on the empty list (the reserve)
+ * while the class holds fewer than max_empty empty spans (ZA_RESERVE_BYTES
+ * of them, at least one); otherwise its pages go back to the page
+ * allocator at once. The reserve decays: ext_trim(), called by the
+ * periodic trim in zalloc_depot.c, frees the empty spans that sat unused
+ * since the previous trim, and all of them under memory pressure.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "zalloc_internal.h"
+
+/* Descriptors of spans of more than one object. */
+static struct kmem_cache *span_cache;
+
+/*
+ * The span order of an extended class: the smallest one that leaves at most
+ * a small share of the span over, where the span is not too large. Objects
+ * of up to a page: at most 1/(ZA_SPAN_WASTE / 2) over and at least
+ * ZA_SPAN_MIN_OBJS objects, up to PAGE_ALLOC_COSTLY_ORDER (the orders the
+ * page allocator keeps per-CPU lists of). Larger objects: at most
+ * 1/ZA_SPAN_WASTE over, up to ZA_SPAN_MAX_ORDER. If no order does, the one
+ * that leaves the smallest share over (the smaller on a tie). A larger
+ * object gets a span of at least PAGE_ALLOC_COSTLY_ORDER, so that a burst
+ * of 8 or 16 KiB objects takes pages four or two objects at a time (an
+ * 8 KiB span each ran N-pattern bursts at 1.37x kmalloc's time on UML 6.1,
+ * 32 KiB spans at 0.99x); 32, 56 and 64 KiB objects get a span of their
+ * own.
+ */
+static unsigned int ext_span_order(unsigned int size)
+{
+	bool small = size <= PAGE_SIZE;
+	unsigned int max_order = small ? PAGE_ALLOC_COSTLY_ORDER :
+					 ZA_SPAN_MAX_ORDER;
+	unsigned int share = small ? ZA_SPAN_WASTE / 2 : ZA_SPAN_WASTE;
+	unsigned int order, best = get_order(size);
+
+	/* Objects above a page: spans of at least PAGE_ALLOC_COSTLY_ORDER. */
+	if (!small)
+		best = max_t(unsigned int, best, PAGE_ALLOC_COSTLY_ORDER);
+	for (order = best; order <= max_order; order++) {
+		unsigned long span = PAGE_SIZE << order;
+		unsigned long waste = span % size;
+
+		if (waste * share <= span &&
+		    (!small || span / size >= ZA_SPAN_MIN_OBJS))
+			return order;
+		/* waste / span < best's waste / best's span */
+		if ((u64)waste * (PAGE_SIZE << best) <
+		    (u64)((PAGE_SIZE << best) % size) * span)
+			best = order;
+	}
+	return best;
+}
+
+/* === Extended pools === */
+
+static void span_set_owner(struct za_span *span, struct za_span *owner)
+{
+	struct page *page = virt_to_page(span->base);
+	unsigned int i;
+
+	for (i = 0; i < (1U << span->order); i++)
+		set_page_private(page + i, (unsigned long)owner);
+}
+
+/*
+ * Pages for a span of @c: its order, or if the page allocator cannot give
+ * that without trying hard, the smallest order that holds an object.
+ */
+static struct page *span_pages(struct za_class *c, gfp_t gfp,
+			       unsigned int *order)
+{
+	unsigned int min_order = get_order(c->size);
+	struct page *page;
+
+	*order = c->order;
+	if (c->order > min_order) {
+		page = alloc_pages(gfp | __GFP_NORETRY | __GFP_NOWARN,
+				   c->order);
+		if (page)
+			return page;
+		*order = min_order;
+	}
+	return alloc_pages(gfp, *order);
+}
+
+static struct za_span *span_new(struct za_class *c, gfp_t gfp)
+{
+	struct za_span *span;
+	struct page *page;
+	unsigned int order;
+
+	gfp &= ~(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT);
+	span = kmem_cache_alloc(span_cache, gfp);
+	if (!span)
+		return NULL;
+	page = span_pages(c, gfp, &order);
+	if (!page) {
+		kmem_cache_free(span_cache, span);
+		return NULL;
+	}
+	span->cls = c;
+	span->base = page_address(page);
+	span->freelist = NULL;
+	span->order = order;
+	span->capacity = (PAGE_SIZE << order) / c->size;
+	span->inuse = 0;
+	span->fresh = 0;
+	span_set_owner(span, span);
+	return span;
+}
+
+static void span_free(struct za_span *span)
+{
+	span_set_owner(span, NULL);
+	__free_pages(virt_to_page(span->base), span->order);
+	kmem_cache_free(span_cache, span);
+}
+
+/* A span joins or leaves its class: the class's page and object counts. */
+static void span_account(struct za_class *c, struct za_span *span, int sign)
+{
+	lockdep_assert_held(&c->lock);
+	c->span_pages += sign * (1L << span->order);
+	c->span_objs += sign * (long)span->capacity;
+}
+
+static void *span_take(struct za_span *span)
+{
+	void *obj = span->freelist;
+
+	if (obj) {
+		span->freelist = *(void **)obj;
+		/* init_on_free promised a wiped object: wipe the link too. */
+		if (want_init_on_free())
+			*(void **)obj = NULL;
+	} else {
+		obj = span->base + span->fresh++ * span->cls->size;
+	}
+	span->inuse++;
+	return obj;
+}
+
+/*
+ * Single-object spans (per_span == 1: 32, 56 and 64 KiB, whose objects
+ * fill their pages or leave least over alone): the span is the object. It
+ * needs no descriptor and no list: page->private of its first page points to the class's @self,
+ * which za_ptr_lookup() reads as it reads a descriptor's @cls. Its pages
+ * come from and go back to the page allocator directly, with no lock; the
+ * depot above it plays the part of the reserve.
+ */
+static unsigned int solo_get(struct za_class *c, gfp_t gfp, void **objs,
+			     unsigned int n)
+{
+	unsigned int got;
+	struct page *page;
+
+	for (got = 0; got < n; got++) {
+		page = alloc_pages(gfp & ~(__GFP_ZERO | __GFP_COMP), c->order);
+		if (!page)
+			break;
+		set_page_private(page, (unsigned long)&c->self);
+		objs[got] = page_address(page);
+	}
+	return got;
+}
+
+static void solo_put(struct za_class *c, void **objs, unsigned int n)
+{
+	struct page *page;
+
+	while (n--) {
+		page = virt_to_page(objs[n]);
+		set_page_private(page, 0);
+		__free_pages(page, c->order);
+	}
+}
+
+/* A span with a free object, from the partial list or the reserve. */
+static struct za_span *ext_pick_span(struct za_class *c)
+{
+	struct za_span *span;
+
+	lockdep_assert_held(&c->lock);
+	span = list_first_entry_or_null(&c->partial, struct za_span, node);
+	if (span)
+		return span;
+	span = list_first_entry_or_null(&c->empty, struct za_span, node);
+	if (span) {
+		list_move(&span->node, &c->partial);
+		c->nr_empty--;
+		c->min_empty = min(c->min_empty, c->nr_empty);
+	}
+	return span;
+}
+
+/* Up to @n objects from the class's spans; class lock held, IRQs off. */
+static unsigned int ext_take(struct za_class *c, void **objs, unsigned int n)
+{
+	struct za_span *span;
+	unsigned int got = 0;
+
+	while (got < n && (span = ext_pick_span(c))) {
+		while (got < n && span->inuse < span->capacity)
+			objs[got++] = span_take(span);
+		if (span->inuse == span->capacity)
+			list_move(&span->node, &c->full);
+	}
+	return got;
+}
+
+static unsigned int span_get(struct za_class *c, gfp_t gfp, void **objs,
+			     unsigned int n)
+{
+	struct za_span *span;
+	unsigned long flags;
+	unsigned int got;
+
+	spin_lock_irqsave(&c->lock, flags);
+	got = ext_take(c, objs, n);
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (got)
+		return got;
+
+	/* May sleep, if @gfp allows: no lock held. */
+	span = span_new(c, gfp);
+	if (!span)
+		return 0;
+	spin_lock_irqsave(&c->lock, flags);
+	list_add(&span->node, &c->partial);
+	span_account(c, span, 1);
+	got = ext_take(c, objs, n);
+	spin_unlock_irqrestore(&c->lock, flags);
+	return got;
+}
+
+/* Puts @obj back on its span; moves the span to @release if it goes. */
+static void ext_give(struct za_class *c, void *obj, struct list_head *release)
+{
+	struct za_span *span = (void *)page_private(virt_to_page(obj));
+
+	lockdep_assert_held(&c->lock);
+	*(void **)obj = span->freelist;
+	span->freelist = obj;
+	if (span->inuse-- == span->capacity)
+		list_move(&span->node, &c->partial);
+	if (span->inuse)
+		return;
+	if (c->nr_empty < c->max_empty) {
+		list_move(&span->node, &c->empty);
+		c->nr_empty++;
+	} else {
+		list_move(&span->node, release);
+		span_account(c, span, -1);
+	}
+}
+
+static void span_put(struct za_class *c, void **objs, unsigned int n)
+{
+	struct za_span *span, *next;
+	unsigned long flags;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&c->lock, flags);
+	while (n--)
+		ext_give(c, objs[n], &release);
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	list_for_each_entry_safe(span, next, &release, node)
+		span_free(span);
+}
+
+static int ext_class_init(struct za_class *c, unsigned int size)
+{
+	c->self = c;
+	c->size = size;
+	snprintf(c->name, sizeof(c->name), "extended-%u", size);
+	c->order = ext_span_order(size);
+	c->per_span = (PAGE_SIZE << c->order) / size;
+	c->recip = reciprocal_value(size);
+	c->max_empty = max_t(unsigned int, 1,
+			     ZA_RESERVE_BYTES >> (PAGE_SHIFT + c->order));
+	spin_lock_init(&c->lock);
+	INIT_LIST_HEAD(&c->partial);
+	INIT_LIST_HEAD(&c->full);
+	INIT_LIST_HEAD(&c->empty);
+	return 0;
+}
+
+/*
+ * The reserve's decay: frees the empty spans that sat unused since the last
+ * trim (every empty span if @all); returns how many. Process context, or
+ * any context kfree() may be called from.
+ */
+static unsigned long ext_trim(struct za_class *c, bool all)
+{
+	struct za_span *span, *next;
+	unsigned long flags, n = 0;
+	unsigned int idle;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&c->lock, flags);
+	idle = all ? c->nr_empty : c->min_empty;
+	list_for_each_entry_safe(span, next, &c->empty, node) {
+		if (n == idle)
+			break;
+		list_move(&span->node, &release);
+		span_account(c, span, -1);
+		n++;
+	}
+	c->nr_empty -= n;
+	c->min_empty = c->nr_empty;
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	list_for_each_entry_safe(span, next, &release, node)
+		span_free(span);
+	return n;
+}
+
+/**
+ * za_class_walk() - count a class's spans by walking its lists
+ * @c: an extended-pool class
+ * @pages: where to store the pages of its spans
+ * @objs: where to store the objects they hold, used or not
+ * @free: where to store the objects free in them
+ *
+ * An independent count, for tests to check the running ones against;
+ * single-object spans are on no list and not counted.
+ *
+ * Context: any; takes the class lock.
+ */
+void za_class_walk(struct za_class *c, unsigned long *pages,
+		   unsigned long *objs, unsigned long *free)
+{
+	struct list_head *lists[] = { &c->partial, &c->full, &c->empty };
+	struct za_span *span;
+	unsigned long flags;
+	unsigned int i;
+
+	*pages = 0;
+	*objs = 0;
+	*free = 0;
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		list_for_each_entry(span, lists[i], node) {
+			*pages += 1UL << span->order;
+			*objs += span->capacity;
+			*free += span->capacity - span->inuse;
+		}
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(za_class_walk, ZA_NS);
+
+/* Frees the empty spans; spans with objects still in use are left alone. */
+static void ext_class_exit(struct za_class *c, bool leaked)
+{
+	ext_trim(c, true);
+}
+
+static unsigned int ext_get(struct za_class *c, gfp_t gfp, void **objs,
+			    unsigned int n)
+{
+	if (c->per_span == 1)
+		return solo_get(c, gfp, objs, n);
+	return span_get(c, gfp, objs, n);
+}
+
+static void ext_put(struct za_class *c, void **objs, unsigned int n)
+{
+	if (c->per_span == 1)
+		solo_put(c, objs, n);
+	else
+		span_put(c, objs, n);
+}
+
+/*
+ * The pages a class holds and where their bytes are: handed out, cached
+ * (both filled in by the caller), free in a span, or a span's tail that no
+ * object covers. Objects out of the backend (ZE_OUT - ZE_IN) include the
+ * single-object spans, each of which is its own span.
+ */
+static void ext_account(const struct za_class *c, struct za_class_stats *st)
+{
+	s64 out = st->ev[ZE_OUT] - st->ev[ZE_IN];
+	s64 cap;
+
+	if (c->per_span == 1) {
+		st->pages = (unsigned long)out << c->order;
+		cap = out;
+	} else {
+		st->pages = READ_ONCE(c->span_pages);
+		cap = READ_ONCE(c->span_objs);
+	}
+	st->held_bytes = (u64)st->pages << PAGE_SHIFT;
+	st->span_free_bytes = (cap - out) * c->size;
+	st->tail_bytes = st->held_bytes - cap * c->size;
+}
+
+static int ext_setup(void)
+{
+	span_cache = KMEM_CACHE(za_span, 0);
+	return span_cache ? 0 : -ENOMEM;
+}
+
+/* Descriptors of spans that users still hold objects in stay allocated. */
+static void ext_teardown(bool leaked)
+{
+	if (!leaked)
+		kmem_cache_destroy(span_cache);
+}
+
+const struct za_backend_ops za_extended_ops = {
+	.strategy	= ZALLOC_EXTENDED_POOL,
+	.setup		= ext_setup,
+	.teardown	= ext_teardown,
+	.init_class	= ext_class_init,
+	.exit_class	= ext_class_exit,
+	.get		= ext_get,
+	.put		= ext_put,
+	.trim		= ext_trim,
+	.account	= ext_account,
+};
