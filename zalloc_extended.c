@@ -26,7 +26,7 @@
  * while the class holds fewer than max_empty empty spans (ZA_RESERVE_BYTES
  * of them, at least one); otherwise its pages go back to the page
  * allocator at once. The reserve decays: ext_trim(), called by the
- * periodic trim in zalloc_depot.c, frees the empty spans that sat unused
+ * periodic trim in zalloc_reclaim.c, frees the empty spans that sat unused
  * since the previous trim, and all of them under memory pressure.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

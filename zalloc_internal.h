@@ -2,7 +2,7 @@
 /*
  * zalloc internals shared by zalloc_main.c, zalloc_pool.c, the backends
  * (zalloc_object.c, zalloc_extended.c, zalloc_standard.c), zalloc_pcpu.c,
- * zalloc_depot.c, zalloc_stats.c, zalloc_debug.c and the test and benchmark
+ * zalloc_reclaim.c, zalloc_stats.c, zalloc_debug.c and the test and benchmark
  * modules (kunit/, bench/). Not part of the public API: the za_* symbols that zalloc exports
  * are in the ZALLOC_INTERNAL namespace, for those modules only, and may
  * change with any release.
@@ -432,14 +432,18 @@ void *__za_cache_alloc(struct za_class *c, gfp_t gfp);
 void __za_cache_free(struct za_class *c, void *obj);
 size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs);
 size_t za_cache_free_bulk(struct za_class *c, void **objs, size_t nr);
-unsigned long za_cache_drain_all(void);
 void za_class_pcpu_events(unsigned int cls, u64 *ev);
 s64 za_class_cached(unsigned int cls);
+int za_pcpu_init(void);
+void za_pcpu_free(void);
+
+/* zalloc_reclaim.c: decay, trim, drains, CPU hotplug, the shrinker */
+unsigned long za_cache_drain_all(void);
 unsigned long za_trim(void);
 unsigned long za_decay_this_cpu(void);
-int za_pcpu_init(void);
-void za_pcpu_exit(void);
-void za_pcpu_free(void);
+int za_reclaim_init(void);
+void za_reclaim_exit(void);
+void za_reclaim_free(void);
 
 /* Calls zalloc refused, counted per CPU (names in zalloc_stats.c). */
 enum za_refusal {

@@ -4,7 +4,8 @@
  *
  * zalloc_alloc_strategy() validates its arguments, picks a size class
  * (za_size_class(), O(1)) and takes an object from that class's magazines
- * (zalloc_pcpu.h, zalloc_pcpu.c) or its backend (zalloc_pool.c). zalloc_free() and zalloc_size() find the class from the
+ * (zalloc_pcpu.h, zalloc_pcpu.c) or its backend (zalloc_pool.c's
+ * za_backends[]). zalloc_free() and zalloc_size() find the class from the
  * pointer alone (za_ptr_lookup()), so a pointer goes back where it came
  * from whatever the strategy is when it is freed.
  */
@@ -671,9 +672,14 @@ static int __init zalloc_init(void)
 	err = za_pcpu_init();
 	if (err)
 		goto pools_exit;
+	err = za_reclaim_init();
+	if (err)
+		goto pcpu_free;
 	za_stats_init();
 	return 0;
 
+pcpu_free:
+	za_pcpu_free();
 pools_exit:
 	za_pools_exit(NULL);
 debug_exit:
@@ -686,11 +692,12 @@ static void __exit zalloc_exit(void)
 	bool leaked[ZA_NR_CLASSES];
 
 	za_stats_exit();
-	za_pcpu_exit();
+	za_reclaim_exit();
 	za_debug_exit();
 	report_leaks(leaked);
 	za_pools_exit(leaked);
 	za_pcpu_free();
+	za_reclaim_free();
 }
 
 module_init(zalloc_init);

@@ -258,4 +258,11 @@ static __always_inline bool za_cache_free(struct za_class *c, void *obj)
 	return done != ZA_PUSH_DOUBLE;
 }
 
+/* zalloc_pcpu.c, for zalloc_reclaim.c: counting and trimming */
+void za_pcpu_count_backend(struct za_pcpu *pc, unsigned int cls,
+			   enum za_event ev, unsigned int n);
+void za_pcpu_backend_put(struct za_pcpu *pc, struct za_class *c, void **objs,
+			 unsigned int n);
+unsigned long za_depot_trim(struct za_class *c, bool all);
+
 #endif /* _ZALLOC_PCPU_H */

@@ -3,10 +3,11 @@
  * zalloc's size classes and backends: the class table, the table of
  * backends, the calls through which the rest of zalloc reaches a backend,
  * and the setup and teardown of both. The backends themselves are
- * zalloc_object.c, zalloc_extended.c and zalloc_standard.c; the magazines
- * and depots in front of the two pool backends (the fast path) are
- * zalloc_pcpu.c and zalloc_depot.c, which take and give objects in
- * batches through za_backend_get() and za_backend_put().
+ * zalloc_object.c, zalloc_extended.c and zalloc_standard.c. The magazines
+ * and depots in front of the two pool backends (zalloc_pcpu.c, with the
+ * fast path in zalloc_pcpu.h) and their reclaim (zalloc_reclaim.c) take
+ * and give objects in batches through za_backend_get() and
+ * za_backend_put().
  *
  * Size classes
  * ------------
