@@ -613,41 +613,41 @@ static void size_magazines(void)
 	}
 }
 
-/* Frees every CPU's magazines (empty); NULL ones were never allocated. */
-static void free_magazines(void)
+/*
+ * Calls @fn on every CPU's magazines of every pool class, until it returns
+ * an error; returns that error, or 0.
+ */
+static int walk_magazines(int (*fn)(struct za_pcpu_class *pcc,
+				    struct za_class *c, int cpu))
 {
 	unsigned int cls;
-	int cpu;
+	int cpu, err;
 
 	for_each_possible_cpu(cpu) {
-		struct za_pcpu *pc = per_cpu_ptr(za_pcpu, cpu);
-
 		for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
-			kfree(pc->cls[cls].loaded);
-			kfree(pc->cls[cls].prev);
+			err = fn(&per_cpu_ptr(za_pcpu, cpu)->cls[cls],
+				 &za_classes[cls], cpu);
+			if (err)
+				return err;
 		}
 	}
+	return 0;
 }
 
-static int alloc_magazines(void)
+static int alloc_magazines(struct za_pcpu_class *pcc, struct za_class *c,
+			   int cpu)
 {
-	unsigned int cls;
-	int cpu;
+	pcc->loaded = mag_new(c, GFP_KERNEL, cpu_to_node(cpu));
+	pcc->prev = mag_new(c, GFP_KERNEL, cpu_to_node(cpu));
+	return pcc->loaded && pcc->prev ? 0 : -ENOMEM;
+}
 
-	for_each_possible_cpu(cpu) {
-		struct za_pcpu *pc = per_cpu_ptr(za_pcpu, cpu);
-
-		for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
-			struct za_pcpu_class *pcc = &pc->cls[cls];
-
-			pcc->loaded = mag_new(&za_classes[cls], GFP_KERNEL,
-					      cpu_to_node(cpu));
-			pcc->prev = mag_new(&za_classes[cls], GFP_KERNEL,
-					    cpu_to_node(cpu));
-			if (!pcc->loaded || !pcc->prev)
-				return -ENOMEM;
-		}
-	}
+/* Frees the (empty) magazines; NULL ones were never allocated. */
+static int free_magazines(struct za_pcpu_class *pcc, struct za_class *c,
+			  int cpu)
+{
+	kfree(pcc->loaded);
+	kfree(pcc->prev);
 	return 0;
 }
 
@@ -659,17 +659,16 @@ static int alloc_magazines(void)
  */
 int za_pcpu_init(void)
 {
-	int ret = -ENOMEM;
+	int ret;
 
 	size_magazines();
 	za_pcpu = alloc_percpu(struct za_pcpu);
 	if (!za_pcpu)
-		return ret;
-	if (alloc_magazines()) {
+		return -ENOMEM;
+	ret = walk_magazines(alloc_magazines);
+	if (ret)
 		za_pcpu_free();
-		return ret;
-	}
-	return 0;
+	return ret;
 }
 
 /**
@@ -680,7 +679,7 @@ int za_pcpu_init(void)
  */
 void za_pcpu_free(void)
 {
-	free_magazines();
+	walk_magazines(free_magazines);
 	free_percpu(za_pcpu);
 	za_pcpu = NULL;
 	/* The depots' magazines went with kfree_rcu(). */
