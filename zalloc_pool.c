@@ -200,11 +200,21 @@ unsigned long za_backend_trim(struct za_class *c, bool all)
 
 /* === Setup and teardown === */
 
-/* The object classes' sizes, and za_obj_index[] from them. */
-static void obj_class_sizes(unsigned int *sizes)
+/*
+ * The object classes' sizes, and za_obj_index[] from them. Returns false
+ * if obj_sizes[] is not what the lookup relies on: multiples of 8,
+ * strictly increasing, up to ZA_OBJ_MAX exactly.
+ */
+static bool obj_class_sizes(unsigned int *sizes)
 {
-	unsigned int cls = 0, size;
+	unsigned int cls = 0, size, i;
 
+	for (i = 0; i < ZA_NR_OBJ_CLASSES; i++)
+		if (WARN_ON_ONCE(!obj_sizes[i] || obj_sizes[i] % 8 ||
+				 (i && obj_sizes[i] <= obj_sizes[i - 1])))
+			return false;
+	if (WARN_ON_ONCE(obj_sizes[ZA_NR_OBJ_CLASSES - 1] != ZA_OBJ_MAX))
+		return false;
 	memcpy(sizes, obj_sizes, sizeof(obj_sizes));
 	for (size = 8; size <= ZA_OBJ_MAX; size += 8) {
 		while (obj_sizes[cls] < size)
@@ -212,6 +222,7 @@ static void obj_class_sizes(unsigned int *sizes)
 		za_obj_index[size >> 3] = cls;
 	}
 	za_obj_index[0] = 0;
+	return true;
 }
 
 /* Calls each backend's teardown; @leaked as for za_pools_exit(). */
@@ -249,8 +260,7 @@ int za_pools_init(void)
 	unsigned int sizes[ZA_NR_CLASSES] = {}, b, i;
 	int err = -EINVAL;
 
-	obj_class_sizes(sizes);
-	if (!ext_class_sizes(sizes + ZA_FIRST_EXT))
+	if (!obj_class_sizes(sizes) || !ext_class_sizes(sizes + ZA_FIRST_EXT))
 		return err;
 	for (b = 0; b < ZA_NR_BACKENDS; b++) {
 		err = za_backends[b]->setup ? za_backends[b]->setup() : 0;
