@@ -68,7 +68,8 @@ static void zalloc_alloc_strategy_backend(struct kunit *test)
 	p = zk_track(test, zalloc_alloc_strategy(sp->size, GFP_KERNEL,
 						 sp->strategy));
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
-	KUNIT_EXPECT_EQ(test, za_classes[zk_class_of(p)].backend, sp->backend);
+	KUNIT_EXPECT_EQ(test, zk_backend(&za_classes[zk_class_of(p)]),
+			sp->backend);
 	KUNIT_EXPECT_EQ(test, zk_class_of(p), cls);
 	KUNIT_EXPECT_GE(test, zalloc_size(p), sp->size);
 	memset(p, 0xc3, sp->size);
@@ -229,7 +230,7 @@ static void zalloc_size_reports_usable(struct kunit *test)
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
 		usable = zalloc_size(p);
 		KUNIT_EXPECT_GE(test, usable, size);
-		if (za_classes[zk_class_of(p)].backend == ZALLOC_STANDARD)
+		if (zk_backend(&za_classes[zk_class_of(p)]) == ZALLOC_STANDARD)
 			KUNIT_EXPECT_EQ(test, usable, ksize(p));
 		else
 			KUNIT_EXPECT_EQ(test, usable,

@@ -36,7 +36,7 @@ static void zalloc_class_table_sound(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, c->index, i);
 		KUNIT_EXPECT_GT_MSG(test, c->size, prev, "class %u", i);
 		KUNIT_EXPECT_EQ_MSG(test, c->size % 8, 0, "class %u", c->size);
-		KUNIT_EXPECT_EQ_MSG(test, c->backend,
+		KUNIT_EXPECT_EQ_MSG(test, zk_backend(c),
 				    obj ? ZALLOC_OBJECT_POOL :
 					  ZALLOC_EXTENDED_POOL,
 				    "class %u", c->size);
@@ -51,7 +51,7 @@ static void zalloc_class_table_sound(struct kunit *test)
 			ZA_OBJ_MAX);
 	KUNIT_EXPECT_EQ(test, za_classes[ZA_CLASS_STD - 1].size, ZA_EXT_MAX);
 	KUNIT_EXPECT_EQ(test, za_classes[ZA_CLASS_STD].index, ZA_CLASS_STD);
-	KUNIT_EXPECT_EQ(test, za_classes[ZA_CLASS_STD].backend,
+	KUNIT_EXPECT_EQ(test, zk_backend(&za_classes[ZA_CLASS_STD]),
 			ZALLOC_STANDARD);
 }
 

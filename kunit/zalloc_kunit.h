@@ -173,6 +173,15 @@ static inline unsigned int zk_expected_class(size_t size)
 	return ZA_CLASS_STD;
 }
 
+/*
+ * The backend of class @c, as the strategy that names it: the one place
+ * the suites read it, for when the class's field changes.
+ */
+static inline enum zalloc_strategy zk_backend(const struct za_class *c)
+{
+	return c->backend;
+}
+
 /* The class of @p, a live object from zalloc. */
 static inline unsigned int zk_class_of(const void *p)
 {
