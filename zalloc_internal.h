@@ -508,8 +508,9 @@ static inline void za_count_refusal(enum za_refusal why)
 	this_cpu_inc(za_pcpu_stats.err[why]);
 }
 
-/* zalloc_main.c: the parameters' setters */
+/* zalloc_main.c: the parameters' setters and getter */
 int za_set_strategy(const char *name);
+enum zalloc_strategy za_get_strategy(void);
 void za_set_switch(struct static_key_true *key, bool on);
 
 /* zalloc_debug.c: refused frees and the debug mode */

@@ -95,6 +95,18 @@ int za_set_strategy(const char *name)
 }
 EXPORT_SYMBOL_NS_GPL(za_set_strategy, ZA_NS);
 
+/**
+ * za_get_strategy() - the strategy zalloc_alloc() uses now
+ *
+ * Context: any.
+ * Return: the strategy, as set by za_set_strategy() or the parameter.
+ */
+enum zalloc_strategy za_get_strategy(void)
+{
+	return READ_ONCE(za_default_strategy);
+}
+EXPORT_SYMBOL_NS_GPL(za_get_strategy, ZA_NS);
+
 static int strategy_set(const char *val, const struct kernel_param *kp)
 {
 	return za_set_strategy(val);
@@ -102,8 +114,7 @@ static int strategy_set(const char *val, const struct kernel_param *kp)
 
 static int strategy_get(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "%s\n",
-			  za_strategy_names[READ_ONCE(za_default_strategy)]);
+	return sysfs_emit(buf, "%s\n", za_strategy_names[za_get_strategy()]);
 }
 
 static const struct kernel_param_ops strategy_ops = {
@@ -348,8 +359,7 @@ EXPORT_SYMBOL_GPL(zalloc_alloc_strategy);
  */
 void *zalloc_alloc(size_t size, gfp_t gfp)
 {
-	return __zalloc_alloc(size, gfp, READ_ONCE(za_default_strategy),
-			      _RET_IP_);
+	return __zalloc_alloc(size, gfp, za_get_strategy(), _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc);
 
@@ -493,7 +503,7 @@ static void free_bulk(size_t nr, void **objs, unsigned long caller,
  */
 int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 {
-	enum zalloc_strategy strategy = READ_ONCE(za_default_strategy);
+	enum zalloc_strategy strategy = za_get_strategy();
 	struct za_class *c;
 	unsigned int cls;
 	size_t i = 0, hits;

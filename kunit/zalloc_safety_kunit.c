@@ -15,23 +15,18 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "zalloc_internal.h"
+#include "zalloc_kunit.h"
 
 /* Sizes of an object pool, an extended pool, a single-object span. */
 static const size_t sizes[] = { 64, 700, 65536 };
 
-static bool debug_was_on;
-
+/* As every suite, and the debug mode off: a case turns it on itself. */
 static int safety_init(struct kunit *test)
 {
-	debug_was_on = za_debug_enabled();
-	za_set_debug(false);
-	return 0;
-}
+	int ret = zk_init(test);
 
-static void safety_exit(struct kunit *test)
-{
-	za_set_debug(debug_was_on);
+	za_set_debug(false);
+	return ret;
 }
 
 static u64 refusals(enum za_refusal why)
@@ -109,7 +104,7 @@ static void zalloc_double_free_refused(struct kunit *test)
 static void zalloc_debug_refuses_all(struct kunit *test)
 {
 	u64 inv = refusals(ZR_INVALID_FREE), dbl = refusals(ZR_DOUBLE_FREE);
-	void *foreign = kmalloc(64, GFP_KERNEL);
+	void *foreign = kunit_kmalloc(test, 64, GFP_KERNEL);
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, foreign);
@@ -117,14 +112,14 @@ static void zalloc_debug_refuses_all(struct kunit *test)
 	/* A kmalloc() object of an object-pool size is told apart. */
 	zalloc_free(foreign);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		char *a = zalloc_alloc(sizes[i], GFP_KERNEL);
-		char *b = zalloc_alloc(sizes[i], GFP_KERNEL);
+		char *a = zk_track(test, zalloc_alloc(sizes[i], GFP_KERNEL));
+		char *b = zk_track(test, zalloc_alloc(sizes[i], GFP_KERNEL));
 
 		KUNIT_ASSERT_NOT_NULL(test, a);
 		KUNIT_ASSERT_NOT_NULL(test, b);
 		zalloc_free(a + 8);		/* interior */
-		zalloc_free(a);
-		zalloc_free(b);
+		zk_free(test, a);
+		zk_free(test, b);
 		zalloc_free(a);			/* A, B, A */
 	}
 	za_set_debug(false);
@@ -132,21 +127,6 @@ static void zalloc_debug_refuses_all(struct kunit *test)
 			1 + ARRAY_SIZE(sizes));
 	KUNIT_EXPECT_EQ(test, refusals(ZR_DOUBLE_FREE) - dbl,
 			ARRAY_SIZE(sizes));
-	kfree(foreign);
-}
-
-/* Sum of live objects over every class. */
-static s64 live_objects(void)
-{
-	struct za_class_stats st;
-	unsigned int cls;
-	s64 n = 0;
-
-	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
-		za_stats_read(cls, &st, false);
-		n += st.live_objs;
-	}
-	return n;
 }
 
 /*
@@ -158,25 +138,25 @@ static void zalloc_debug_switch_keeps_objects(struct kunit *test)
 	static const size_t all[] = { 8, 256, 300, 5000, 65536, 70000 };
 	void *before[ARRAY_SIZE(all)], *during[ARRAY_SIZE(all)];
 	u64 inv = refusals(ZR_INVALID_FREE);
-	s64 live = live_objects();
+	s64 live = zk_live_objects();
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
-		before[i] = zalloc_alloc(all[i], GFP_KERNEL);
+		before[i] = zk_track(test, zalloc_alloc(all[i], GFP_KERNEL));
 		KUNIT_ASSERT_NOT_NULL(test, before[i]);
 	}
 	za_set_debug(true);
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
-		during[i] = zalloc_alloc(all[i], GFP_KERNEL);
+		during[i] = zk_track(test, zalloc_alloc(all[i], GFP_KERNEL));
 		KUNIT_ASSERT_NOT_NULL(test, during[i]);
 		KUNIT_EXPECT_GE(test, zalloc_size(during[i]), all[i]);
 		memset(during[i], 0xa5, all[i]);
-		zalloc_free(before[i]);
+		zk_free(test, before[i]);
 	}
 	za_set_debug(false);
 	for (i = 0; i < ARRAY_SIZE(all); i++)
-		zalloc_free(during[i]);
-	KUNIT_EXPECT_EQ(test, live_objects(), live);
+		zk_free(test, during[i]);
+	KUNIT_EXPECT_EQ(test, zk_live_objects(), live);
 	KUNIT_EXPECT_EQ(test, refusals(ZR_INVALID_FREE) - inv, 0);
 }
 
@@ -192,7 +172,7 @@ static struct kunit_case zalloc_safety_cases[] = {
 static struct kunit_suite zalloc_safety_suite = {
 	.name = "zalloc_safety",
 	.init = safety_init,
-	.exit = safety_exit,
+	.exit = zk_exit,
 	.test_cases = zalloc_safety_cases,
 };
 

@@ -30,7 +30,7 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
-#include "zalloc_internal.h"
+#include "zalloc_kunit.h"
 
 static bool faults;
 module_param(faults, bool, 0444);
@@ -56,33 +56,6 @@ static const enum zalloc_strategy strategies[] = {
 
 #define HELD		16
 #define ROUNDS		8
-
-static bool debug_was_on;
-
-static int sanitizer_init(struct kunit *test)
-{
-	debug_was_on = za_debug_enabled();
-	return 0;
-}
-
-static void sanitizer_exit(struct kunit *test)
-{
-	za_set_debug(debug_was_on);
-}
-
-/* zalloc's live objects, all classes. */
-static s64 live_objects(void)
-{
-	struct za_class_stats st;
-	unsigned int cls;
-	s64 n = 0;
-
-	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
-		za_stats_read(cls, &st, false);
-		n += st.live_objs;
-	}
-	return n;
-}
 
 /**
  * struct fault_counts - what one pass of fault_pass() saw
@@ -165,7 +138,7 @@ static void zalloc_sanitizer_faults(struct kunit *test)
 
 	if (!faults)
 		kunit_skip(test, "faults=0");
-	before = live_objects();
+	before = zk_live_objects();
 	for (mode = 1; mode >= 0; mode--) {
 		za_set_debug(mode);
 		memset(&fc, 0, sizeof(fc));
@@ -179,7 +152,7 @@ static void zalloc_sanitizer_faults(struct kunit *test)
 		kunit_info(test, "debug=%d: %u allocations, %u failed, %u too small\n",
 			   mode, fc.tries, fc.failed, fc.bad);
 		KUNIT_EXPECT_EQ(test, fc.bad, 0);
-		KUNIT_EXPECT_EQ(test, live_objects(), before);
+		KUNIT_EXPECT_EQ(test, zk_live_objects(), before);
 	}
 }
 
@@ -256,8 +229,8 @@ static struct kunit_case zalloc_sanitizer_cases[] = {
 
 static struct kunit_suite zalloc_sanitizer_suite = {
 	.name = "zalloc_sanitizer",
-	.init = sanitizer_init,
-	.exit = sanitizer_exit,
+	.init = zk_init,
+	.exit = zk_exit,
 	.test_cases = zalloc_sanitizer_cases,
 };
 

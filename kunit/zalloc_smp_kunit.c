@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SMP stress test for zalloc. Built as zalloc_stress_kunit.ko; load it
- * after zalloc.ko.
+ * KUnit suite zalloc_smp: an SMP stress test. Built as zalloc_smp_kunit.ko;
+ * load it after zalloc.ko.
  *
  * One kthread per online CPU, bound to it, all released at once, allocates
  * and frees objects of mixed sizes (8 B .. 100 KiB) through every strategy
@@ -12,8 +12,9 @@
  * allocated on one CPU are freed on another. With one CPU (UML) the only
  * thread hands objects to itself.
  *
- * Like zalloc_kunit.ko, the suite assumes that nothing else allocates from
+ * Like every zalloc suite, it assumes that nothing else allocates from
  * zalloc while it runs: it compares zalloc's live gauges before and after.
+ * Each case runs for duration_ms per parameter: marked slow.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,7 +32,7 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 
-#include "zalloc_internal.h"
+#include "zalloc_kunit.h"
 
 static unsigned int duration_ms = 1000;
 module_param(duration_ms, uint, 0444);
@@ -414,7 +415,7 @@ static void read_live(s64 *live)
 	unsigned int cls;
 
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
-		za_stats_read(cls, &st, false);
+		zk_read_stats(cls, &st);
 		live[cls] = st.live_objs;
 	}
 }
@@ -518,12 +519,14 @@ static void zalloc_smp_cross_cpu_free(struct kunit *test)
 }
 
 static struct kunit_case zalloc_smp_cases[] = {
-	KUNIT_CASE_PARAM(zalloc_smp_cross_cpu_free, zs_mode_gen_params),
+	ZK_CASE_PARAM_SLOW(zalloc_smp_cross_cpu_free, zs_mode_gen_params),
 	{}
 };
 
 static struct kunit_suite zalloc_smp_suite = {
 	.name = "zalloc_smp",
+	.init = zk_init,
+	.exit = zk_exit,
 	.test_cases = zalloc_smp_cases,
 };
 

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite zalloc_stats: the statistics. Built as zalloc_stats_kunit.ko;
+ * load it after zalloc.ko.
+ *
+ * The events and gauges count a case's own operations exactly; a reset
+ * clears the events and keeps the gauges; the bytes a class holds add up
+ * and match a walk of its spans; with the statistics off the events stand
+ * still and the gauges still move.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+
+#include "zalloc_kunit.h"
+
+static const struct zk_size stats_sizes[] = {
+	{ 48 }, { 3000 }, { 100000 },
+};
+
+KUNIT_ARRAY_PARAM(stats, stats_sizes, zk_size_desc);
+
+static void zalloc_stats_count_own_operations(struct kunit *test)
+{
+	size_t size = zk_param_size(test);
+	unsigned int cls = zk_expected_class(size);
+	struct za_class_stats before, mid, after;
+	void *p[10];
+	size_t bytes = 0;
+	int i;
+
+	zk_read_stats(cls, &before);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = zk_track(test, zalloc_alloc(size, GFP_KERNEL));
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
+		bytes += zalloc_size(p[i]);
+	}
+	for (i = 0; i < 4; i++)
+		zk_free(test, p[i]);
+	zk_read_stats(cls, &mid);
+	KUNIT_EXPECT_EQ(test, mid.ev[ZE_ALLOC] - before.ev[ZE_ALLOC], 10);
+	KUNIT_EXPECT_EQ(test, mid.ev[ZE_FREE] - before.ev[ZE_FREE], 4);
+	KUNIT_EXPECT_EQ(test, mid.ev[ZE_FAIL], before.ev[ZE_FAIL]);
+	KUNIT_EXPECT_EQ(test, mid.live_objs - before.live_objs, 6);
+	KUNIT_EXPECT_EQ(test, mid.live_bytes - before.live_bytes,
+			(s64)(bytes / 10 * 6));
+	KUNIT_EXPECT_LE(test, mid.ev[ZE_MISS] - before.ev[ZE_MISS], 10);
+	for (i = 4; i < ARRAY_SIZE(p); i++)
+		zk_free(test, p[i]);
+	zk_read_stats(cls, &after);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FREE] - before.ev[ZE_FREE], 10);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
+	KUNIT_EXPECT_EQ(test, after.live_bytes, before.live_bytes);
+}
+
+static void zalloc_stats_reset_keeps_gauges(struct kunit *test)
+{
+	unsigned int cls = zk_expected_class(100);
+	struct za_class_stats before, after;
+	void *p;
+
+	p = zk_track(test, zalloc_alloc(100, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	za_stats_read(cls, &before, true);
+	KUNIT_EXPECT_GE(test, before.ev[ZE_ALLOC], 1);
+	za_stats_reset();
+	za_stats_read(cls, &after, true);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_ALLOC], 0);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FREE], 0);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
+	KUNIT_EXPECT_EQ(test, after.live_bytes, before.live_bytes);
+	zk_free(test, p);
+	za_stats_read(cls, &after, true);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FREE], 1);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs - 1);
+}
+
+/*
+ * The bytes a class holds add up (handed out + idle in magazines + free
+ * in spans + span rounding), and match a walk of its spans.
+ */
+static void zalloc_accounting_adds_up(struct kunit *test)
+{
+	static const size_t sizes[] = { 700, 5000, 20000, 40000, 65536 };
+	struct za_class_stats before, st;
+	unsigned long pages, objs, free;
+	unsigned int i, k, n;
+	void **p;
+
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		unsigned int cls = zk_expected_class(sizes[k]);
+		struct za_class *c = &za_classes[cls];
+
+		n = 3 * c->per_span + 5;
+		p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+		za_cache_drain_all();
+		zk_read_stats(cls, &before);
+		for (i = 0; i < n; i++) {
+			p[i] = zk_track(test, zalloc_alloc(sizes[k], GFP_KERNEL));
+			KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
+		}
+		for (i = 0; i < n; i += 2)
+			zk_free(test, p[i]);
+		zk_read_stats(cls, &st);
+		KUNIT_EXPECT_EQ(test, st.live_objs - before.live_objs, n / 2);
+		KUNIT_EXPECT_EQ(test, st.held_bytes,
+				st.live_bytes + st.cached_bytes +
+				st.span_free_bytes + st.tail_bytes);
+		KUNIT_EXPECT_EQ(test, st.held_bytes, (u64)st.pages << PAGE_SHIFT);
+		if (c->per_span > 1) {
+			za_class_walk(c, &pages, &objs, &free);
+			KUNIT_EXPECT_EQ(test, st.pages, pages);
+			KUNIT_EXPECT_EQ(test, st.span_free_bytes,
+					(s64)free * c->size);
+			KUNIT_EXPECT_EQ(test, st.tail_bytes,
+					(s64)(pages << PAGE_SHIFT) -
+					(s64)objs * c->size);
+		} else {
+			/* A single-object span is one object, out or idle. */
+			KUNIT_EXPECT_EQ(test, st.pages,
+					(unsigned long)(st.live_objs + st.cached)
+					<< c->order);
+		}
+		for (i = 1; i < n; i += 2)
+			zk_free(test, p[i]);
+		za_cache_drain_all();
+	}
+}
+
+/* Statistics off: no event moves, the gauges still do. */
+static void zalloc_stats_off_keeps_gauges(struct kunit *test)
+{
+	unsigned int cls = zk_expected_class(700);
+	struct za_class_stats before, mid, after;
+	void *p;
+
+	zk_read_stats(cls, &before);
+	za_set_switch(&za_stats_key, false);
+	p = zalloc_alloc(700, GFP_KERNEL);
+	zk_read_stats(cls, &mid);
+	zalloc_free(p);
+	zk_read_stats(cls, &after);
+	za_set_switch(&za_stats_key, true);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, mid.ev[ZE_ALLOC], before.ev[ZE_ALLOC]);
+	KUNIT_EXPECT_EQ(test, after.ev[ZE_FREE], before.ev[ZE_FREE]);
+	KUNIT_EXPECT_EQ(test, mid.live_objs, before.live_objs + 1);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
+}
+
+static struct kunit_case zalloc_stats_cases[] = {
+	KUNIT_CASE_PARAM(zalloc_stats_count_own_operations,
+			 stats_gen_params),
+	KUNIT_CASE(zalloc_stats_reset_keeps_gauges),
+	KUNIT_CASE(zalloc_accounting_adds_up),
+	KUNIT_CASE(zalloc_stats_off_keeps_gauges),
+	{}
+};
+
+static struct kunit_suite zalloc_stats_suite = {
+	.name = "zalloc_stats",
+	.init = zk_init,
+	.exit = zk_exit,
+	.test_cases = zalloc_stats_cases,
+};
+
+kunit_test_suite(zalloc_stats_suite);
+
+MODULE_DESCRIPTION("KUnit tests for zalloc's statistics");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(ZA_NS);
