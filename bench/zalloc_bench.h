@@ -140,6 +140,38 @@ static __always_inline void zb_free(enum zb_alloc a, const struct zb_size *s,
 	}
 }
 
+/**
+ * typedef zb_loop_t - a timed loop
+ * @a: the allocator
+ * @s: the size
+ * @n: how much to do (pairs, objects, ...: the loop says)
+ * @ctx: the scenario's own data
+ *
+ * Return: nanoseconds taken, 0 on failure.
+ */
+typedef u64 (*zb_loop_t)(enum zb_alloc a, const struct zb_size *s,
+			 unsigned int n, void *ctx);
+
+/**
+ * struct zb_timing - how to time the allocators of a row
+ * @loop: the loop
+ * @ctx: passed to @loop
+ * @allocs: the allocators timed, BIT(enum zb_alloc) each
+ * @warm: @n of the warm-up run of each allocator
+ * @n: @n of each timed run
+ * @pairs: pairs one timed run makes
+ * @hits: also count zalloc's fast-path hits in the timed runs
+ */
+struct zb_timing {
+	zb_loop_t loop;
+	void *ctx;
+	unsigned long allocs;
+	unsigned int warm;
+	unsigned int n;
+	unsigned int pairs;
+	bool hits;
+};
+
 /* === zalloc_bench_main.c: the harness === */
 struct zb_row *zb_new_row(const char *scenario, const char *label,
 			  unsigned int size);
@@ -150,6 +182,11 @@ void zb_counts(u64 *allocs, u64 *misses);
 int zb_hit_permille(u64 a0, u64 m0);
 u64 zb_to_ps(u64 ns, unsigned int pairs);
 u64 zb_min_ns(u64 best, u64 ns, bool first);
+void zb_time_row(struct zb_row *r, const struct zb_size *s,
+		 const struct zb_timing *t);
+int zb_time_sizes(const char *scenario, const char *label,
+		  const size_t *sizes, unsigned int nr,
+		  const struct zb_timing *t);
 
 /* === zalloc_bench_single.c: one CPU === */
 int zb_run_seed(void);

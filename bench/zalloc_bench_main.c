@@ -25,6 +25,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/math64.h>
@@ -141,6 +142,67 @@ int zb_size_init(struct zb_size *s, size_t size)
 void zb_size_exit(struct zb_size *s)
 {
 	kmem_cache_destroy(s->cache);
+}
+
+/**
+ * zb_time_row() - time the allocators of a row
+ * @r: the row: gets picoseconds per pair, and hits if @t->hits
+ * @s: the size
+ * @t: the loop and what to time
+ *
+ * One warm-up run of each allocator, then ZB_RUNS rounds in which they
+ * take turns; the fastest run of each counts.
+ */
+void zb_time_row(struct zb_row *r, const struct zb_size *s,
+		 const struct zb_timing *t)
+{
+	unsigned long a;
+	u64 a0, m0;
+	int run;
+
+	for_each_set_bit(a, &t->allocs, ZB_NR)
+		t->loop(a, s, t->warm, t->ctx);
+	zb_counts(&a0, &m0);
+	for (run = 0; run < ZB_RUNS; run++)
+		for_each_set_bit(a, &t->allocs, ZB_NR)
+			r->ps[a] = zb_min_ns(r->ps[a],
+					     t->loop(a, s, t->n, t->ctx), !run);
+	for_each_set_bit(a, &t->allocs, ZB_NR)
+		r->ps[a] = zb_to_ps(r->ps[a], t->pairs);
+	if (t->hits)
+		r->hit_pm = zb_hit_permille(a0, m0);
+}
+
+/**
+ * zb_time_sizes() - a row of @t's timings for each size
+ * @scenario: the rows' scenario
+ * @label: their label
+ * @sizes: the sizes
+ * @nr: how many
+ * @t: the loop and what to time
+ *
+ * Return: 0, or -ENOMEM if a size's cache could not be made.
+ */
+int zb_time_sizes(const char *scenario, const char *label,
+		  const size_t *sizes, unsigned int nr,
+		  const struct zb_timing *t)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		struct zb_size s;
+		struct zb_row *r;
+
+		err = zb_size_init(&s, sizes[i]);
+		if (err)
+			return err;
+		r = zb_new_row(scenario, label, s.size);
+		if (r)
+			zb_time_row(r, &s, t);
+		zb_size_exit(&s);
+	}
+	return 0;
 }
 
 /* === Results === */

@@ -15,6 +15,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/jump_label.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -25,7 +26,8 @@
 #include "zalloc_pcpu.h"
 
 /* Hot pairs: allocate, touch, free, @n times; ns taken, 0 on failure. */
-static u64 hot_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n)
+static u64 hot_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n,
+		    void *ctx)
 {
 	u64 t0 = ktime_get_ns();
 	void *p;
@@ -44,33 +46,28 @@ static u64 hot_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n)
 
 int zb_run_hot(void)
 {
+	struct zb_timing t = {
+		.loop = hot_loop, .warm = zb_loops / 10 + 1, .n = zb_loops,
+		.pairs = zb_loops, .hits = true,
+	};
 	unsigned int cls;
-	int a, run, err;
+	int err;
 
 	for (cls = 0; cls < ZA_CLASS_STD; cls++) {
 		struct zb_size s;
 		struct zb_row *r;
-		u64 a0, m0;
 
 		err = zb_size_init(&s, za_classes[cls].size);
 		if (err)
 			return err;
 		err = zb_floor_fill(s.size);
 		r = zb_new_row("hot", "auto", s.size);
-		for (a = 0; r && !err && a < ZB_NR; a++)
-			if (a != ZB_PAGES || s.order >= 0)
-				hot_loop(a, &s, zb_loops / 10 + 1);
-		zb_counts(&a0, &m0);
-		for (run = 0; r && !err && run < ZB_RUNS; run++)
-			for (a = 0; a < ZB_NR; a++)
-				if (a != ZB_PAGES || s.order >= 0)
-					r->ps[a] = zb_min_ns(r->ps[a],
-							     hot_loop(a, &s, zb_loops),
-							     !run);
-		for (a = 0; r && a < ZB_NR; a++)
-			r->ps[a] = zb_to_ps(r->ps[a], zb_loops);
-		if (r)
-			r->hit_pm = zb_hit_permille(a0, m0);
+		/* The page allocator too, where the size is pages. */
+		t.allocs = BIT(ZB_NR) - 1;
+		if (s.order < 0)
+			t.allocs &= ~BIT(ZB_PAGES);
+		if (r && !err)
+			zb_time_row(r, &s, &t);
 		zb_floor_fill(0);
 		zb_size_exit(&s);
 		if (err)
@@ -91,7 +88,7 @@ static void stats_run(struct zb_row *r[2], const struct zb_size *s,
 		za_set_switch(&za_stats_key, on);
 		for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
 			r[on]->ps[a] = zb_min_ns(r[on]->ps[a],
-						 hot_loop(a, s, zb_loops),
+						 hot_loop(a, s, zb_loops, NULL),
 						 first);
 	}
 }
@@ -111,7 +108,7 @@ int zb_run_stats_cost(void)
 		r[1] = zb_new_row("stats", "on", s.size);
 		r[0] = zb_new_row("stats", "off", s.size);
 		for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
-			hot_loop(a, &s, zb_loops / 10 + 1);
+			hot_loop(a, &s, zb_loops / 10 + 1, NULL);
 		/* On and off take turns too, run by run. */
 		for (run = 0; r[0] && r[1] && run < ZB_RUNS; run++)
 			stats_run(r, &s, !run);
@@ -132,7 +129,8 @@ static void **npat_objs;
  * Allocate @n, then free them in the same order, for about zb_loops pairs;
  * ns taken, 0 on failure.
  */
-static u64 npat_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n)
+static u64 npat_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n,
+		     void *ctx)
 {
 	unsigned int rounds = max(1U, zb_loops / n), i;
 	u64 t0 = ktime_get_ns();
@@ -163,7 +161,8 @@ int zb_run_npat(void)
 		"npat-1", "npat-8", "npat-32", "npat-128", "npat-512",
 		"npat-1024",
 	};
-	int i, j, a, last, run, err = 0;
+	struct zb_timing t = { .loop = npat_loop, .hits = true };
+	int i, j, err = 0;
 
 	npat_objs = kvmalloc_array(1024, sizeof(void *), GFP_KERNEL);
 	if (!npat_objs)
@@ -174,27 +173,18 @@ int zb_run_npat(void)
 		err = zb_size_init(&s, npat_sizes[j]);
 		if (err)
 			break;
+		/* The page allocator too, where the size is pages. */
+		t.allocs = BIT(s.order >= 0 ? ZB_PAGES + 1 : ZB_CACHE + 1) - 1;
 		for (i = 0; i < ARRAY_SIZE(npat_counts); i++) {
-			unsigned int n = npat_counts[i];
-			unsigned int pairs = max(1U, zb_loops / n) * n;
 			struct zb_row *r = zb_new_row(names[i], "auto", s.size);
-			u64 a0, m0;
 
 			if (!r)
 				break;
-			/* The page allocator too, where the size is pages. */
-			last = s.order >= 0 ? ZB_PAGES : ZB_CACHE;
-			for (a = ZB_ZALLOC; a <= last; a++)
-				npat_loop(a, &s, n);	/* warm-up: one run */
-			zb_counts(&a0, &m0);
-			for (run = 0; run < ZB_RUNS; run++)
-				for (a = ZB_ZALLOC; a <= last; a++)
-					r->ps[a] = zb_min_ns(r->ps[a],
-							     npat_loop(a, &s, n),
-							     !run);
-			for (a = ZB_ZALLOC; a <= last; a++)
-				r->ps[a] = zb_to_ps(r->ps[a], pairs);
-			r->hit_pm = zb_hit_permille(a0, m0);
+			/* The warm-up is one whole run. */
+			t.warm = npat_counts[i];
+			t.n = npat_counts[i];
+			t.pairs = max(1U, zb_loops / t.n) * t.n;
+			zb_time_row(r, &s, &t);
 		}
 		zb_size_exit(&s);
 	}
@@ -381,7 +371,8 @@ int zb_run_churn(void)
 #define ZB_BULK		16
 
 /* Rounds of a bulk of ZB_BULK; ns taken, 0 on failure. */
-static u64 bulk_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n)
+static u64 bulk_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n,
+		     void *ctx)
 {
 	unsigned int rounds = max(1U, n / ZB_BULK), i;
 	void *objs[ZB_BULK];
@@ -409,29 +400,15 @@ static u64 bulk_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n)
 int zb_run_bulk(void)
 {
 	static const size_t sizes[] = { 64, 512, 4096 };
-	unsigned int pairs = max(1U, zb_loops / ZB_BULK) * ZB_BULK;
-	int i, a, run, err = 0;
+	const struct zb_timing t = {
+		.loop = bulk_loop,
+		.allocs = BIT(ZB_ZALLOC) | BIT(ZB_CACHE),
+		.warm = zb_loops / 10 + 1,
+		.n = zb_loops,
+		.pairs = max(1U, zb_loops / ZB_BULK) * ZB_BULK,
+	};
 
-	for (i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
-		struct zb_size s;
-		struct zb_row *r;
-
-		err = zb_size_init(&s, sizes[i]);
-		if (err)
-			break;
-		r = zb_new_row("bulk-16", "auto", s.size);
-		for (a = ZB_ZALLOC; r && a <= ZB_CACHE; a += ZB_CACHE)
-			bulk_loop(a, &s, zb_loops / 10 + 1);
-		for (run = 0; r && run < ZB_RUNS; run++)
-			for (a = ZB_ZALLOC; a <= ZB_CACHE; a += ZB_CACHE)
-				r->ps[a] = zb_min_ns(r->ps[a],
-						     bulk_loop(a, &s, zb_loops),
-						     !run);
-		for (a = ZB_ZALLOC; r && a <= ZB_CACHE; a += ZB_CACHE)
-			r->ps[a] = zb_to_ps(r->ps[a], pairs);
-		zb_size_exit(&s);
-	}
-	return err;
+	return zb_time_sizes("bulk-16", "auto", sizes, ARRAY_SIZE(sizes), &t);
 }
 
 /* === Scenario: where a zalloc pair spends its time === */

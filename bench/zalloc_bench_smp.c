@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
@@ -220,6 +221,8 @@ int zb_run_threads(void)
  * @s: their size and cache
  * @a: the allocator
  * @n: objects to hand over
+ * @pcpu: the producer's CPU
+ * @ccpu: the consumer's CPU
  * @start: releases both threads
  * @done: the consumer freed the last one
  * @failed: the producer could not allocate
@@ -230,6 +233,8 @@ struct zb_pc {
 	const struct zb_size *s;
 	enum zb_alloc a;
 	unsigned int n;
+	unsigned int pcpu;
+	unsigned int ccpu;
 	struct completion start;
 	struct completion done;
 	bool failed;
@@ -291,12 +296,17 @@ static int consumer_fn(void *arg)
 	return 0;
 }
 
-/* One producer/consumer run on two CPUs; ns taken, 0 on failure. */
-static u64 pc_run(struct zb_pc *pc, enum zb_alloc a, unsigned int n,
-		  unsigned int pcpu, unsigned int ccpu)
+/*
+ * One producer/consumer run of @n objects of @s on the CPUs of the zb_pc
+ * @ctx; ns taken, 0 on failure.
+ */
+static u64 pc_run(enum zb_alloc a, const struct zb_size *s, unsigned int n,
+		  void *ctx)
 {
 	struct task_struct *prod, *cons;
+	struct zb_pc *pc = ctx;
 
+	pc->s = s;
 	pc->a = a;
 	pc->n = n;
 	pc->failed = false;
@@ -312,8 +322,8 @@ static u64 pc_run(struct zb_pc *pc, enum zb_alloc a, unsigned int n,
 		kthread_stop(prod);
 		return 0;
 	}
-	kthread_bind(prod, pcpu);
-	kthread_bind(cons, ccpu);
+	kthread_bind(prod, pc->pcpu);
+	kthread_bind(cons, pc->ccpu);
 	get_task_struct(prod);
 	get_task_struct(cons);
 	wake_up_process(prod);
@@ -330,38 +340,26 @@ static u64 pc_run(struct zb_pc *pc, enum zb_alloc a, unsigned int n,
 int zb_run_prodcons(void)
 {
 	static const size_t sizes[] = { 64, 512, 4096, 8192, 16384, 65536 };
-	unsigned int n = zb_loops / 4, pcpu, ccpu;
+	unsigned int n = zb_loops / 4;
+	struct zb_timing t = {
+		.loop = pc_run,
+		.allocs = BIT(ZB_ZALLOC) | BIT(ZB_KMALLOC) | BIT(ZB_CACHE),
+		.warm = n / 10 + 1, .n = n, .pairs = n,
+	};
 	struct zb_pc *pc;
-	int i, a, run, err = 0;
+	int err;
 
 	if (num_online_cpus() < 2)
 		return 0;
 	pc = kcalloc(1, sizeof(*pc), GFP_KERNEL);
 	if (!pc)
 		return -ENOMEM;
+	t.ctx = pc;
 	cpus_read_lock();
-	pcpu = cpumask_first(cpu_online_mask);
-	ccpu = cpumask_next(pcpu, cpu_online_mask);
-	for (i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
-		struct zb_size s;
-		struct zb_row *r;
-
-		err = zb_size_init(&s, sizes[i]);
-		if (err)
-			break;
-		pc->s = &s;
-		r = zb_new_row("prodcons", "cross-cpu", s.size);
-		for (a = ZB_ZALLOC; r && a <= ZB_CACHE; a++)
-			pc_run(pc, a, n / 10 + 1, pcpu, ccpu);
-		for (run = 0; r && run < ZB_RUNS; run++)
-			for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
-				r->ps[a] = zb_min_ns(r->ps[a],
-						     pc_run(pc, a, n, pcpu, ccpu),
-						     !run);
-		for (a = ZB_ZALLOC; r && a <= ZB_CACHE; a++)
-			r->ps[a] = zb_to_ps(r->ps[a], n);
-		zb_size_exit(&s);
-	}
+	pc->pcpu = cpumask_first(cpu_online_mask);
+	pc->ccpu = cpumask_next(pc->pcpu, cpu_online_mask);
+	err = zb_time_sizes("prodcons", "cross-cpu", sizes, ARRAY_SIZE(sizes),
+			    &t);
 	cpus_read_unlock();
 	kfree(pc);
 	return err;
