@@ -427,14 +427,20 @@ enum zb_part {
 	ZP_SPAN, ZP_NR
 };
 
-static const char * const part_names[] = {
-	[ZP_CACHE]	 = "cache-pop-push",
-	[ZP_LOOKUP_EXT]	 = "lookup-ext",
-	[ZP_LOOKUP_OBJ]	 = "lookup-obj",
-	[ZP_MIGHT_ALLOC] = "might_alloc",
-	[ZP_BACKEND]	 = "backend",
-	[ZP_SPAN]	 = "backend-span",
+/* Each part's row name and the size of the class it works on. */
+static const struct {
+	const char *name;
+	size_t size;
+} parts[] = {
+	[ZP_CACHE]	 = { "cache-pop-push", 512 },
+	[ZP_LOOKUP_EXT]	 = { "lookup-ext", 512 },
+	[ZP_LOOKUP_OBJ]	 = { "lookup-obj", 64 },
+	[ZP_MIGHT_ALLOC] = { "might_alloc", 512 },
+	[ZP_BACKEND]	 = { "backend", 65536 },
+	[ZP_SPAN]	 = { "backend-span", 65536 },
 };
+
+static_assert(ARRAY_SIZE(parts) == ZP_NR);
 
 /* Takes @n objects one by one from the backend, then gives them back. */
 static bool part_backend(struct za_class *c, unsigned int n)
@@ -487,18 +493,15 @@ static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 
 int zb_run_parts(void)
 {
-	struct za_class *ext = &za_classes[za_size_class(512)];
-	struct za_class *big = &za_classes[za_size_class(65536)];
-	struct za_class *obj = &za_classes[za_size_class(64)];
 	void *e = zalloc_alloc(512, GFP_KERNEL);
 	void *o = zalloc_alloc(64, GFP_KERNEL);
 	int part, i;
 
 	for (part = 0; e && o && part < ZP_NR; part++) {
-		struct za_class *c = part == ZP_LOOKUP_OBJ ? obj :
-				     part >= ZP_BACKEND ? big : ext;
+		unsigned int cls = za_size_class(parts[part].size);
+		struct za_class *c = &za_classes[cls];
 		void *p = part == ZP_LOOKUP_OBJ ? o : e;
-		struct zb_row *r = zb_new_row("parts", part_names[part],
+		struct zb_row *r = zb_new_row("parts", parts[part].name,
 					      c->size);
 		u64 best = 0;
 
