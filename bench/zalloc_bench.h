@@ -9,16 +9,50 @@
  *
  * zb_alloc() and zb_free() are here, always inlined, so that every timed
  * loop pays the same for the choice of allocator wherever the loop is.
+ * zalloc_footprint.ko, a module of its own, uses the first part only: the
+ * results file and the random sizes.
  */
 #ifndef ZALLOC_BENCH_H
 #define ZALLOC_BENCH_H
 
+#include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
 
 #include "zalloc_internal.h"
+
+/* === Both benchmark modules === */
+
+/*
+ * xorshift32: a fixed, cheap sequence, the same for every run from the
+ * same start (ZB_RAND_SEED).
+ */
+#define ZB_RAND_SEED	2463534242U
+static inline u32 zb_rand(u32 *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return *state;
+}
+
+/*
+ * Creates the results file @name, read-only, in zalloc's debugfs directory;
+ * whatever it returns is for debugfs_remove().
+ */
+static inline struct dentry *zb_debugfs_create(const char *name,
+					       const struct file_operations *fops)
+{
+	struct dentry *dir = debugfs_lookup("zalloc", NULL);
+	struct dentry *file = debugfs_create_file(name, 0444, dir, NULL, fops);
+
+	dput(dir);
+	return file;
+}
+
+/* === zalloc_bench.ko === */
 
 /* Pairs timed per figure: the module parameter "loops". */
 extern unsigned int zb_loops;

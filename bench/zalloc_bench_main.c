@@ -27,7 +27,6 @@
 
 #include <linux/bitops.h>
 #include <linux/cpumask.h>
-#include <linux/debugfs.h>
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
@@ -261,14 +260,12 @@ static const struct {
 	{ 256, zb_run_prodcons, "producer/consumer" },
 };
 
-static int __init zalloc_bench_init(void)
+/* Runs the scenarios run_mask selects; 0 or the first error. */
+static int run_scenarios(void)
 {
-	struct dentry *dir;
 	unsigned int i;
 	int err;
 
-	if (!zb_loops)
-		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
 		if (!(run_mask & scenarios[i].bit))
 			continue;
@@ -278,14 +275,24 @@ static int __init zalloc_bench_init(void)
 			return err;
 		}
 	}
+	return 0;
+}
+
+static int __init zalloc_bench_init(void)
+{
+	unsigned int i;
+	int err;
+
+	if (!zb_loops)
+		return -EINVAL;
+	err = run_scenarios();
+	if (err)
+		return err;
 	pr_info("%u rows, %u online CPUs, " ZB_CSV_HEADER "\n", zb_nr_rows,
 		num_online_cpus());
 	for (i = 0; i < zb_nr_rows; i++)
 		row_line(NULL, &zb_rows[i]);
-
-	dir = debugfs_lookup("zalloc", NULL);
-	zb_file = debugfs_create_file("bench", 0444, dir, NULL, &bench_fops);
-	dput(dir);
+	zb_file = zb_debugfs_create("bench", &bench_fops);
 	return 0;
 }
 

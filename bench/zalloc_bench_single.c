@@ -286,15 +286,6 @@ int zb_run_seed(void)
 
 #define ZB_WINDOW	512
 
-static u32 zb_rand(u32 *state)
-{
-	/* xorshift32: a fixed, cheap sequence, the same for every run. */
-	*state ^= *state << 13;
-	*state ^= *state >> 17;
-	*state ^= *state << 5;
-	return *state;
-}
-
 /* 70% up to 256 B, 25% up to 4 KiB, 5% up to 64 KiB. */
 static size_t churn_size(u32 *state)
 {
@@ -309,7 +300,7 @@ static size_t churn_size(u32 *state)
 
 static u64 churn(void **win, bool use_zalloc, unsigned int steps)
 {
-	u32 state = 2463534242U;
+	u32 state = ZB_RAND_SEED;
 	unsigned int i, k;
 	u64 t0;
 
