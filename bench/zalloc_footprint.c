@@ -26,7 +26,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -35,7 +34,7 @@
 #include <linux/slab.h>
 #include <linux/vmstat.h>
 
-#include "zalloc_internal.h"
+#include "zalloc_bench.h"
 
 static unsigned int live_mib = 32;
 module_param(live_mib, uint, 0444);
@@ -93,15 +92,6 @@ static long pages_taken(void)
 	       ext_pages();
 }
 
-static u32 zf_rand(u32 *state)
-{
-	/* xorshift32: the same sizes, in the same order, for both. */
-	*state ^= *state << 13;
-	*state ^= *state >> 17;
-	*state ^= *state << 5;
-	return *state;
-}
-
 /* Frees what zalloc or kmalloc gave; NULL entries are skipped by both. */
 static void zf_free(void **objs, unsigned int n, bool use_zalloc)
 {
@@ -118,11 +108,11 @@ static unsigned int zf_fill(struct zf_set *set, void **objs, unsigned int max,
 			    bool use_zalloc)
 {
 	u64 target = (u64)live_mib << 20, bytes = 0;
-	u32 state = 2463534242U;
+	u32 state = ZB_RAND_SEED;	/* the same sizes for both */
 	unsigned int n = 0;
 
 	while (bytes < target && n < max) {
-		size_t size = set->lo + zf_rand(&state) % (set->hi - set->lo + 1);
+		size_t size = set->lo + zb_rand(&state) % (set->hi - set->lo + 1);
 
 		objs[n] = use_zalloc ? zalloc_alloc(size, GFP_KERNEL) :
 				       kmalloc(size, GFP_KERNEL);
@@ -219,7 +209,6 @@ DEFINE_SHOW_ATTRIBUTE(footprint);
 
 static int __init zalloc_footprint_init(void)
 {
-	struct dentry *dir;
 	unsigned int i;
 	int err;
 
@@ -233,10 +222,7 @@ static int __init zalloc_footprint_init(void)
 		}
 		zf_line(NULL, &zf_sets[i]);
 	}
-	dir = debugfs_lookup("zalloc", NULL);
-	zf_file = debugfs_create_file("footprint", 0444, dir, NULL,
-				      &footprint_fops);
-	dput(dir);
+	zf_file = zb_debugfs_create("footprint", &footprint_fops);
 	return 0;
 }
 

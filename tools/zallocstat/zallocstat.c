@@ -39,54 +39,41 @@
 
 /* === Data === */
 
+/*
+ * What zallocstat knows of a class, each field with the name of the pools
+ * column it is read from (NULL: computed here) and of the --sort key that
+ * orders by it (NULL: none). "class" keeps the order of the pools file.
+ */
+enum zs_field { ZF_NAME, ZF_SIZE, ZF_ALLOCS, ZF_HITS, ZF_LIVE, ZF_BYTES,
+		ZF_CACHED, ZF_PAGES, ZF_HIT, ZF_WASTE, ZF_NR };
+
+static const struct {
+	const char *col;
+	const char *key;
+} fields[] = {
+	[ZF_NAME]	= { "name",		"class" },
+	[ZF_SIZE]	= { "size",		"size" },
+	[ZF_ALLOCS]	= { "allocs",		"allocs" },
+	[ZF_HITS]	= { "hits",		NULL },
+	[ZF_LIVE]	= { "live_objs",	"live" },
+	[ZF_BYTES]	= { "live_bytes",	"bytes" },
+	[ZF_CACHED]	= { "cached",		"cached" },
+	[ZF_PAGES]	= { "pages",		"pages" },
+	[ZF_HIT]	= { NULL,		"hit" },
+	[ZF_WASTE]	= { NULL,		"waste" },
+};
+
+static_assert(ARRAY_SIZE(fields) == ZF_NR, "names for every field");
+
+/* A class: its name, and the value of each field read (val[ZF_NAME] unused). */
 struct zs_class {
 	char name[32];
-	long long size;
-	long long allocs;
-	long long hits;
-	long long live_objs;
-	long long live_bytes;
-	long long cached;
-	long long pages;
+	long long val[ZF_NR];
 };
-
-/* The pools columns zallocstat reads, by their header names. */
-enum zs_col { ZC_NAME, ZC_SIZE, ZC_ALLOCS, ZC_HITS, ZC_LIVE, ZC_BYTES,
-	      ZC_CACHED, ZC_PAGES, ZC_NR };
-
-static const char * const col_names[] = {
-	[ZC_NAME]	= "name",
-	[ZC_SIZE]	= "size",
-	[ZC_ALLOCS]	= "allocs",
-	[ZC_HITS]	= "hits",
-	[ZC_LIVE]	= "live_objs",
-	[ZC_BYTES]	= "live_bytes",
-	[ZC_CACHED]	= "cached",
-	[ZC_PAGES]	= "pages",
-};
-
-static_assert(ARRAY_SIZE(col_names) == ZC_NR, "a name for every column");
-
-enum zs_key { ZK_CLASS, ZK_SIZE, ZK_LIVE, ZK_BYTES, ZK_CACHED, ZK_PAGES,
-	      ZK_HIT, ZK_WASTE, ZK_ALLOCS, ZK_NR };
-
-static const char * const key_names[] = {
-	[ZK_CLASS]	= "class",
-	[ZK_SIZE]	= "size",
-	[ZK_LIVE]	= "live",
-	[ZK_BYTES]	= "bytes",
-	[ZK_CACHED]	= "cached",
-	[ZK_PAGES]	= "pages",
-	[ZK_HIT]	= "hit",
-	[ZK_WASTE]	= "waste",
-	[ZK_ALLOCS]	= "allocs",
-};
-
-static_assert(ARRAY_SIZE(key_names) == ZK_NR, "a name for every sort key");
 
 static struct zs_class classes[MAX_CLASSES];
 static int nr_classes;
-static enum zs_key sort_key = ZK_CLASS;
+static enum zs_field sort_key = ZF_NAME;
 static bool show_all;
 static long page_size;
 
@@ -145,11 +132,12 @@ static FILE *open_stat(const char *name)
 	return NULL;
 }
 
-/* Which pools column each field of a row is; -1 for those not read. */
+/* Which field each column of a row is; -1 for those not read. */
 static int parse_header(char *line, int *col_of)
 {
-	int i, k, found = 0;
+	unsigned int found = 0, want = 0;
 	char *tok, *save;
+	int i, k;
 
 	for (i = 0; i < MAX_COLS; i++)
 		col_of[i] = -1;
@@ -157,34 +145,31 @@ static int parse_header(char *line, int *col_of)
 	if (!tok || strcmp(tok, "#"))
 		return -1;
 	for (i = 0; (tok = strtok_r(NULL, " \t\n", &save)) && i < MAX_COLS; i++) {
-		for (k = 0; k < ZC_NR; k++) {
-			if (!strcmp(tok, col_names[k])) {
+		for (k = 0; k < ZF_NR; k++) {
+			if (fields[k].col && !strcmp(tok, fields[k].col)) {
 				col_of[i] = k;
-				found |= 1 << k;
+				found |= 1U << k;
 			}
 		}
 	}
-	return found == (1 << ZC_NR) - 1 ? 0 : -1;
+	for (k = 0; k < ZF_NR; k++)
+		if (fields[k].col)
+			want |= 1U << k;
+	return found == want ? 0 : -1;
 }
 
 static void parse_row(char *line, const int *col_of, struct zs_class *c)
 {
-	long long *val[ZC_NR] = {
-		[ZC_SIZE] = &c->size, [ZC_ALLOCS] = &c->allocs,
-		[ZC_HITS] = &c->hits, [ZC_LIVE] = &c->live_objs,
-		[ZC_BYTES] = &c->live_bytes, [ZC_CACHED] = &c->cached,
-		[ZC_PAGES] = &c->pages,
-	};
 	char *tok, *save;
 	int i = 0;
 
 	memset(c, 0, sizeof(*c));
 	tok = strtok_r(line, " \t\n", &save);
 	for (; tok && i < MAX_COLS; tok = strtok_r(NULL, " \t\n", &save), i++) {
-		if (col_of[i] == ZC_NAME)
+		if (col_of[i] == ZF_NAME)
 			snprintf(c->name, sizeof(c->name), "%s", tok);
 		else if (col_of[i] >= 0)
-			*val[col_of[i]] = strtoll(tok, NULL, 10);
+			c->val[col_of[i]] = strtoll(tok, NULL, 10);
 	}
 }
 
@@ -265,18 +250,13 @@ static long long waste_pm(long long pages, long long live_bytes)
 	return (held - live_bytes) * 1000 / held;
 }
 
-static long long key_of(const struct zs_class *c, enum zs_key k)
+static long long key_of(const struct zs_class *c, enum zs_field k)
 {
 	switch (k) {
-	case ZK_SIZE:	return c->size;
-	case ZK_LIVE:	return c->live_objs;
-	case ZK_BYTES:	return c->live_bytes;
-	case ZK_CACHED:	return c->cached;
-	case ZK_PAGES:	return c->pages;
-	case ZK_HIT:	return hit_pm(c->hits, c->allocs);
-	case ZK_WASTE:	return waste_pm(c->pages, c->live_bytes);
-	case ZK_ALLOCS:	return c->allocs;
-	default:	return 0;
+	case ZF_HIT:	return hit_pm(c->val[ZF_HITS], c->val[ZF_ALLOCS]);
+	case ZF_WASTE:	return waste_pm(c->val[ZF_PAGES], c->val[ZF_BYTES]);
+	case ZF_NAME:	return 0;
+	default:	return c->val[k];
 	}
 }
 
@@ -299,8 +279,9 @@ static void print_row(const char *name, const char *size, const char *be,
 		      const struct zs_class *c, long long waste)
 {
 	printf("%-16s %6s %-13s %10lld %12lld %8lld %7lld", name, size, be,
-	       c->live_objs, c->live_bytes, c->cached, c->pages);
-	print_pm(hit_pm(c->hits, c->allocs));
+	       c->val[ZF_LIVE], c->val[ZF_BYTES], c->val[ZF_CACHED],
+	       c->val[ZF_PAGES]);
+	print_pm(key_of(c, ZF_HIT));
 	print_pm(waste);
 	putchar('\n');
 }
@@ -311,7 +292,7 @@ static int show(void)
 	struct zs_class sorted[MAX_CLASSES], total = { .name = "TOTAL" };
 	long long failures, held_live = 0;
 	char size[24];
-	int i;
+	int i, k;
 
 	if (read_pools())
 		return -1;
@@ -319,39 +300,35 @@ static int show(void)
 	if (failures < 0)
 		return -1;
 	memcpy(sorted, classes, sizeof(classes[0]) * nr_classes);
-	if (sort_key != ZK_CLASS)
+	if (sort_key != ZF_NAME)
 		qsort(sorted, nr_classes, sizeof(sorted[0]), cmp_class);
 	for (i = 0; i < nr_classes; i++) {
-		total.allocs += classes[i].allocs;
-		total.hits += classes[i].hits;
-		total.live_objs += classes[i].live_objs;
-		total.live_bytes += classes[i].live_bytes;
-		total.cached += classes[i].cached;
-		total.pages += classes[i].pages;
-		if (classes[i].pages)
-			held_live += classes[i].live_bytes;
+		/* The counts add up; size, hit and waste do not. */
+		for (k = ZF_ALLOCS; k <= ZF_PAGES; k++)
+			total.val[k] += classes[i].val[k];
+		if (classes[i].val[ZF_PAGES])
+			held_live += classes[i].val[ZF_BYTES];
 	}
 	printf("zalloc: %d classes, %lld allocations, %lld failed\n",
-	       nr_classes, total.allocs, failures);
+	       nr_classes, total.val[ZF_ALLOCS], failures);
 	printf("%-16s %6s %-13s %10s %12s %8s %7s %7s %7s\n", "CLASS", "SIZE",
 	       "BACKEND", "LIVE_OBJS", "LIVE_BYTES", "CACHED", "PAGES",
 	       "HIT%", "WASTE%");
 	for (i = 0; i < nr_classes; i++) {
 		const struct zs_class *c = &sorted[i];
 
-		if (!show_all && !c->allocs && !c->live_objs && !c->cached &&
-		    !c->pages)
+		if (!show_all && !c->val[ZF_ALLOCS] && !c->val[ZF_LIVE] &&
+		    !c->val[ZF_CACHED] && !c->val[ZF_PAGES])
 			continue;
 		if (!strcmp(backend(c), "standard"))
 			snprintf(size, sizeof(size), "-");
 		else
-			snprintf(size, sizeof(size), "%lld", c->size);
-		print_row(c->name, size, backend(c), c,
-			  waste_pm(c->pages, c->live_bytes));
+			snprintf(size, sizeof(size), "%lld", c->val[ZF_SIZE]);
+		print_row(c->name, size, backend(c), c, key_of(c, ZF_WASTE));
 	}
 	/* The waste of the pages held, over the classes that hold them. */
 	print_row(total.name, "", "", &total,
-		  waste_pm(total.pages, held_live));
+		  waste_pm(total.val[ZF_PAGES], held_live));
 	return 0;
 }
 
@@ -359,8 +336,8 @@ static int parse_key(const char *s)
 {
 	int k;
 
-	for (k = 0; k < ZK_NR; k++)
-		if (!strcmp(s, key_names[k]))
+	for (k = 0; k < ZF_NR; k++)
+		if (fields[k].key && !strcmp(s, fields[k].key))
 			return k;
 	return -1;
 }

@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zalloc_bench: the scenarios that run on one CPU.
+ *
+ *   hot        allocate, touch, free, for every class size
+ *   npat-N     allocate N, then free the N
+ *   basic, strategy, tokio
+ *              the loops of the allocator zalloc ports: varying sizes, memset
+ *   churn      random sizes with a window of live objects
+ *   stats      the hot pairs with zalloc's statistics on and off
+ *   parts      the pieces of a zalloc pair timed alone
+ *   bulk-16    zalloc_alloc_bulk() against kmem_cache_alloc_bulk()
+ *
+ * The harness (rows, warm-up, runs) is in zalloc_bench_main.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitops.h>
+#include <linux/jump_label.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+
+#include "zalloc_bench.h"
+#include "zalloc_pcpu.h"
+
+/* Hot pairs: allocate, touch, free, @n times; ns taken, 0 on failure. */
+static u64 hot_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n,
+		    void *ctx)
+{
+	u64 t0 = ktime_get_ns();
+	void *p;
+
+	while (n--) {
+		p = zb_alloc(a, s);
+		if (unlikely(!p))
+			return 0;
+		ZB_TOUCH(p);
+		zb_free(a, s, p);
+	}
+	return ktime_get_ns() - t0;
+}
+
+/* === Scenario: hot pairs, every class size === */
+
+int zb_run_hot(void)
+{
+	struct zb_timing t = {
+		.loop = hot_loop, .warm = zb_loops / 10 + 1, .n = zb_loops,
+		.pairs = zb_loops, .hits = true,
+	};
+	unsigned int cls;
+	int err;
+
+	for (cls = 0; cls < ZA_CLASS_STD; cls++) {
+		struct zb_size s;
+		struct zb_row *r;
+
+		err = zb_size_init(&s, za_classes[cls].size);
+		if (err)
+			return err;
+		err = zb_floor_fill(s.size);
+		r = zb_new_row("hot", "auto", s.size);
+		/* The page allocator too, where the size is pages. */
+		t.allocs = BIT(ZB_NR) - 1;
+		if (s.order < 0)
+			t.allocs &= ~BIT(ZB_PAGES);
+		if (r && !err)
+			zb_time_row(r, &s, &t);
+		zb_floor_fill(0);
+		zb_size_exit(&s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* === Scenario: statistics on and off === */
+
+/* One run of each allocator with the statistics on, then off: @r[on]. */
+static void stats_run(struct zb_row *r[2], const struct zb_size *s,
+		      bool first)
+{
+	int on, a;
+
+	for (on = 1; on >= 0; on--) {
+		za_set_switch(&za_stats_key, on);
+		for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+			r[on]->ps[a] = zb_min_ns(r[on]->ps[a],
+						 hot_loop(a, s, zb_loops, NULL),
+						 first);
+	}
+}
+
+int zb_run_stats_cost(void)
+{
+	static const size_t sizes[] = { 64, 4096 };
+	int i, on, run, a, err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
+		struct zb_row *r[2];
+		struct zb_size s;
+
+		err = zb_size_init(&s, sizes[i]);
+		if (err)
+			break;
+		r[1] = zb_new_row("stats", "on", s.size);
+		r[0] = zb_new_row("stats", "off", s.size);
+		for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+			hot_loop(a, &s, zb_loops / 10 + 1, NULL);
+		/* On and off take turns too, run by run. */
+		for (run = 0; r[0] && r[1] && run < ZB_RUNS; run++)
+			stats_run(r, &s, !run);
+		za_set_switch(&za_stats_key, true);
+		for (on = 0; r[0] && r[1] && on <= 1; on++)
+			for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
+				r[on]->ps[a] = zb_to_ps(r[on]->ps[a], zb_loops);
+		zb_size_exit(&s);
+	}
+	return err;
+}
+
+/* === Scenario: allocate N, then free N === */
+
+static void **npat_objs;
+
+/*
+ * Allocate @n, then free them in the same order, for about zb_loops pairs;
+ * ns taken, 0 on failure.
+ */
+static u64 npat_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n,
+		     void *ctx)
+{
+	unsigned int rounds = max(1U, zb_loops / n), i;
+	u64 t0 = ktime_get_ns();
+	void *p;
+
+	while (rounds--) {
+		for (i = 0; i < n; i++) {
+			p = zb_alloc(a, s);
+			if (unlikely(!p))
+				return 0;
+			ZB_TOUCH(p);
+			npat_objs[i] = p;
+		}
+		for (i = 0; i < n; i++)
+			zb_free(a, s, npat_objs[i]);
+	}
+	return ktime_get_ns() - t0;
+}
+
+static const unsigned int npat_counts[] = { 1, 8, 32, 128, 512, 1024 };
+static const size_t npat_sizes[] = {
+	8, 64, 256, 512, 1024, 4096, 8192, 16384, 65536,
+};
+
+int zb_run_npat(void)
+{
+	static const char * const names[] = {
+		"npat-1", "npat-8", "npat-32", "npat-128", "npat-512",
+		"npat-1024",
+	};
+	struct zb_timing t = { .loop = npat_loop, .hits = true };
+	int i, j, err = 0;
+
+	npat_objs = kvmalloc_array(1024, sizeof(void *), GFP_KERNEL);
+	if (!npat_objs)
+		return -ENOMEM;
+	for (j = 0; j < ARRAY_SIZE(npat_sizes) && !err; j++) {
+		struct zb_size s;
+
+		err = zb_size_init(&s, npat_sizes[j]);
+		if (err)
+			break;
+		/* The page allocator too, where the size is pages. */
+		t.allocs = BIT(s.order >= 0 ? ZB_PAGES + 1 : ZB_CACHE + 1) - 1;
+		for (i = 0; i < ARRAY_SIZE(npat_counts); i++) {
+			struct zb_row *r = zb_new_row(names[i], "auto", s.size);
+
+			if (!r)
+				break;
+			/* The warm-up is one whole run. */
+			t.warm = npat_counts[i];
+			t.n = npat_counts[i];
+			t.pairs = max(1U, zb_loops / t.n) * t.n;
+			zb_time_row(r, &s, &t);
+		}
+		zb_size_exit(&s);
+	}
+	kvfree(npat_objs);
+	return err;
+}
+
+/* === Scenarios of the allocator zalloc ports: varying sizes, memset === */
+
+/**
+ * struct zb_seed - one of the original report's loops
+ * @scenario: row name
+ * @iters: iterations
+ * @base: size of iteration i is @base + i % @span
+ * @span: see @base
+ */
+struct zb_seed {
+	const char *scenario;
+	unsigned int iters;
+	size_t base;
+	size_t span;
+};
+
+static u64 seed_zalloc(const struct zb_seed *sd, enum zalloc_strategy st)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < sd->iters; i++) {
+		size_t size = sd->base + i % sd->span;
+		void *p = zalloc_alloc_strategy(size, GFP_KERNEL, st);
+
+		if (unlikely(!p))
+			return 0;
+		memset(p, 0xab, size);
+		zalloc_free(p);
+	}
+	return ktime_get_ns() - t0;
+}
+
+static u64 seed_kmalloc(const struct zb_seed *sd)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < sd->iters; i++) {
+		size_t size = sd->base + i % sd->span;
+		void *p = kmalloc(size, GFP_KERNEL);
+
+		if (unlikely(!p))
+			return 0;
+		memset(p, 0xab, size);
+		kfree(p);
+	}
+	return ktime_get_ns() - t0;
+}
+
+/* One row: zalloc with @st (fast path @fast) beside kmalloc. */
+static void seed_row(const struct zb_seed *sd, const char *label,
+		     enum zalloc_strategy st, bool fast)
+{
+	struct zb_row *r = zb_new_row(sd->scenario, label, 0);
+	u64 a0, m0, z = 0, k = 0;
+	int run;
+
+	if (!r)
+		return;
+	seed_kmalloc(sd);
+	za_set_switch(&za_fastpath_key, fast);
+	seed_zalloc(sd, st);
+	zb_counts(&a0, &m0);
+	for (run = 0; run < ZB_RUNS; run++) {
+		za_set_switch(&za_fastpath_key, fast);
+		z = zb_min_ns(z, seed_zalloc(sd, st), !run);
+		za_set_switch(&za_fastpath_key, true);
+		k = zb_min_ns(k, seed_kmalloc(sd), !run);
+	}
+	r->hit_pm = zb_hit_permille(a0, m0);
+	r->ps[ZB_ZALLOC] = zb_to_ps(z, sd->iters);
+	r->ps[ZB_KMALLOC] = zb_to_ps(k, sd->iters);
+}
+
+int zb_run_seed(void)
+{
+	static const struct zb_seed basic = { "basic", 100000, 64, 1024 };
+	static const struct zb_seed strat = { "strategy", 100000, 128, 512 };
+	static const struct zb_seed tokio = { "tokio", 100000, 1024, 4096 };
+	enum zalloc_strategy st;
+
+	seed_row(&basic, "auto", ZALLOC_AUTO, true);
+	seed_row(&basic, "fastpath-off", ZALLOC_AUTO, false);
+	for (st = ZALLOC_AUTO; st <= ZALLOC_STANDARD; st++)
+		seed_row(&strat, za_strategy_names[st], st, true);
+	seed_row(&tokio, "auto", ZALLOC_AUTO, true);
+	return 0;
+}
+
+/* === Scenario: random sizes with a window of live objects === */
+
+#define ZB_WINDOW	512
+
+/* 70% up to 256 B, 25% up to 4 KiB, 5% up to 64 KiB. */
+static size_t churn_size(u32 *state)
+{
+	u32 r = zb_rand(state);
+
+	if (r % 100 < 70)
+		return 8 + (r >> 8) % 249;
+	if (r % 100 < 95)
+		return 257 + (r >> 8) % 3840;
+	return 4097 + (r >> 8) % 61440;
+}
+
+static u64 churn(void **win, bool use_zalloc, unsigned int steps)
+{
+	u32 state = ZB_RAND_SEED;
+	unsigned int i, k;
+	u64 t0;
+
+	memset(win, 0, ZB_WINDOW * sizeof(void *));
+	t0 = ktime_get_ns();
+	for (i = 0; i < steps; i++) {
+		size_t size = churn_size(&state);
+
+		k = zb_rand(&state) % ZB_WINDOW;
+		if (use_zalloc) {
+			zalloc_free(win[k]);
+			win[k] = zalloc_alloc(size, GFP_KERNEL);
+		} else {
+			kfree(win[k]);
+			win[k] = kmalloc(size, GFP_KERNEL);
+		}
+		if (unlikely(!win[k]))
+			break;
+		ZB_TOUCH(win[k]);
+	}
+	t0 = i == steps ? ktime_get_ns() - t0 : 0;
+	for (k = 0; k < ZB_WINDOW; k++) {
+		if (use_zalloc)
+			zalloc_free(win[k]);
+		else
+			kfree(win[k]);
+	}
+	return t0;
+}
+
+int zb_run_churn(void)
+{
+	struct zb_row *r = zb_new_row("churn", "auto", 0);
+	u64 a0, m0, z = 0, k = 0;
+	void **win;
+	int i;
+
+	if (!r)
+		return 0;
+	win = kcalloc(ZB_WINDOW, sizeof(void *), GFP_KERNEL);
+	if (!win)
+		return -ENOMEM;
+	churn(win, true, zb_loops / 10);
+	churn(win, false, zb_loops / 10);
+	zb_counts(&a0, &m0);
+	for (i = 0; i < ZB_RUNS; i++) {
+		z = zb_min_ns(z, churn(win, true, zb_loops), !i);
+		k = zb_min_ns(k, churn(win, false, zb_loops), !i);
+	}
+	r->hit_pm = zb_hit_permille(a0, m0);
+	r->ps[ZB_ZALLOC] = zb_to_ps(z, zb_loops);
+	r->ps[ZB_KMALLOC] = zb_to_ps(k, zb_loops);
+	kfree(win);
+	return 0;
+}
+
+/* === Scenario: bulk allocation and free, 16 at a time === */
+
+#define ZB_BULK		16
+
+/* Rounds of a bulk of ZB_BULK; ns taken, 0 on failure. */
+static u64 bulk_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n,
+		     void *ctx)
+{
+	unsigned int rounds = max(1U, n / ZB_BULK), i;
+	void *objs[ZB_BULK];
+	u64 t0 = ktime_get_ns();
+
+	while (rounds--) {
+		if (a == ZB_ZALLOC) {
+			if (zalloc_alloc_bulk(s->size, GFP_KERNEL, ZB_BULK,
+					      objs) != ZB_BULK)
+				return 0;
+		} else if (!kmem_cache_alloc_bulk(s->cache, GFP_KERNEL, ZB_BULK,
+						  objs)) {
+			return 0;
+		}
+		for (i = 0; i < ZB_BULK; i++)
+			ZB_TOUCH(objs[i]);
+		if (a == ZB_ZALLOC)
+			zalloc_free_bulk(ZB_BULK, objs);
+		else
+			kmem_cache_free_bulk(s->cache, ZB_BULK, objs);
+	}
+	return ktime_get_ns() - t0;
+}
+
+int zb_run_bulk(void)
+{
+	static const size_t sizes[] = { 64, 512, 4096 };
+	const struct zb_timing t = {
+		.loop = bulk_loop,
+		.allocs = BIT(ZB_ZALLOC) | BIT(ZB_CACHE),
+		.warm = zb_loops / 10 + 1,
+		.n = zb_loops,
+		.pairs = max(1U, zb_loops / ZB_BULK) * ZB_BULK,
+	};
+
+	return zb_time_sizes("bulk-16", "auto", sizes, ARRAY_SIZE(sizes), &t);
+}
+
+/* === Scenario: where a zalloc pair spends its time === */
+
+/*
+ * The pieces of zalloc_alloc() + zalloc_free() timed alone, in the same
+ * loop shape: the per-CPU cache's pop and push, the pointer lookup of an
+ * extended-pool and of an object-pool object (ksize() is in the latter),
+ * might_alloc(), which kmalloc() does too, and the extended-pool backend of
+ * 64 KiB objects: one object taken and given back (the class's reserve
+ * span serves it), and two (the second needs a span from the page
+ * allocator, given back at once).
+ */
+enum zb_part {
+	ZP_CACHE, ZP_LOOKUP_EXT, ZP_LOOKUP_OBJ, ZP_MIGHT_ALLOC, ZP_BACKEND,
+	ZP_SPAN, ZP_NR
+};
+
+/* Each part's row name and the size of the class it works on. */
+static const struct {
+	const char *name;
+	size_t size;
+} parts[] = {
+	[ZP_CACHE]	 = { "cache-pop-push", 512 },
+	[ZP_LOOKUP_EXT]	 = { "lookup-ext", 512 },
+	[ZP_LOOKUP_OBJ]	 = { "lookup-obj", 64 },
+	[ZP_MIGHT_ALLOC] = { "might_alloc", 512 },
+	[ZP_BACKEND]	 = { "backend", 65536 },
+	[ZP_SPAN]	 = { "backend-span", 65536 },
+};
+
+static_assert(ARRAY_SIZE(parts) == ZP_NR);
+
+/* Takes @n objects one by one from the backend, then gives them back. */
+static bool part_backend(struct za_class *c, unsigned int n)
+{
+	void *objs[2];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!za_backend_get(c, GFP_KERNEL, &objs[i], 1))
+			break;
+	/* Taken and given back at once: the gauges need no count. */
+	za_backend_put(c, objs, i);
+	return i == n;
+}
+
+static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
+		     unsigned int n)
+{
+	u64 t0 = ktime_get_ns();
+	size_t usable;
+	bool hit;
+	void *p;
+
+	while (n--) {
+		switch (part) {
+		case ZP_CACHE:
+			p = za_cache_alloc(c, GFP_KERNEL, &hit);
+			if (unlikely(!p))
+				return 0;
+			ZB_TOUCH(p);
+			za_cache_free(c, p);
+			break;
+		case ZP_LOOKUP_EXT:
+		case ZP_LOOKUP_OBJ:
+			OPTIMIZER_HIDE_VAR(obj);
+			za_ptr_lookup(obj, &usable);
+			OPTIMIZER_HIDE_VAR(usable);
+			break;
+		case ZP_MIGHT_ALLOC:
+			might_alloc(GFP_KERNEL);
+			break;
+		default:
+			if (!part_backend(c, part == ZP_SPAN ? 2 : 1))
+				return 0;
+			break;
+		}
+	}
+	return ktime_get_ns() - t0;
+}
+
+int zb_run_parts(void)
+{
+	void *e = zalloc_alloc(512, GFP_KERNEL);
+	void *o = zalloc_alloc(64, GFP_KERNEL);
+	int part, i;
+
+	for (part = 0; e && o && part < ZP_NR; part++) {
+		unsigned int cls = za_size_class(parts[part].size);
+		struct za_class *c = &za_classes[cls];
+		void *p = part == ZP_LOOKUP_OBJ ? o : e;
+		struct zb_row *r = zb_new_row("parts", parts[part].name,
+					      c->size);
+		u64 best = 0;
+
+		if (!r)
+			break;
+		part_loop(part, c, p, zb_loops / 10 + 1);
+		for (i = 0; i < ZB_RUNS; i++)
+			best = zb_min_ns(best, part_loop(part, c, p, zb_loops),
+					 !i);
+		r->ps[ZB_ZALLOC] = zb_to_ps(best, zb_loops);
+	}
+	zalloc_free(e);
+	zalloc_free(o);
+	return e && o ? 0 : -ENOMEM;
+}
