@@ -398,20 +398,76 @@ void *__za_cache_alloc(struct za_class *c, gfp_t gfp)
 EXPORT_SYMBOL_NS_GPL(__za_cache_alloc, ZA_NS);
 
 /*
- * For the bulk calls: this CPU's cache, locked, and @c's magazines in it;
- * NULL if the magazines are off or the cache is in use.
+ * Takes runs off @pcc's loaded magazine, reloading it from the previous
+ * one or the depot; returns how many of @nr it stored in @objs.
  */
-static struct za_pcpu *pcpu_lock_class(struct za_class *c,
-				       struct za_pcpu_class **pcc)
+static size_t bulk_take(struct za_class *c, struct za_pcpu_class *pcc,
+			void **objs, size_t nr)
 {
+	size_t n = 0;
+
+	while (n < nr && (pcc->loaded->count || pcpu_reload(c, pcc))) {
+		struct za_mag *m = pcc->loaded;
+		unsigned int take = min_t(size_t, m->count, nr - n);
+
+		m->count -= take;
+		memcpy(&objs[n], &m->objs[m->count], take * sizeof(void *));
+		mag_forget(m, m->count, take);
+		n += take;
+	}
+	return n;
+}
+
+/*
+ * Pushes @objs on @pcc's loaded magazine, swapping magazines and trading
+ * full ones with the depot as a free does; returns how many it took.
+ */
+static size_t bulk_put(struct za_class *c, struct za_pcpu_class *pcc,
+		       void **objs, size_t nr)
+{
+	size_t n = 0;
+
+	while (n < nr) {
+		struct za_mag *m = pcc->loaded;
+
+		/* A double free: left to za_cache_free(), which refuses it. */
+		if (m->count && m->objs[m->count - 1] == objs[n])
+			break;
+		if (mag_push(m, c->mag_size, objs[n]))
+			n++;
+		else if (pcc->prev->count < c->mag_size)
+			swap(pcc->loaded, pcc->prev);
+		else if (!depot_usable() || !depot_give_full(c, pcc))
+			break;
+	}
+	return n;
+}
+
+/*
+ * A bulk call: @run on @c's magazines under this CPU's cache lock, taken
+ * once, and its @n objects counted as @ev. 0 if the magazines are off or
+ * the cache is in use.
+ */
+static __always_inline size_t
+pcpu_bulk(struct za_class *c, void **objs, size_t nr, enum za_event ev,
+	  size_t (*run)(struct za_class *c, struct za_pcpu_class *pcc,
+			void **objs, size_t nr))
+{
+	struct za_pcpu_class *pcc;
 	struct za_pcpu *pc;
+	size_t n;
 
 	if (!static_branch_likely(&za_fastpath_key))
-		return NULL;
+		return 0;
 	pc = pcpu_trylock();
-	if (pc)
-		*pcc = &pc->cls[c->index];
-	return pc;
+	if (!pc)
+		return 0;
+	pcc = &pc->cls[c->index];
+	n = run(c, pcc, objs, nr);
+	if (static_branch_likely(&za_stats_key))
+		pcc->ev[ev] += n;
+	pcpu_unlock(pc);
+	return n;
 }
 
 /**
@@ -429,26 +485,7 @@ static struct za_pcpu *pcpu_lock_class(struct za_class *c,
  */
 size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs)
 {
-	struct za_pcpu_class *pcc;
-	struct za_pcpu *pc;
-	size_t n = 0;
-
-	pc = pcpu_lock_class(c, &pcc);
-	if (!pc)
-		return 0;
-	while (n < nr && (pcc->loaded->count || pcpu_reload(c, pcc))) {
-		struct za_mag *m = pcc->loaded;
-		unsigned int take = min_t(size_t, m->count, nr - n);
-
-		m->count -= take;
-		memcpy(&objs[n], &m->objs[m->count], take * sizeof(void *));
-		mag_forget(m, m->count, take);
-		n += take;
-	}
-	if (static_branch_likely(&za_stats_key))
-		pcc->ev[ZE_ALLOC] += n;
-	pcpu_unlock(pc);
-	return n;
+	return pcpu_bulk(c, objs, nr, ZE_ALLOC, bulk_take);
 }
 
 /**
@@ -467,30 +504,7 @@ size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs)
  */
 size_t za_cache_free_bulk(struct za_class *c, void **objs, size_t nr)
 {
-	struct za_pcpu_class *pcc;
-	struct za_pcpu *pc;
-	size_t n = 0;
-
-	pc = pcpu_lock_class(c, &pcc);
-	if (!pc)
-		return 0;
-	while (n < nr) {
-		struct za_mag *m = pcc->loaded;
-
-		/* A double free: left to za_cache_free(), which refuses it. */
-		if (m->count && m->objs[m->count - 1] == objs[n])
-			break;
-		if (mag_push(m, c->mag_size, objs[n]))
-			n++;
-		else if (pcc->prev->count < c->mag_size)
-			swap(pcc->loaded, pcc->prev);
-		else if (!depot_usable() || !depot_give_full(c, pcc))
-			break;
-	}
-	if (static_branch_likely(&za_stats_key))
-		pcc->ev[ZE_FREE] += n;
-	pcpu_unlock(pc);
-	return n;
+	return pcpu_bulk(c, objs, nr, ZE_FREE, bulk_put);
 }
 
 /**
