@@ -40,10 +40,10 @@
 #
 # The module tree is this checkout (tracked and untracked non-ignored files),
 # copied for each kernel into the run dir (RUN/uml-KVER/tree, ...) and built
-# there with one "make M=... modules"; it must give zalloc.ko,
-# kunit/zalloc_kunit.ko, kunit/zalloc_stress_kunit.ko and
-# kunit/zalloc_safety_kunit.ko (where the kernel has KUnit; and
-# kunit/zalloc_sanitizer_kunit.ko for uml-sanitizer), and may give
+# there with one "make M=... modules"; it must give zalloc.ko and, where the
+# kernel has KUnit, kunit/zalloc_safety_kunit.ko and at least one more
+# kunit/*_kunit.ko (one per suite; all are loaded, sorted, after zalloc.ko;
+# kunit/zalloc_sanitizer_kunit.ko only by uml-sanitizer), and may give
 # samples/zalloc_example.ko.
 set -euo pipefail
 
@@ -314,17 +314,22 @@ check_debugfs()
 	fi
 }
 
-# test_modules TREE - print the modules a test boot loads, in order; fail
-# when one that must be there was not built
+# test_modules TREE - print the modules a test boot loads, in order: zalloc.ko,
+# every KUnit module kunit/*_kunit.ko but the sanitizer's (sorted), then the
+# sample when it was built; fail when zalloc.ko, kunit/zalloc_safety_kunit.ko
+# or any other KUnit module is missing
 test_modules()
 {
 	local tree=$1 m
+	local -a kunit=()
 
-	for m in zalloc.ko kunit/zalloc_kunit.ko kunit/zalloc_stress_kunit.ko \
-		kunit/zalloc_safety_kunit.ko; do
-		[[ -f $tree/$m ]] || return 1
-		echo "$tree/$m"
+	[[ -f $tree/zalloc.ko && -f $tree/kunit/zalloc_safety_kunit.ko ]] || return 1
+	for m in "$tree"/kunit/*_kunit.ko; do
+		[[ $m == */zalloc_sanitizer_kunit.ko ]] || kunit+=("$m")
 	done
+	((${#kunit[@]} >= 2)) || return 1
+	echo "$tree/zalloc.ko"
+	printf '%s\n' "${kunit[@]}"
 	if [[ -f $tree/samples/zalloc_example.ko ]]; then
 		echo "$tree/samples/zalloc_example.ko"
 	fi
