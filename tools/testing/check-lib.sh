@@ -110,87 +110,148 @@ check_build()
 	fi
 }
 
-# ktap_results LOG - print "STATUS<TAB>NAME" for every leaf KUnit test in LOG
-# whose suite name begins with zalloc, and "FAIL<TAB>NAME (no result)" for
-# every zalloc suite or test that began but never reported. A FAIL line is
-# followed by "#<TAB>LINE" lines: what the log said since the previous result.
-ktap_results()
+# ktap_split LOG DIR - write each KTAP document of LOG into DIR/ktap-N.log
+# (N from 1), without the kernel log's timestamps: from 6.3 on each KUnit
+# module prints a document of its own (an unindented "KTAP version" line, a
+# plan, its suite), and kunit.py parses one document a run. Before, a module
+# printed only its suite (an indented "KTAP version" line), numbered on from
+# the previous module's: those suites are one document, under the header
+# that the kernel printed at boot, which is added here without its plan.
+ktap_split()
 {
-	awk '
-	function path(d, name,    i, p) {
-		p = ""
-		for (i = 1; i <= d; i++)
-			p = p hdr[i] "."
-		return p name
-	}
+	awk -v dir="$2" '
 	{
 		line = $0
 		sub(/\r$/, "", line)
 		sub(/^\[[^]]*\] ?/, "", line)
-		match(line, /^ */)
-		d = int(RLENGTH / 4)
-		t = substr(line, RLENGTH + 1)
-		if (t ~ /^# Subtest: /) {
-			hdr[d] = substr(t, 12)
-			open[d] = 1
-			kids[d] = 0
-			nbuf = 0
-			next
-		}
-		if (t !~ /^(not )?ok [0-9]+/) {
-			if (t !~ /^(KTAP version|1\.\.[0-9]|# .*: pass:[0-9])/ && nbuf < 20)
-				buf[++nbuf] = line
-			next
-		}
-		ok = (t ~ /^ok/)
-		skip = (t ~ /# [Ss][Kk][Ii][Pp]/)
-		name = t
-		sub(/^(not )?ok [0-9]+ (- )?/, "", name)
-		sub(/ *#.*$/, "", name)
-		leaf = !kids[d + 1]
-		kids[d + 1] = 0
-		open[d + 1] = 0
-		kids[d] = 1
-		top = d >= 1 ? hdr[1] : name
-		n = nbuf
-		nbuf = 0
-		if (top !~ /^zalloc/ || !leaf)
-			next
-		print (skip ? "SKIP" : ok ? "PASS" : "FAIL") "\t" path(d, name)
-		for (i = 1; !ok && i <= n; i++)
-			print "#\t" buf[i]
 	}
-	END {
-		for (d = 1; d in open; d++)
-			if (open[d] && hdr[1] ~ /^zalloc/)
-				print "FAIL\t" path(d - 1, hdr[d]) " (no result)"
-	}' "$1"
+	line ~ /^ *K?TAP version [0-9]+/ && (line !~ /^ / || file == "") {
+		if (file != "")
+			close(file)
+		file = dir "/ktap-" ++n ".log"
+		if (line ~ /^ /)
+			print "KTAP version 1" > file
+	}
+	file != "" { print line > file }' "$1"
 }
 
-# check_kunit KVER DIR [SKIPPABLE] - one check per KUnit case in the kernel
-# log of DIR; with SKIPPABLE (an extended regexp), a case whose name does
-# not match it fails when it skips
+# ktap_cases JSON FILTER STATUS - print "STATUS<TAB>NAME" for each case (a
+# test without subtests) in kunit.py's JSON report of one document whose
+# top-level test's name matches the regexp FILTER; NAME is the case's path
+# from there down, joined with dots, STATUS is PASS, SKIP or FAIL (failed,
+# crashed, or its result missing: kunit.py names such a case ""). A test with
+# subtests has no status in the JSON, only (from 6.6 on) counts of the
+# errors and crashes below it: when those, or else kunit.py's exit STATUS,
+# say that something went wrong but no case failed (a suite cut off after
+# its last case), the top-level test fails as "NAME (incomplete)".
+ktap_cases()
+{
+	python3 - "$@" <<-'EOT'
+	import json, re, sys
+
+	def cases(group, path):
+	    for sub in group["sub_groups"]:
+	        yield from cases(sub, path + [sub["name"]])
+	    for case in group["test_cases"]:
+	        yield case["status"], path + [case["name"] or "(no result)"]
+
+	def broken(group):
+	    misc = group.get("misc")
+	    if misc is None:
+	        return sys.argv[3] != "0"
+	    return misc["errors"] > 0 or misc["crashed"] > 0
+
+	with open(sys.argv[1]) as f:
+	    report = json.load(f)
+	failed = False
+	for status, path in cases(report, []):
+	    if re.search(sys.argv[2], path[0]):
+	        if status not in ("PASS", "SKIP"):
+	            status, failed = "FAIL", True
+	        print(status, ".".join(path), sep="\t")
+	for top in report["sub_groups"]:
+	    if re.search(sys.argv[2], top["name"]) and broken(top) and not failed:
+	        print("FAIL", top["name"] + " (incomplete)", sep="\t")
+	EOT
+}
+
+# ktap_results LOG DIR [FILTER] - print "STATUS<TAB>NAME" for each case of
+# the KTAP documents in LOG (see ktap_cases; FILTER defaults to all), as the
+# kernel's tools/testing/kunit/kunit.py parses them; the documents and its
+# reports (ktap-N.txt and ktap-N.json) go to DIR. A document kunit.py cannot
+# parse gives "FAIL<TAB>(kunit.py cannot parse ktap-N.log)".
+ktap_results()
+{
+	local log=$1 dir filter=${3:-} doc rc
+
+	dir=$(realpath -m "$2")
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	ktap_split "$log" "$dir"
+	for doc in "$dir"/ktap-*.log; do
+		[[ -e $doc ]] || continue
+		# kunit.py changes to its kernel tree: paths must be absolute.
+		rc=0
+		python3 "$KUNIT_PY" parse --json="${doc%.log}.json" "$doc" \
+			>"${doc%.log}.txt" 2>&1 || rc=$?
+		if [[ -s ${doc%.log}.json ]]; then
+			ktap_cases "${doc%.log}.json" "$filter" "$rc"
+		else
+			printf 'FAIL\t(kunit.py cannot parse %s)\n' "${doc##*/}"
+		fi
+	done
+}
+
+# ktap_report DIR - print what kunit.py reported on the documents in DIR (see
+# ktap_results) but the passed cases: failures with their logs, skips
+ktap_report()
+{
+	sed -E 's/^\[[0-9:]+\] //' "$1"/ktap-*.txt 2>/dev/null |
+		grep -vE '\[PASSED\]|^=|^Test results stored' || true
+}
+
+# check_kunit KVER DIR [SKIPPABLE] - one check per KUnit case of the zalloc
+# suites in the kernel log of DIR (kunit.py's reports in DIR/kunit); with
+# SKIPPABLE (an extended regexp), a case whose name does not match it fails
+# when it skips
 check_kunit()
 {
-	local kver=$1 dir=$2 skippable=${3:-} log=$2/dmesg.log st name n=0
+	local kver=$1 dir=$2 skippable=${3:-} log=$2/dmesg.log st name n=0 failed=
 
 	[[ -s $log ]] || log=$dir/console.log
 	while IFS=$'\t' read -r st name; do
-		if [[ $st == "#" ]]; then
-			show <<<"${name//$RUN_DIR\/*\/tree\//}"
-			continue
-		fi
 		if [[ $st == SKIP && -n $skippable ]] &&
 			! grep -qE "$skippable" <<<"$name"; then
 			result FAIL "kunit $kver $name (skipped, must run here)"
 			after_marker "$log" | grep -F " ${name##*.} " | grep -i skip | show
 		else
 			result "$st" "kunit $kver $name"
+			[[ $st != FAIL ]] || failed=1
 		fi
 		n=$((n + 1))
-	done < <(ktap_results "$log")
+	done < <(ktap_results <(after_marker "$log") "$dir/kunit" '^zalloc')
 	if [[ $n -eq 0 ]]; then
 		result FAIL "kunit $kver (no zalloc KTAP in ${log##*/})"
+	elif [[ -n $failed ]]; then
+		ktap_report "$dir/kunit" | sed "s|$RUN_DIR/[^ ]*/tree/||g" | show
+	fi
+}
+
+# check_ktap FILE DIR PREFIX SUFFIX - one check per case of the KTAP document
+# FILE that a guest script wrote (kunit.py's reports in DIR), each named
+# PREFIX, the case's name, SUFFIX; one failure when FILE has none
+check_ktap()
+{
+	local file=$1 dir=$2 prefix=$3 suffix=$4 st name n=0
+
+	while IFS=$'\t' read -r st name; do
+		result "$st" "$prefix$name$suffix"
+		n=$((n + 1))
+	done < <(ktap_results "$file" "$dir")
+	if [[ $n -eq 0 ]]; then
+		result FAIL "${prefix}no result in ${file##*/}$suffix"
+	elif grep -q '^not ok' "$file"; then
+		ktap_report "$dir" | show
 	fi
 }
 

@@ -61,12 +61,13 @@ sanitizer_case()
 	local label=$1 log=$2/dmesg.log name=zalloc_sanitizer.$3 st
 
 	[[ -s $log ]] || log=$2/console.log
-	st=$(ktap_results "$log" | awk -F'\t' -v n="$name" '$2 == n { print $1 }')
+	st=$(ktap_results <(after_marker "$log") "$2/kunit" '^zalloc_sanitizer$' |
+		awk -F'\t' -v n="$name" '$2 == n { print $1 }')
 	if [[ $st == PASS ]]; then
 		result PASS "kunit $label $name"
 	else
 		result FAIL "kunit $label $name (${st:-no result})"
-		ktap_results "$log" | show
+		ktap_report "$2/kunit" | show
 	fi
 }
 

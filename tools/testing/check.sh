@@ -11,8 +11,8 @@
 #                  KUnit, log and debugfs checks, the user-space interfaces,
 #                  zallocstat and the tracepoints (tools/testing/tools-test.sh)
 #   uml-smp:VERSION  the UML test kernel with SMP and preemption (7.x on),
-#                  booted with two CPUs: W=1 build, KUnit with the stress
-#                  suite (no case may skip but CPU hotplug), log and debugfs
+#                  booted with two CPUs: W=1 build, KUnit with the SMP suite
+#                  zalloc_smp (no case may skip but CPU hotplug), log and debugfs
 #   uml-sanitizer:VERSION  the UML test kernel with KASAN, kmemleak, failslab
 #                  and fail_page_alloc (7.x on): W=1 build, and the cases of
 #                  kunit/zalloc_sanitizer_kunit.c in three boots: fault
@@ -21,7 +21,7 @@
 #                  report (tools/testing/sanitizer-test.sh)
 #   qemu:VERSION   x86_64 test kernel (tools/testing/kernel.sh x86_64) in QEMU -smp 2:
 #                  W=1 build, the sample built alone as README.md documents,
-#                  KUnit (with the SMP stress suite), log and debugfs checks
+#                  KUnit (with the SMP suite), log and debugfs checks
 #   stock:FLAVOUR  Debian's stock kernel (linux-image-FLAVOUR, or a release such
 #                  as 6.1.0-56-amd64) in QEMU -smp 2: W=1 build against its
 #                  headers, the sample built as documented, zalloc's stats
@@ -32,11 +32,13 @@
 #                  system's), the example built against it; and "make install"
 # $ZALLOC_UML_TIMEOUT (default 600) and $ZALLOC_QEMU_TIMEOUT (default 900)
 # bound each boot, in seconds. Each check prints PASS, FAIL or SKIP and its
-# name; every KUnit case is one check. Each target's counts are logged on
-# stderr. The last line is "N passed, N failed" (", N skipped" when some
-# were), and the exit status is 1 when any failed. Logs go to a run dir
-# under ${ZALLOC_CACHE:-/var/cache/zalloc}/runs/. QEMU emulates: its run
-# times are no performance figures.
+# name; every KUnit case is one check, and so is every case of the KTAP that
+# the guest scripts iface-test.sh and tools-test.sh write: all KTAP is parsed
+# by the kernel's tools/testing/kunit/kunit.py, of the newest kernel source.
+# Each target's counts are logged on stderr. The last line is "N passed, N
+# failed" (", N skipped" when some were), and the exit status is 1 when any
+# failed. Logs go to a run dir under ${ZALLOC_CACHE:-/var/cache/zalloc}/runs/.
+# QEMU emulates: its run times are no performance figures.
 #
 # The targets' functions are in tools/testing/check-uml.sh (uml, uml-smp),
 # check-sanitizer.sh and check-qemu.sh (qemu, stock, dkms); the checks that
@@ -72,6 +74,8 @@ RUN_DIR=$ZALLOC_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$
 NPASS=0
 NFAIL=0
 NSKIP=0
+# The kernel's KTAP parser, tools/testing/kunit/kunit.py (see kunit_py).
+KUNIT_PY=
 
 # result STATUS NAME - print and count the outcome of one check
 result()
@@ -88,6 +92,34 @@ result()
 show()
 {
 	awk 'NR <= 60 { print "    " $0 } NR == 61 { print "    [...]" }'
+}
+
+# kunit_py - print the path of the kunit.py that parses every KTAP document
+# of the run: that of the newest kernel source (kernel.sh unpacks it, and
+# downloads it on a cold cache). One parser for all targets; the newest reads
+# the KTAP of every older kernel, and its JSON report counts the crashes and
+# missing results below each suite.
+kunit_py()
+{
+	local src
+
+	src=$("$TOOLS_DIR/kernel.sh" src newest) || return 1
+	[[ -f $src/tools/testing/kunit/kunit.py ]] || return 1
+	echo "$src/tools/testing/kunit/kunit.py"
+}
+
+# needs_kunit_py - some target of TARGETS reads KTAP (all but stock and dkms)
+needs_kunit_py()
+{
+	local t
+
+	for t in $TARGETS; do
+		case ${t%%:*} in
+		stock | dkms) ;;
+		*) return 0 ;;
+		esac
+	done
+	return 1
 }
 
 # prune_runs - keep only the newest $KEEP_RUNS run dirs
@@ -119,6 +151,10 @@ main()
 	for t in $TARGETS; do
 		declare -F "target_${t%%:*}" >/dev/null || die "unknown target $t"
 	done
+	if needs_kunit_py; then
+		KUNIT_PY=$(kunit_py) || die "no tools/testing/kunit/kunit.py in the newest kernel source"
+		log "KTAP parser: $KUNIT_PY"
+	fi
 	for t in $TARGETS; do
 		p=$NPASS f=$NFAIL
 		"target_${t%%:*}" "${t#*:}"
