@@ -139,11 +139,12 @@ ktap_split()
 # test without subtests) in kunit.py's JSON report of one document whose
 # top-level test's name matches the regexp FILTER; NAME is the case's path
 # from there down, joined with dots, STATUS is PASS, SKIP or FAIL (failed,
-# crashed, or its result missing: kunit.py names such a case ""). A test with
-# subtests has no status in the JSON, only (from 6.6 on) counts of the
-# errors and crashes below it: when those, or else kunit.py's exit STATUS,
-# say that something went wrong but no case failed (a suite cut off after
-# its last case), the top-level test fails as "NAME (incomplete)".
+# crashed, or its result missing: kunit.py names such a case "", here "(no
+# result N)", N its place among its group's cases). A test with
+# subtests has no status in the JSON, only counts of the errors and crashes
+# below it (in 7.x's kunit.py; not in 6.12's): when those, or else kunit.py's
+# exit STATUS, say that something went wrong but no case failed (a suite cut
+# off after its last case), the top-level test fails as "NAME (incomplete)".
 ktap_cases()
 {
 	python3 - "$@" <<-'EOT'
@@ -152,8 +153,8 @@ ktap_cases()
 	def cases(group, path):
 	    for sub in group["sub_groups"]:
 	        yield from cases(sub, path + [sub["name"]])
-	    for case in group["test_cases"]:
-	        yield case["status"], path + [case["name"] or "(no result)"]
+	    for i, case in enumerate(group["test_cases"], 1):
+	        yield case["status"], path + [case["name"] or f"(no result {i})"]
 
 	def broken(group):
 	    misc = group.get("misc")
