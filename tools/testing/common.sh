@@ -100,3 +100,56 @@ module_paths()
 		realpath "$m"
 	done
 }
+
+# The settings of uml-run.sh and qemu-run.sh that their options -t, -a, -p
+# and -x set (see boot_option); each script sets its default TIMEOUT.
+BOOT_ARGS=
+SNIPPET=
+declare -A PARAMS=()
+
+# boot_option OPT ARG - take an option that uml-run.sh and qemu-run.sh share:
+# -t SECS (TIMEOUT), -a ARGS (BOOT_ARGS, more kernel arguments), -p
+# NAME=PARAMS (PARAMS[NAME], for init_insmod) and -x SHELL (SNIPPET, see
+# init_snippet); return 1 for any other
+# shellcheck disable=SC2034 # the settings are uml-run.sh's and qemu-run.sh's
+boot_option()
+{
+	case $1 in
+	t) TIMEOUT=$2 ;;
+	a) BOOT_ARGS=$2 ;;
+	p) [[ $2 == *=* ]] || return 1
+	   PARAMS[${2%%=*}]=${2#*=} ;;
+	x) SNIPPET=$2 ;;
+	*) return 1 ;;
+	esac
+}
+
+# init_snippet - init-script lines that run SNIPPET (-x) in a subshell, if
+# any, and log "SNIPPET FAILED" when it fails
+init_snippet()
+{
+	if [[ -n $SNIPPET ]]; then
+		printf '(\n%s\n) || log "SNIPPET FAILED"\n' "$SNIPPET"
+	fi
+}
+
+# run_guest OUTDIR CMD... - run the guest CMD for at most TIMEOUT seconds,
+# its output in OUTDIR/console.log; save its exit status (124 or 137 on a
+# timeout) in OUTDIR/exit-status and print it
+run_guest()
+{
+	local out=$1 rc=0
+
+	shift
+	timeout -k 10 "$TIMEOUT" "$@" </dev/null >"$out/console.log" 2>&1 || rc=$?
+	echo "$rc" >"$out/exit-status"
+	echo "$rc"
+}
+
+# boot_outcome RC OUTDIR - exit with the guest's status RC unless 0, and
+# fail unless its init finished (OUTDIR/done)
+boot_outcome()
+{
+	[[ $1 -eq 0 ]] || exit "$1"
+	[[ -e $2/done ]] || die "init did not finish, see $2/console.log"
+}

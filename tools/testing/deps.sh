@@ -7,7 +7,9 @@
 # linux-image-amd64 and linux-headers-amd64 are Debian's stock kernel, which
 # "make check" boots in QEMU (targets stock and dkms); it is never booted on
 # this machine. dkms and openssl: the dkms target builds and signs zalloc.ko
-# as Debian's DKMS does; libc6-dev: zallocstat.
+# as Debian's DKMS does; libc6-dev: zallocstat; python3: the kernel's
+# tools/testing/kunit/kunit.py, which builds the test kernels and parses
+# every KTAP document of "make check".
 set -euo pipefail
 
 PACKAGES=(

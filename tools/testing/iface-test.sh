@@ -1,24 +1,59 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2154 # out is the init script's
 # tools/testing/iface-test.sh - zalloc's user-space interfaces, tried from inside a
 # guest. Sourced (busybox sh) by the init script of tools/testing/uml-run.sh after
-# zalloc.ko and samples/zalloc_example.ko are loaded; uses its "log" and
-# "$bb". Logs one line "IFACE PASS name" or "IFACE FAIL name" per check,
-# which tools/testing/check.sh counts.
+# zalloc.ko and samples/zalloc_example.ko are loaded, and after
+# tools/testing/guest-ktap.sh; uses its "$bb" and "$out". Writes its checks'
+# results as a KTAP document to $out/iface.ktap, which tools/testing/check.sh
+# counts.
 
 p=/sys/module/zalloc/parameters
 d=/sys/kernel/debug/zalloc
 bb=${bb:-/bin/busybox}
 
-# iface NAME CMD... - run CMD, log whether it succeeded
-iface()
+# pools_ok PROPERTY - the rows of the pools file have PROPERTY; an oracle of
+# the class table's contract that does not restate the table:
+#   named     a "#" header first, then rows "object-SIZE SIZE", "extended-SIZE
+#             SIZE" or "standard"
+#   object    the object-pool classes come first, in ascending size, the
+#             largest 256 B (every size up to it has one)
+#   extended  the extended classes follow, in ascending size, from above 256 B
+#             to 64 KiB, each at most 25% above one byte more than the class
+#             before it (the waste bound of a request just above that class)
+#   standard  exactly one row "standard", the last
+pools_ok()
 {
-	name=$1
-	shift
-	if "$@" 2>/dev/null; then
-		log "IFACE PASS $name"
-	else
-		log "IFACE FAIL $name"
-	fi
+	# shellcheck disable=SC2016 # awk's own $1 and $2
+	$bb awk -v want="$1" '
+	NR == 1 { named_bad = $1 != "#"; next }
+	$1 == "standard" { nstd++; std_at = NR; next }
+	{
+		split($1, w, "-")
+		kind = w[1]
+		size = $2 + 0
+		if ((kind != "object" && kind != "extended") || w[2] != $2)
+			named_bad = 1
+	}
+	kind == "object" {
+		if (ext_seen || size <= last_obj)
+			obj_bad = 1
+		last_obj = size
+	}
+	kind == "extended" {
+		prev = ext_seen ? last_ext : last_obj
+		if (size <= 256 || size <= prev || 4 * size > 5 * (prev + 1))
+			ext_bad = 1
+		ext_seen = 1
+		last_ext = size
+	}
+	END {
+		if (want == "named")
+			exit named_bad || NR < 2
+		if (want == "object")
+			exit obj_bad || last_obj != 256
+		if (want == "extended")
+			exit ext_bad || last_ext != 65536
+		exit nstd != 1 || std_at != NR
+	}' "$d/pools"
 }
 
 # stat NAME - the value of NAME in the stats file
@@ -51,23 +86,28 @@ positive()
 	[ "$(stat "$1")" -gt 0 ]
 }
 
-iface "strategy reads auto" takes $p/strategy auto auto
-iface "strategy refuses an unknown name" refuses $p/strategy fastest
-iface "strategy takes standard" takes $p/strategy standard standard
+ktap_check "strategy reads auto" takes $p/strategy auto auto
+ktap_check "strategy refuses an unknown name" refuses $p/strategy fastest
+ktap_check "strategy takes standard" takes $p/strategy standard standard
 takes $p/strategy auto
-iface "fastpath refuses a non-boolean" refuses $p/fastpath maybe
-iface "stats takes N" takes $p/stats N N
-iface "stats takes Y" takes $p/stats Y Y
-iface "reset refuses 2" refuses $d/reset 2
-iface "reset refuses text" refuses $d/reset abc
+ktap_check "fastpath refuses a non-boolean" refuses $p/fastpath maybe
+ktap_check "stats takes N" takes $p/stats N N
+ktap_check "stats takes Y" takes $p/stats Y Y
+ktap_check "reset refuses 2" refuses $d/reset 2
+ktap_check "reset refuses text" refuses $d/reset abc
 live=$(stat live_objects)
-iface "example keeps objects live" positive live_objects
-iface "reset takes 1" takes $d/reset 1
-iface "reset zeroes allocs" is allocs 0
-iface "reset zeroes frees" is frees 0
-iface "reset keeps live_objects" is live_objects "$live"
-iface "caches hold objects" positive cached_objects
+ktap_check "example keeps objects live" positive live_objects
+ktap_check "reset takes 1" takes $d/reset 1
+ktap_check "reset zeroes allocs" is allocs 0
+ktap_check "reset zeroes frees" is frees 0
+ktap_check "reset keeps live_objects" is live_objects "$live"
+ktap_check "caches hold objects" positive cached_objects
 echo 2 >/proc/sys/vm/drop_caches
-iface "shrinker empties the caches" is cached_objects 0
-iface "pools has a row per class and a header" \
-	[ "$($bb wc -l <"$d/pools")" -eq 48 ]
+ktap_check "shrinker empties the caches" is cached_objects 0
+ktap_check "pools: a header, then a row per class named after its size" \
+	pools_ok named
+ktap_check "pools: object classes ascend up to 256 B" pools_ok object
+ktap_check "pools: extended classes ascend from 257 B to 64 KiB, each at most 25% above the class before + 1 B" \
+	pools_ok extended
+ktap_check "pools: one standard row, the last" pools_ok standard
+ktap_write "$out/iface.ktap"

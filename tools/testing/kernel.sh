@@ -157,38 +157,15 @@ pick_newest()
 	echo "$pkg $(max_version "${vers[@]}")"
 }
 
-# resolve_newest - print "PACKAGE VERSION", asking the archive once a day
-resolve_newest()
+# daily FILE WHAT CMD... - print the contents of FILE, first refreshed from
+# the archive (the output of CMD after apt_update) when FILE is older than
+# NEWEST_TTL seconds or missing; when CMD finds no WHAT, keep the old FILE,
+# or die when there is none
+daily()
 {
-	local age=$NEWEST_TTL line
+	local file=$1 what=$2 age=$NEWEST_TTL line
 
-	if [[ -s $NEWEST_FILE ]]; then
-		age=$(($(date +%s) - $(stat -c %Y "$NEWEST_FILE")))
-	fi
-	if ((age < NEWEST_TTL)); then
-		cat "$NEWEST_FILE"
-		return
-	fi
-	apt_update
-	if line=$(pick_newest); then
-		echo "$line" >"$NEWEST_FILE.tmp"
-		mv "$NEWEST_FILE.tmp" "$NEWEST_FILE"
-		log "newest kernel source: $line"
-	elif [[ -s $NEWEST_FILE ]]; then
-		log "warning: archive gave no linux-source, using $(cat "$NEWEST_FILE")"
-	else
-		die "no linux-source-X.Y found in the newer Debian suites"
-	fi
-	cat "$NEWEST_FILE"
-}
-
-# resolve_pkg PACKAGE - print the highest version of PACKAGE in the newer
-# suites, asking the archive once a day
-resolve_pkg()
-{
-	local pkg=$1 file=$ZALLOC_CACHE/version-$1 age=$NEWEST_TTL ver
-	local -a opts vers
-
+	shift 2
 	if [[ -s $file ]]; then
 		age=$(($(date +%s) - $(stat -c %Y "$file")))
 	fi
@@ -197,28 +174,52 @@ resolve_pkg()
 		return
 	fi
 	apt_update
-	mapfile -t opts < <(apt_opts)
-	mapfile -t vers < <(apt-cache "${opts[@]}" madison "$pkg" |
-		awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
-	if ver=$(max_version "${vers[@]}"); then
-		echo "$ver" >"$file.tmp"
+	if line=$("$@"); then
+		echo "$line" >"$file.tmp"
 		mv "$file.tmp" "$file"
-		log "$pkg: version $ver"
+		log "$what: $line"
 	elif [[ -s $file ]]; then
-		log "warning: archive gave no $pkg, using $(cat "$file")"
+		log "warning: archive gave no $what, using $(cat "$file")"
 	else
-		die "no $pkg in the newer Debian suites"
+		die "no $what in the newer Debian suites"
 	fi
 	cat "$file"
 }
 
-# source_pkg PACKAGE - print the unpacked tree of PACKAGE (linux-source-X.Y)
-# from the newer suites
+# resolve_newest - print "PACKAGE VERSION" of the newest linux-source-X.Y,
+# asking the archive once a day
+resolve_newest()
+{
+	daily "$NEWEST_FILE" "newest linux-source-X.Y" pick_newest
+}
+
+# pkg_version PACKAGE - print the highest version of PACKAGE in the newer
+# suites' package lists
+pkg_version()
+{
+	local -a opts vers
+
+	mapfile -t opts < <(apt_opts)
+	mapfile -t vers < <(apt-cache "${opts[@]}" madison "$1" |
+		awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
+	max_version "${vers[@]}"
+}
+
+# resolve_pkg PACKAGE - print the highest version of PACKAGE in the newer
+# suites, asking the archive once a day
+resolve_pkg()
+{
+	daily "$ZALLOC_CACHE/version-$1" "$1" pkg_version "$1"
+}
+
+# source_pkg PACKAGE [VERSION] - print the unpacked tree of PACKAGE
+# (linux-source-X.Y) of VERSION, by default its highest in the newer suites,
+# downloading and unpacking it first when it is not there
 source_pkg()
 {
-	local pkg=$1 ver dir deb
+	local pkg=$1 ver=${2:-} dir deb
 
-	ver=$(resolve_pkg "$pkg")
+	[[ -n $ver ]] || ver=$(resolve_pkg "$pkg")
 	dir=$ZALLOC_CACHE/src/${pkg}_${ver//:/_}
 	if [[ ! -d $dir ]]; then
 		deb=$(fetch_deb "$pkg" "$ver")
@@ -283,16 +284,11 @@ source_61()
 # source_newest - print the unpacked tree of the newest linux-source-X.Y
 source_newest()
 {
-	local pkg ver dir deb line
+	local pkg ver line
 
 	line=$(resolve_newest)
 	read -r pkg ver <<<"$line"
-	dir=$ZALLOC_CACHE/src/${pkg}_${ver//:/_}
-	if [[ ! -d $dir ]]; then
-		deb=$(fetch_deb "$pkg" "$ver")
-		unpack "$dir" "$pkg" deb_tarball "$deb" "$pkg"
-	fi
-	echo "$dir"
+	source_pkg "$pkg" "$ver"
 }
 
 # deb_tarball DEB PACKAGE - write the compressed source tarball of DEB to stdout

@@ -30,13 +30,10 @@ set -euo pipefail
 TIMEOUT=900
 CPUS=2
 MEM=1G
-APPEND=
-SNIPPET=
 # Logged (to the kernel log too) just before the first insmod.
 MARKER="qemu-run: loading modules"
 # Marker lines on the channel: "@@qemu-run begin NAME@@", "... end NAME@@".
 CHAN=@@qemu-run
-declare -A PARAMS=()
 
 usage()
 {
@@ -79,9 +76,7 @@ init_head()
 # init_tail - the end of /init: snippet, debugfs copy, unload, log, reboot
 init_tail()
 {
-	if [[ -n $SNIPPET ]]; then
-		printf '(\n%s\n) || log "SNIPPET FAILED"\n' "$SNIPPET"
-	fi
+	init_snippet
 	cat <<-EOT
 	for f in stats pools; do
 		if [ -e /sys/kernel/debug/zalloc/\$f ]; then
@@ -168,16 +163,13 @@ unpack_channel()
 # boot BZIMAGE OUTDIR - run QEMU with OUTDIR/initramfs.cpio.gz, print its status
 boot()
 {
-	local image=$1 out=$2 rc=0
+	local image=$1 out=$2
 
-	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -smp "$CPUS" -m "$MEM" \
+	run_guest "$out" qemu-system-x86_64 -accel tcg -smp "$CPUS" -m "$MEM" \
 		-nographic -no-reboot -nodefaults -serial mon:stdio \
 		-serial "file:$out/channel.raw" \
 		-kernel "$image" -initrd "$out/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 log_buf_len=16M $APPEND" \
-		</dev/null >"$out/console.log" 2>&1 || rc=$?
-	echo "$rc" >"$out/exit-status"
-	echo "$rc"
+		-append "console=ttyS0 panic=-1 log_buf_len=16M $BOOT_ARGS"
 }
 
 main()
@@ -187,14 +179,9 @@ main()
 
 	while getopts t:c:m:a:p:x: opt; do
 		case $opt in
-		t) TIMEOUT=$OPTARG ;;
 		c) CPUS=$OPTARG ;;
 		m) MEM=$OPTARG ;;
-		a) APPEND=$OPTARG ;;
-		p) [[ $OPTARG == *=* ]] || usage
-		   PARAMS[${OPTARG%%=*}]=${OPTARG#*=} ;;
-		x) SNIPPET=$OPTARG ;;
-		*) usage ;;
+		*) boot_option "$opt" "${OPTARG:-}" || usage ;;
 		esac
 	done
 	shift $((OPTIND - 1))
@@ -212,8 +199,7 @@ main()
 	rc=$(boot "$image" "$out")
 	unpack_channel "$out"
 	log "QEMU exited with status $rc after $(elapsed "$start") (emulated: not a timing)"
-	[[ $rc -eq 0 ]] || exit "$rc"
-	[[ -e $out/done ]] || die "init did not finish, see $out/console.log"
+	boot_outcome "$rc" "$out"
 }
 
 main "$@"

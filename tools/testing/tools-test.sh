@@ -1,8 +1,8 @@
 # shellcheck shell=sh disable=SC2154 # out, log and bb are the init script's
 # tools/testing/tools-test.sh - zallocstat and the tracepoints, tried from
 # inside a UML guest that has loaded no module yet. Sourced (busybox sh) by
-# the init script of tools/testing/uml-run.sh; uses its "log", "$bb" and
-# "$out", and ZT_ZALLOC, ZT_EXAMPLE (module files), ZT_ROUNDS (the example's
+# the init script of tools/testing/uml-run.sh after guest-ktap.sh; uses its
+# "log", "$bb" and "$out", and ZT_ZALLOC, ZT_EXAMPLE (module files), ZT_ROUNDS (the example's
 # rounds) and ZT_STAT (the zallocstat binary). Leaves in $out, for
 # tools/testing/check.sh to judge:
 #   zs-notloaded.txt  zallocstat -o before zalloc is loaded
@@ -11,6 +11,8 @@
 #   zs-stats          the stats file right after it
 #   zs-notroot.txt    zallocstat -o as the user nobody
 #   zs-nodebugfs.txt  zallocstat -o with debugfs unmounted
+#   tools.ktap        the checks of zallocstat's exit status and message in
+#                     each zs-*.txt, a KTAP document (tools/testing/guest-ktap.sh)
 # Each zs-*.txt ends with "exit STATUS".
 
 bb=${bb:-/bin/busybox}
@@ -21,6 +23,21 @@ zs()
 {
 	"$ZT_STAT" -o >"$out/zs-$1.txt" 2>&1
 	echo "exit $?" >>"$out/zs-$1.txt"
+}
+
+# zs_expect NAME STATUS TEXT - check that zs-NAME.txt ends with "exit
+# STATUS" and says TEXT; what it says goes with a failure
+zs_expect()
+{
+	zs_file=$out/zs-$1.txt
+	zs_check="zallocstat $1: exit $2, says \"$3\""
+	if [ "$($bb tail -n 1 "$zs_file" 2>/dev/null)" = "exit $2" ] &&
+		$bb grep -qF "$3" "$zs_file"; then
+		ktap_record ok "$zs_check"
+	else
+		ktap_diag "$($bb cat "$zs_file" 2>&1)"
+		ktap_record "not ok" "$zs_check"
+	fi
 }
 
 zs notloaded
@@ -42,3 +59,8 @@ if $bb umount /sys/kernel/debug; then
 fi
 $bb rmmod zalloc_example || log "RMMOD FAILED zalloc_example"
 $bb rmmod zalloc || log "RMMOD FAILED zalloc"
+zs_expect notloaded 1 "zalloc is not loaded"
+zs_expect notroot 1 "run zallocstat as root"
+zs_expect nodebugfs 1 "debugfs is not mounted"
+zs_expect once 0 "TOTAL"
+ktap_write "$out/tools.ktap"

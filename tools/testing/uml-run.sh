@@ -24,9 +24,6 @@ set -euo pipefail
 TIMEOUT=600
 # Logged (to the kernel log too) just before the first insmod.
 MARKER="uml-run: loading modules"
-SNIPPET=
-BOOT_ARGS=
-declare -A PARAMS=()
 
 usage()
 {
@@ -55,9 +52,7 @@ init_head()
 # init_tail - the end of the init script: snippet, debugfs copy, unload, log
 init_tail()
 {
-	if [[ -n $SNIPPET ]]; then
-		printf '(\n%s\n) || log "SNIPPET FAILED"\n' "$SNIPPET"
-	fi
+	init_snippet
 	cat <<-'EOT'
 	for f in stats pools; do
 		if [ -e /sys/kernel/debug/zalloc/$f ]; then
@@ -94,17 +89,14 @@ write_init()
 # boot KDIR OUTDIR - run UML with OUTDIR/init.sh, print its exit status
 boot()
 {
-	local kdir=$1 out=$2 rc=0
+	local kdir=$1 out=$2
 	local -a extra
 
 	read -r -a extra <<<"$BOOT_ARGS"
 	mkdir -p "$out/.uml"
-	timeout -k 10 "$TIMEOUT" "$kdir/linux" mem=1G rootfstype=hostfs \
+	run_guest "$out" "$kdir/linux" mem=1G rootfstype=hostfs \
 		rootflags=/ rw init="$out/init.sh" console=tty log_buf_len=16M \
-		uml_dir="$out/.uml" umid=zalloc "${extra[@]}" \
-		</dev/null >"$out/console.log" 2>&1 || rc=$?
-	echo "$rc" >"$out/exit-status"
-	echo "$rc"
+		uml_dir="$out/.uml" umid=zalloc "${extra[@]}"
 }
 
 main()
@@ -113,14 +105,7 @@ main()
 	local -a mods=()
 
 	while getopts t:a:p:x: opt; do
-		case $opt in
-		t) TIMEOUT=$OPTARG ;;
-		a) BOOT_ARGS=$OPTARG ;;
-		p) [[ $OPTARG == *=* ]] || usage
-		   PARAMS[${OPTARG%%=*}]=${OPTARG#*=} ;;
-		x) SNIPPET=$OPTARG ;;
-		*) usage ;;
-		esac
+		boot_option "$opt" "${OPTARG:-}" || usage
 	done
 	shift $((OPTIND - 1))
 	[[ $# -ge 2 ]] || usage
@@ -135,8 +120,7 @@ main()
 	log "booting $kdir/linux with ${#mods[@]} module(s), output in $out"
 	rc=$(boot "$kdir" "$out")
 	log "UML exited with status $rc after $(elapsed "$start")"
-	[[ $rc -eq 0 ]] || exit "$rc"
-	[[ -e $out/done ]] || die "init did not finish, see $out/console.log"
+	boot_outcome "$rc" "$out"
 }
 
 main "$@"

@@ -1,0 +1,196 @@
+# shellcheck shell=bash
+# tools/testing/check-uml.sh - the targets uml and uml-smp of
+# tools/testing/check.sh: the UML test kernels, with the user-space interface,
+# zallocstat and tracepoint checks, and the SMP boot. Sourced by check.sh.
+
+# guest_script SCRIPT - print the shell code that runs the guest script
+# SCRIPT in a UML boot's init (uml-run.sh -x), with the KTAP helpers it uses
+guest_script()
+{
+	printf '. %s\n. %s\n' "$(squote "$TOOLS_DIR/guest-ktap.sh")" "$(squote "$1")"
+}
+
+# check_interfaces OUT TREE KVER DIR - the parameters, debugfs files and
+# shrinker from user space (tools/testing/iface-test.sh), and an unload with objects
+# a user leaked, each in its own UML boot
+check_interfaces()
+{
+	local out=$1 tree=$2 kver=$3 dir=$4
+	local -a mods=("$tree/zalloc.ko" "$tree/samples/zalloc_example.ko")
+
+	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" \
+		-x "$(guest_script "$TOOLS_DIR/iface-test.sh")" \
+		"$out" "$dir/iface" "${mods[@]}" >/dev/null 2>&1 || true
+	check_ktap "$dir/iface/iface.ktap" "$dir/iface/ktap" "interface $kver: " ""
+	check_log "$kver interfaces" "$dir/iface"
+
+	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" \
+		-p 'zalloc_example=leak_on_unload=1' \
+		"$out" "$dir/leak" "${mods[@]}" >/dev/null 2>&1 || true
+	if [[ $(grep -c 'zalloc: unloading with 9 objects .* still allocated by users' \
+		"$dir/leak/dmesg.log" 2>/dev/null) == 1 ]]; then
+		result PASS "unload with leaked objects warns once $kver"
+	else
+		result FAIL "unload with leaked objects warns once $kver"
+	fi
+	check_log "$kver leaked unload" "$dir/leak"
+}
+
+# The sizes samples/zalloc_example.c allocates (its cases[]), each once a
+# round, and the rounds the tools check loads it with.
+EXAMPLE_SIZES=(24 200 1000 4096 20000 100000 64 3000 5000)
+EXAMPLE_ROUNDS=4
+
+# check_zallocstat_build TREE KVER LOG - build tools/zallocstat of TREE on
+# the host (UML guests run the host's binaries): no warning
+check_zallocstat_build()
+{
+	local tree=$1 kver=$2 log=$3
+
+	if make -C "$tree/tools/zallocstat" clean all >"$log" 2>&1 &&
+		! grep -q 'warning:' "$log"; then
+		result PASS "zallocstat build $kver"
+	else
+		result FAIL "zallocstat build $kver"
+		show <"$log"
+	fi
+}
+
+# zs_totals DIR - print, from zallocstat's output in DIR and then from the
+# stats file, "allocs failures live_objects live_bytes cached pages hit%"
+zs_totals()
+{
+	awk '/^zalloc: [0-9]+ classes, / { a = $4; f = $6 }
+		$1 == "TOTAL" { t = $2 " " $3 " " $4 " " $5 " " $6 }
+		END { print a, f, t }' "$1/zs-once.txt"
+	awk '{ v[$1] = $2 }
+		END {
+			h = v["allocs"] > 0 ? int(v["hits"] * 1000 / v["allocs"]) : -1
+			printf "%s %s %s %s %s %s %s\n", v["allocs"], v["failures"],
+				v["live_objects"], v["live_bytes"], v["cached_objects"],
+				v["pages"], h < 0 ? "-" : int(h / 10) "." h % 10
+		}' "$1/zs-stats"
+}
+
+# trace_problems DIR - print what is wrong with the zalloc events in DIR/trace:
+# each size of the example allocated ROUNDS times from example_run() with
+# bytes_alloc at least the size, its frees in example_run(), and at least one
+# allocation served by a per-CPU cache (hit=1)
+trace_problems()
+{
+	awk -v sizes="${EXAMPLE_SIZES[*]}" -v rounds="$EXAMPLE_ROUNDS" '
+	function field(name,    i) {
+		for (i = 1; i <= NF; i++)
+			if (index($i, name "=") == 1)
+				return substr($i, length(name) + 2)
+		return ""
+	}
+	/ zalloc_alloc: / {
+		nalloc++
+		if (field("call_site") !~ /^example_run\+/ || $0 !~ /\[zalloc_example\]/)
+			next
+		req = field("bytes_req")
+		if (field("bytes_alloc") + 0 >= req + 0)
+			ok[req]++
+		hits += field("hit") == 1
+	}
+	/ zalloc_free: / && field("call_site") ~ /^example_run\+/ { frees++ }
+	END {
+		n = split(sizes, s, " ")
+		for (i = 1; i <= n; i++)
+			if (ok[s[i]] != rounds)
+				printf "%d B: %d allocations from example_run with bytes_alloc >= %d, want %d\n",
+					s[i], ok[s[i]], s[i], rounds
+		if (frees != (rounds - 1) * n)
+			printf "%d frees from example_run, want %d\n", frees, (rounds - 1) * n
+		if (!hits)
+			print "no allocation with hit=1"
+		if (!nalloc)
+			print "no zalloc_alloc event at all"
+	}' "$1/trace" 2>&1
+}
+
+# check_tools OUT TREE KVER DIR - zallocstat and the tracepoints in a UML
+# boot of their own (tools/testing/tools-test.sh, which checks zallocstat's
+# exit status and messages itself)
+check_tools()
+{
+	local out=$1 tree=$2 kver=$3 dir=$4/tools snippet got want bad
+
+	check_zallocstat_build "$tree" "$kver" "$4/zallocstat-build.log"
+	snippet="ZT_ZALLOC=$(squote "$tree/zalloc.ko")
+ZT_EXAMPLE=$(squote "$tree/samples/zalloc_example.ko")
+ZT_STAT=$(squote "$tree/tools/zallocstat/zallocstat")
+ZT_ROUNDS=$EXAMPLE_ROUNDS
+$(guest_script "$TOOLS_DIR/tools-test.sh")"
+	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -x "$snippet" "$out" "$dir" \
+		>/dev/null 2>&1 || true
+	check_ktap "$dir/tools.ktap" "$dir/ktap" "" " $kver"
+	{ read -r got; read -r want; } < <(zs_totals "$dir" 2>/dev/null) || true
+	if [[ -n $want && $got == "$want" ]]; then
+		result PASS "zallocstat totals match the stats file $kver"
+	else
+		result FAIL "zallocstat totals match the stats file $kver"
+		printf 'allocs failures live bytes cached pages hit%%\nzallocstat: %s\nstats:      %s\n' \
+			"$got" "$want" | show
+	fi
+	bad=$(trace_problems "$dir")
+	if [[ -z $bad ]]; then
+		result PASS "trace names the example's call sites and sizes $kver"
+	else
+		result FAIL "trace names the example's call sites and sizes $kver"
+		show <<<"$bad"
+	fi
+	check_log "$kver tools" "$dir"
+}
+
+# target_uml VERSION - every check on the UML test kernel of VERSION
+target_uml()
+{
+	local start=$SECONDS
+
+	kernel_target uml "$1" %s uml-%s um || return 0
+	check_checkpatch "$KT_SRC" "$KT_LABEL" "$KT_DIR"
+	check_sparse "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/sparse.log" ARCH=um
+	check_boot uml "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/boot"
+	check_interfaces "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR"
+	check_tools "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR"
+	log "$KT_LABEL: done in $(elapsed "$start")"
+}
+
+# UML SMP's boot arguments: two virtual CPUs (host threads), which need
+# seccomp mode instead of ptrace.
+UML_SMP_ARGS="ncpus=2 seccomp=on"
+# The KUnit case that may skip on UML SMP: remove_cpu() fails there (CPU
+# hotplug is the QEMU target's).
+UML_SMP_SKIPPABLE='\.zalloc_cpu_offline_drains_cache$'
+
+# check_smp_threads LABEL DIR - the stress suite ran one thread per CPU,
+# two, in each of its cases (it passes with one thread too)
+check_smp_threads()
+{
+	local label=$1 log=$2/dmesg.log n
+
+	n=$(grep -cE 'zalloc_smp_cross_cpu_free: 2 threads: ' "$log" 2>/dev/null || true)
+	if [[ $n == 2 ]]; then
+		result PASS "stress suite ran on 2 CPUs $label"
+	else
+		result FAIL "stress suite ran on 2 CPUs $label"
+		{ grep -E 'zalloc_smp_cross_cpu_free: [0-9]+ thread' "$log" ||
+			echo "no thread count in the log"; } | show
+	fi
+}
+
+# target_uml-smp VERSION - the SMP UML test kernel of VERSION (7.x on) with
+# two CPUs: W=1 build, KUnit (the stress suite and the cross-CPU cases run
+# on both CPUs at once, and must not skip), log and debugfs checks
+target_uml-smp()
+{
+	local start=$SECONDS
+
+	kernel_target uml-smp "$1" %s-smp uml-%s-smp um || return 0
+	check_boot uml "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/boot" "$UML_SMP_ARGS" \
+		"$UML_SMP_SKIPPABLE"
+	check_smp_threads "$KT_LABEL" "$KT_DIR/boot"
+	log "$KT_LABEL: done in $(elapsed "$start")"
+}
