@@ -20,8 +20,13 @@ import sys
 
 ALLOCATORS = ("zalloc", "kmalloc", "kmem_cache", "pages", "floor")
 
-# name, scenario, label, smallest size, largest size, compared with,
-# limit per profile (None where it does not apply): the performance issue's.
+# Limits per profile (None where one does not apply): the performance
+# issue's. Rows that share a limit share its dict.
+NPAT_SMALL = {"up61": 0.80, "up": 1.00, "smp": 1.00}
+NPAT_LARGE = {"up61": 0.50, "up": 0.50, "smp": 0.50}
+MIXED = {"up61": 0.80, "up": 0.90, "smp": 1.00}
+
+# name, scenario, label, smallest size, largest size, compared with, limits.
 TARGETS = (
     ("hot 8B-256B vs kmem_cache", "hot", "auto", 8, 256, "kmem_cache",
      {"up61": 0.80, "up": 1.20, "smp": 1.00}),
@@ -29,20 +34,12 @@ TARGETS = (
      {"up61": 0.60, "up": 1.00, "smp": 1.00}),
     ("hot 16K-64K vs kmalloc", "hot", "auto", 16384, 65536, "kmalloc",
      {"up61": 0.20, "up": 0.20, "smp": 0.20}),
-    ("npat-128 up to 8K vs kmalloc", "npat-128", "auto", 0, 8192, "kmalloc",
-     {"up61": 0.80, "up": 1.00, "smp": 1.00}),
-    ("npat-1024 up to 8K vs kmalloc", "npat-1024", "auto", 0, 8192,
-     "kmalloc", {"up61": 0.80, "up": 1.00, "smp": 1.00}),
-    ("npat-128 16K-64K vs kmalloc", "npat-128", "auto", 16384, 65536,
-     "kmalloc", {"up61": 0.50, "up": 0.50, "smp": 0.50}),
-    ("npat-1024 16K-64K vs kmalloc", "npat-1024", "auto", 16384, 65536,
-     "kmalloc", {"up61": 0.50, "up": 0.50, "smp": 0.50}),
-    ("churn vs kmalloc", "churn", "auto", 0, 0, "kmalloc",
-     {"up61": 0.80, "up": 0.90, "smp": 1.00}),
-    ("basic vs kmalloc", "basic", "auto", 0, 0, "kmalloc",
-     {"up61": 0.80, "up": 0.90, "smp": 1.00}),
-    ("tokio vs kmalloc", "tokio", "auto", 0, 0, "kmalloc",
-     {"up61": 0.80, "up": 0.90, "smp": 1.00}),
+    *((f"npat-{n} up to 8K vs kmalloc", f"npat-{n}", "auto", 0, 8192,
+       "kmalloc", NPAT_SMALL) for n in (128, 1024)),
+    *((f"npat-{n} 16K-64K vs kmalloc", f"npat-{n}", "auto", 16384, 65536,
+       "kmalloc", NPAT_LARGE) for n in (128, 1024)),
+    *((f"{s} vs kmalloc", s, "auto", 0, 0, "kmalloc", MIXED)
+      for s in ("churn", "basic", "tokio")),
     ("prodcons up to 8K vs kmalloc", "prodcons", "cross-cpu", 0, 8192,
      "kmalloc", {"smp": 1.00}),
     ("prodcons 16K-64K vs kmalloc", "prodcons", "cross-cpu", 16384, 65536,

@@ -18,7 +18,7 @@
 # ZALLOC_RUN_KERNELS  VERSION:PROFILE words to run (default "6.1:up61
 #                     newest:up newest:smp")
 # ZALLOC_BENCH_ARGS   extra zalloc_bench parameters (e.g. "loops=50000")
-# Only ratios within one run mean anything: see bench/zalloc_bench.c.
+# Only ratios within one run mean anything: see bench/zalloc_bench_main.c.
 set -euo pipefail
 
 # shellcheck source=tools/testing/common.sh
