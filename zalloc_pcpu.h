@@ -8,6 +8,7 @@
 #ifndef _ZALLOC_PCPU_H
 #define _ZALLOC_PCPU_H
 
+#include <linux/mmdebug.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
@@ -93,6 +94,8 @@ static __always_inline struct za_pcpu *pcpu_trylock(void)
 
 static __always_inline void pcpu_unlock(struct za_pcpu *pc)
 {
+	/* Only the holder unlocks, once (CONFIG_DEBUG_VM checks). */
+	VM_WARN_ON_ONCE(!READ_ONCE(pc->active));
 	/* Pairs with the barrier() in pcpu_trylock(): done with them. */
 	barrier();
 	WRITE_ONCE(pc->active, 0);
