@@ -59,6 +59,42 @@ check_checkpatch()
 	done < <(project_files '*.c' '*.h')
 }
 
+# undocumented_exports FILE - print the functions FILE defines and exports
+# with no kernel-doc comment (" * NAME() - ...") in it; exported data is
+# documented where it is declared
+undocumented_exports()
+{
+	local f=$1 sym
+
+	while IFS= read -r sym; do
+		grep -qE "^[a-z].*[ *]$sym\(" "$f" || continue
+		grep -qE "^ \* $sym\(\) - " "$f" || echo "$sym"
+	done < <(sed -nE 's/^EXPORT_SYMBOL[A-Z_]*\(([a-z_0-9]+).*/\1/p' "$f")
+}
+
+# check_kernel_doc SRC LOGDIR - one check per kernel source file (all but
+# tools/): SRC's scripts/kernel-doc -Wall has nothing to say, and every
+# function the file exports has a kernel-doc comment
+check_kernel_doc()
+{
+	local src=$1 dir=$2/kernel-doc f log
+
+	mkdir -p "$dir"
+	while IFS= read -r f; do
+		[[ $f == tools/* ]] && continue
+		log=$dir/${f//\//_}.log
+		(cd "$TOP_DIR" && "$src/scripts/kernel-doc" -none -Wall "$f" &&
+			undocumented_exports "$f" | sed 's/^/exported, no kernel-doc: /') \
+			>"$log" 2>&1 || echo "kernel-doc exited with $?" >>"$log"
+		if [[ -s $log ]]; then
+			result FAIL "kernel-doc $f"
+			show <"$log"
+		else
+			result PASS "kernel-doc $f"
+		fi
+	done < <(project_files '*.c' '*.h')
+}
+
 # kernel_target CMD VERSION LABEL DIR ARCH - the start of the targets that
 # build a kernel with tools/testing/kernel.sh CMD VERSION: set KT_SRC (its
 # source), KT_LABEL and KT_DIR (LABEL and DIR, printf formats of the source's

@@ -35,6 +35,8 @@
 # name; every KUnit case is one check, and so is every case of the KTAP that
 # the guest scripts iface-test.sh and tools-test.sh write: all KTAP is parsed
 # by the kernel's tools/testing/kunit/kunit.py, of the newest kernel source.
+# Before the targets, that source's scripts/kernel-doc checks every kernel
+# source file (one check each: no warning, every export documented).
 # Each target's counts are logged on stderr. The last line is "N passed, N
 # failed" (", N skipped" when some were), and the exit status is 1 when any
 # failed. Logs go to a run dir under ${ZALLOC_CACHE:-/var/cache/zalloc}/runs/.
@@ -154,6 +156,7 @@ main()
 	if needs_kunit_py; then
 		KUNIT_PY=$(kunit_py) || die "no tools/testing/kunit/kunit.py in the newest kernel source"
 		log "KTAP parser: $KUNIT_PY"
+		check_kernel_doc "${KUNIT_PY%/tools/testing/kunit/kunit.py}" "$RUN_DIR"
 	fi
 	for t in $TARGETS; do
 		p=$NPASS f=$NFAIL
