@@ -14,10 +14,12 @@
  *
  * Gauges are derived, never counted: live objects = objects taken from the
  * backend - objects given back - objects idle in magazines, live
- * bytes = live objects * class size (the standard backend, whose sizes vary,
- * keeps a per-CPU byte count). A reset therefore cannot zero the per-CPU
- * counters: it stores a baseline that readers subtract from the event
- * counters, and the gauges keep using the raw sums.
+ * bytes = live objects * class size; what only a backend knows (the
+ * standard backend's byte count, the extended pools' pages and where
+ * their bytes are) its struct za_backend_ops' account() fills in. A reset
+ * therefore cannot zero the per-CPU counters: it stores a baseline that
+ * readers subtract from the event counters, and the gauges keep using the
+ * raw sums.
  *
  * Files, in /sys/kernel/debug/zalloc/ (formats in Documentation/zalloc.rst):
  *   stats  0444  "name value" lines, like /proc/vmstat
