@@ -8,8 +8,10 @@
 # stock:amd64 dkms:amd64"); KIND names a function target_KIND:
 #   uml:VERSION    UML test kernel of tools/testing/kernel.sh (6.1, 6.12 for
 #                  Debian 13, newest): checkpatch against its tree, W=1 build,
-#                  KUnit, log and debugfs checks, the user-space interfaces,
-#                  zallocstat and the tracepoints (tools/testing/tools-test.sh)
+#                  KUnit (no case may skip but the two that need a second
+#                  CPU or CPU hotplug), log and debugfs checks, the user-space
+#                  interfaces, zallocstat and the tracepoints
+#                  (tools/testing/tools-test.sh)
 #   uml-smp:VERSION  the UML test kernel with SMP and preemption (7.x on),
 #                  booted with two CPUs: W=1 build, KUnit with the SMP suite
 #                  zalloc_smp (no case may skip but CPU hotplug), log and debugfs
@@ -21,7 +23,8 @@
 #                  report (tools/testing/sanitizer-test.sh)
 #   qemu:VERSION   x86_64 test kernel (tools/testing/kernel.sh x86_64) in QEMU -smp 2:
 #                  W=1 build, the sample built alone as README.md documents,
-#                  KUnit (with the SMP suite), log and debugfs checks
+#                  KUnit (with the SMP suite; no case may skip), log and
+#                  debugfs checks
 #   stock:FLAVOUR  Debian's stock kernel (linux-image-FLAVOUR, or a release such
 #                  as 6.1.0-56-amd64) in QEMU -smp 2: W=1 build against its
 #                  headers, the sample built as documented, zalloc's stats
