@@ -378,9 +378,7 @@ static bool kmemleak_double(struct za_class *c, const void *obj)
 		return false;
 	pc = pcpu_trylock();
 	if (pc) {
-		const struct za_mag *m = pc->cls[c->index].loaded;
-
-		top = m->count && m->objs[m->count - 1] == obj;
+		top = mag_top_is(pc->cls[c->index].loaded, obj);
 		pcpu_unlock(pc);
 	}
 	return top;

@@ -431,7 +431,7 @@ static size_t bulk_put(struct za_class *c, struct za_pcpu_class *pcc,
 		struct za_mag *m = pcc->loaded;
 
 		/* A double free: left to za_cache_free(), which refuses it. */
-		if (m->count && m->objs[m->count - 1] == objs[n])
+		if (mag_top_is(m, objs[n]))
 			break;
 		if (mag_push(m, c->mag_size, objs[n]))
 			n++;
@@ -537,10 +537,7 @@ void __za_cache_free(struct za_class *c, void *obj)
 	} else {
 		if (!depot_usable() || !depot_give_full(c, pcc)) {
 			/* The previous magazine's objects go back. */
-			n = pcc->prev->count;
-			memcpy(spill, pcc->prev->objs, n * sizeof(void *));
-			mag_forget(pcc->prev, 0, n);
-			pcc->prev->count = 0;
+			n = mag_take_all(pcc->prev, spill);
 			swap(pcc->loaded, pcc->prev);
 			za_pcpu_count_backend(pc, cls, ZE_IN, n);
 		}

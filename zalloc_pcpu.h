@@ -134,6 +134,27 @@ static __always_inline void *mag_pop(struct za_mag *m)
 	return obj;
 }
 
+/*
+ * Whether @obj is on top of @m: freed again with nothing between, a double
+ * free that costs one compare to catch; @m is held.
+ */
+static __always_inline bool mag_top_is(const struct za_mag *m,
+				       const void *obj)
+{
+	return m->count && m->objs[m->count - 1] == obj;
+}
+
+/* Moves all of @m's objects to @objs and returns how many; @m is held. */
+static inline unsigned int mag_take_all(struct za_mag *m, void **objs)
+{
+	unsigned int n = m->count;
+
+	memcpy(objs, m->objs, n * sizeof(void *));
+	mag_forget(m, 0, n);
+	m->count = 0;
+	return n;
+}
+
 /* Pushes @obj on @m unless it is full; returns whether it did. */
 static __always_inline bool mag_push(struct za_mag *m, unsigned int size,
 				     void *obj)
@@ -203,7 +224,7 @@ static __always_inline enum za_push za_cache_push(struct za_class *c,
 			struct za_pcpu_class *pcc = &pc->cls[c->index];
 			struct za_mag *m = pcc->loaded;
 
-			if (unlikely(m->count && m->objs[m->count - 1] == obj)) {
+			if (unlikely(mag_top_is(m, obj))) {
 				done = ZA_PUSH_DOUBLE;
 			} else if (likely(mag_push(m, c->mag_size, obj))) {
 				done = ZA_PUSH_DONE;

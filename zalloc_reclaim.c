@@ -63,13 +63,7 @@ static unsigned long drain_pcpu(struct za_pcpu *pc)
 /* Copies out the objects of one of @pcc's magazines; returns how many. */
 static unsigned int pcpu_take_mag(struct za_pcpu_class *pcc, void **objs)
 {
-	struct za_mag *m = pcc->prev->count ? pcc->prev : pcc->loaded;
-	unsigned int n = m->count;
-
-	memcpy(objs, m->objs, n * sizeof(void *));
-	mag_forget(m, 0, n);
-	m->count = 0;
-	return n;
+	return mag_take_all(pcc->prev->count ? pcc->prev : pcc->loaded, objs);
 }
 
 /*
