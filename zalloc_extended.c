@@ -31,6 +31,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/mm.h>
@@ -106,8 +107,13 @@ static struct page *span_pages(struct za_class *c, gfp_t gfp,
 
 	*order = c->order;
 	if (c->order > min_order) {
-		page = alloc_pages(gfp | __GFP_NORETRY | __GFP_NOWARN,
-				   c->order);
+		/*
+		 * Opportunistic: without __GFP_NOFAIL, which would make the
+		 * page allocator retry this order for ever (NOFAIL wins over
+		 * NORETRY) and never reach the fallback, as in SLUB.
+		 */
+		page = alloc_pages((gfp | __GFP_NORETRY | __GFP_NOWARN) &
+				   ~__GFP_NOFAIL, c->order);
 		if (page)
 			return page;
 		*order = min_order;
@@ -137,6 +143,7 @@ static struct za_span *span_new(struct za_class *c, gfp_t gfp)
 	span->capacity = (PAGE_SIZE << order) / c->size;
 	span->inuse = 0;
 	span->fresh = 0;
+	bitmap_zero(span->out, ZA_SPAN_MAX_OBJS);
 	span_set_owner(span, span);
 	return span;
 }
@@ -156,6 +163,12 @@ static void span_account(struct za_class *c, struct za_span *span, int sign)
 	c->span_objs += sign * (long)span->capacity;
 }
 
+/* The index of @obj, an object that starts a slot of @span. */
+static unsigned int span_index(const struct za_span *span, const void *obj)
+{
+	return reciprocal_divide(obj - span->base, span->cls->recip);
+}
+
 static void *span_take(struct za_span *span)
 {
 	void *obj = span->freelist;
@@ -168,6 +181,7 @@ static void *span_take(struct za_span *span)
 	} else {
 		obj = span->base + span->fresh++ * span->cls->size;
 	}
+	__set_bit(span_index(span, obj), span->out);
 	span->inuse++;
 	return obj;
 }
@@ -202,6 +216,11 @@ static void solo_put(struct za_class *c, void **objs, unsigned int n)
 
 	while (n--) {
 		page = virt_to_page(objs[n]);
+		/* Given back already (a double free the magazines held). */
+		if (page_private(page) != (unsigned long)&c->self) {
+			za_backend_refuse(c->index, objs[n]);
+			continue;
+		}
 		set_page_private(page, 0);
 		__free_pages(page, c->order);
 	}
@@ -265,12 +284,21 @@ static unsigned int span_get(struct za_class *c, gfp_t gfp, void **objs,
 	return got;
 }
 
-/* Puts @obj back on its span; moves the span to @release if it goes. */
+/*
+ * Puts @obj back on its span; moves the span to @release if it goes. An
+ * object the span does not have out (given back already: a double free
+ * that the magazines held twice) is refused, so that @inuse never counts
+ * it twice and the span's pages are never freed under a live object.
+ */
 static void ext_give(struct za_class *c, void *obj, struct list_head *release)
 {
 	struct za_span *span = (void *)page_private(virt_to_page(obj));
 
 	lockdep_assert_held(&c->lock);
+	if (!__test_and_clear_bit(span_index(span, obj), span->out)) {
+		za_backend_refuse(c->index, obj);
+		return;
+	}
 	*(void **)obj = span->freelist;
 	span->freelist = obj;
 	if (span->inuse-- == span->capacity)
@@ -308,6 +336,8 @@ static int ext_class_init(struct za_class *c, unsigned int size)
 	snprintf(c->name, sizeof(c->name), "extended-%u", size);
 	c->order = ext_span_order(size);
 	c->per_span = (PAGE_SIZE << c->order) / size;
+	if (WARN_ON_ONCE(c->per_span > ZA_SPAN_MAX_OBJS))
+		return -EINVAL;
 	c->recip = reciprocal_value(size);
 	c->max_empty = max_t(unsigned int, 1,
 			     ZA_RESERVE_BYTES >> (PAGE_SHIFT + c->order));
