@@ -22,24 +22,41 @@
  * they are handed out (zalloc_main.c).
  *
  * Debug mode (the "debug" parameter; on by default where the kernel has
- * KASAN): every allocation goes to SLUB (zalloc's object caches up to 256
- * bytes, kmalloc() above), bypassing the magazines, the depots and the
- * spans, so that KASAN, KFENCE, kmemleak, slub_debug and failslab see every
- * object with its caller's stack; and zalloc keeps a table of the objects
- * it handed out (pointer, size, caller), so that a free of anything else is
- * refused and counted before SLUB sees it, foreign kmalloc() objects
- * included. Freed entries stay in a quarantine of the last ZA_QUARANTINE
- * frees: a second free of one of them, whatever came between, is a double
- * free. At unload the objects still in the table are reported, one line
- * per call site.
+ * KASAN): every allocation is a kmalloc() of exactly the size asked for,
+ * bypassing the magazines, the depots and the spans, so that KASAN,
+ * KFENCE, kmemleak, slub_debug and failslab see every object with its
+ * caller's stack, and KASAN catches an overflow into what the class size
+ * would have rounded up (20 B asked, 24 B class); and zalloc keeps a table
+ * of the objects it handed out (pointer, size, caller), so that a free of
+ * anything else is refused and counted before SLUB sees it, foreign
+ * kmalloc() objects included. While the mode is on, freed entries stay in
+ * a quarantine of the last ZA_QUARANTINE frees: a second free of one of
+ * them, whatever came between, is a double free. At unload the objects
+ * still in the table are reported, one line per call site. The objects
+ * are counted in the class the mode picks (an object pool up to 256 B
+ * unless ZALLOC_STANDARD is asked for, else the standard row), by the
+ * bytes asked for.
  *
- * Switching: objects allocated in debug mode stay in the table after the
- * mode is switched off, and frees look there first while it holds any
- * (za_table_key). Objects allocated before the mode was switched on are
- * not in the table: an extended-pool one is recognised by its span; for
- * object-pool and kmalloc() objects, which cannot be told from foreign
- * ones, each class may free as many untracked objects as it had live when
- * the mode was switched on (pre_live), and refuses the rest.
+ * Switching. The table's own state (whether allocations are tracked,
+ * whether untracked frees are checked, how many entries are live or being
+ * made) is read and written under za_table_lock; the static keys only
+ * send the paths here. On: the table key first (frees look in the table),
+ * then allocations are tracked, then, after a grace period, each class's
+ * untracked budget is set to the objects it has live, and only then are
+ * frees outside the table checked against it: every object that the
+ * normal paths handed out is either in that count (its allocation ended
+ * before the grace period: the fast path pops with preemption off and
+ * looks at the key again there, the slow paths look after counting, under
+ * rcu_read_lock()) or adds itself to the budget (za_debug_adopt()). The
+ * budget may exceed the untracked objects (frees in flight, the table's
+ * own objects): it never refuses a legitimate free, it may let a foreign
+ * object of a budgeted class through, which the backend then frees into
+ * its own cache (zalloc_object.c). An extended-pool object needs no budget:
+ * its span tells. Off: tracking and checking stop at once (frees of table
+ * entries are no longer quarantined, frees outside the table take the
+ * normal path), the quarantine is emptied, and the table key goes off
+ * once no entry is live or being made, so an allocation that reserved its
+ * entry before the switch still finds the table there.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -64,6 +81,8 @@
 
 /* Allocations go to SLUB and the table (the "debug" parameter). */
 DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_debug_key);
+/* The fast path looks at it (zalloc_pcpu.h), in the benchmark too. */
+EXPORT_SYMBOL_NS_GPL(za_debug_key, ZA_NS);
 /* The table may hold objects: frees look there first. */
 DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_table_key);
 /*
@@ -95,7 +114,7 @@ struct za_live {
 };
 
 /*
- * za_table_lock protects the table, the quarantine and the counts below.
+ * za_table_lock protects the table, the quarantine and the state below.
  * It is taken with interrupts off (frees come from any context) and
  * nothing is taken inside it.
  */
@@ -103,9 +122,14 @@ static DEFINE_SPINLOCK(za_table_lock);
 static DEFINE_HASHTABLE(za_table, ZA_TABLE_BITS);
 static LIST_HEAD(za_quarantine);
 static unsigned int za_nr_quarantined;
+/* Entries live, and entries being made (see table_reserve()). */
 static unsigned long za_nr_live;
-/* Untracked objects each class may still free (see the top). */
-static atomic64_t za_pre_live[ZA_NR_CLASSES];
+/* Allocations are tracked, and freed entries quarantined. */
+static bool za_tracking;
+/* Frees outside the table are checked against the budget below. */
+static bool za_checking;
+/* Untracked objects each budgeted class may still free (see the top). */
+static atomic64_t za_untracked[ZA_NR_CLASSES];
 /* Serialises switches of the mode. */
 static DEFINE_MUTEX(za_debug_mutex);
 
@@ -170,7 +194,7 @@ static void free_entries(struct list_head *list)
 		kmem_cache_free(za_live_cache, e);
 }
 
-/* Enters a new object; an entry for the same address is reused. */
+/* Enters a reserved object; a stale entry for its address is dropped. */
 static void table_add(struct za_live *e)
 {
 	struct za_live *old;
@@ -191,69 +215,154 @@ static void table_add(struct za_live *e)
 		}
 	}
 	hash_add(za_table, &e->node, (unsigned long)e->ptr);
-	za_nr_live++;
 	spin_unlock_irqrestore(&za_table_lock, flags);
 	free_entries(&drop);
 }
 
+/*
+ * Reserves a live entry for an allocation about to be made, if the mode
+ * still tracks allocations: the table key stays on until the entry is
+ * added and freed, or given back. Returns false if the mode is off.
+ */
+static bool table_reserve(void)
+{
+	unsigned long flags;
+	bool on;
+
+	spin_lock_irqsave(&za_table_lock, flags);
+	on = za_tracking;
+	if (on)
+		za_nr_live++;
+	spin_unlock_irqrestore(&za_table_lock, flags);
+	return on;
+}
+
+/* Drops one live entry or reservation; lock held. True: turn the key off. */
+static bool table_put_live(void)
+{
+	lockdep_assert_held(&za_table_lock);
+	return !--za_nr_live && !za_tracking;
+}
+
+/* Gives back a reservation whose allocation failed. */
+static void table_unreserve(void)
+{
+	unsigned long flags;
+	bool none_left;
+
+	spin_lock_irqsave(&za_table_lock, flags);
+	none_left = table_put_live();
+	spin_unlock_irqrestore(&za_table_lock, flags);
+	if (none_left)
+		schedule_work(&za_table_off_work);
+}
+
 /* === Allocation and free === */
 
-/**
- * za_debug_alloc() - allocate in debug mode: from SLUB, into the table
- * @size: bytes wanted, at least 1
- * @gfp: the caller's flags, no zone modifier
- * @strategy: the strategy; up to 256 bytes any but ZALLOC_STANDARD takes
- *	an object pool, else kmalloc()
- * @caller: the return address of the zalloc call
- *
- * Context: as kmalloc() with @gfp.
- * Return: the object, zeroed if @gfp or init_on_alloc asks; or NULL.
- */
-void *za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
-		     unsigned long caller)
+/* The class a debug-mode object is counted in (see the top). */
+static unsigned int debug_class(size_t size, enum zalloc_strategy strategy)
 {
-	unsigned int cls = ZA_CLASS_STD;
-	struct za_class *c;
-	struct za_live *e;
-	void *obj;
-
 	if (size <= ZA_OBJ_MAX && strategy != ZALLOC_STANDARD)
-		cls = za_size_class(size);
-	c = &za_classes[cls];
-	e = kmem_cache_alloc(za_live_cache, gfp & ~__GFP_ZERO);
-	if (!e)
-		return NULL;
+		return za_size_class(size);
+	return ZA_CLASS_STD;
+}
+
+/*
+ * Counts a debug-mode object of @size bytes in class @cls as it goes out
+ * (@out) or comes back, as its backend's own paths count theirs.
+ */
+static void debug_count(unsigned int cls, size_t size, bool out)
+{
+	za_count_backend(cls, out ? ZE_OUT : ZE_IN, 1);
 	if (cls == ZA_CLASS_STD) {
-		obj = za_std_alloc(size, gfp);
-	} else if (za_backend_get(c, gfp, &obj, 1)) {
-		za_count_backend(cls, ZE_OUT, 1);
+		za_stat_add_std_bytes(out ? (long)size : -(long)size);
+		return;
+	}
+	if (out) {
 		za_stat_inc(cls, ZE_MISS);
 		za_stat_inc(cls, ZE_ALLOC);
-		if (want_init_on_alloc(gfp))
-			memset(obj, 0, c->size);
 	} else {
-		obj = NULL;
+		za_stat_inc(cls, ZE_FREE);
 	}
+}
+
+/**
+ * za_debug_alloc() - allocate in debug mode: kmalloc(), into the table
+ * @size: bytes wanted, at least 1
+ * @gfp: the caller's flags, no zone modifier
+ * @strategy: the strategy, for the class the object is counted in
+ * @caller: the return address of the zalloc call
+ * @objp: where to store the object, zeroed if @gfp or init_on_alloc asks
+ *	(kmalloc() does it), or NULL if none could be had
+ *
+ * Context: as kmalloc() with @gfp.
+ * Return: false if the mode was switched off meanwhile (nothing done: the
+ * normal paths serve the call), else true.
+ */
+bool za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
+		    unsigned long caller, void **objp)
+{
+	unsigned int cls = debug_class(size, strategy);
+	struct za_live *e;
+	void *obj = NULL;
+
+	if (!table_reserve())
+		return false;
+	*objp = NULL;
+	/* zalloc's own bookkeeping: charged to no memory cgroup. */
+	e = kmem_cache_alloc(za_live_cache, gfp & ~(__GFP_ZERO | __GFP_ACCOUNT));
+	if (e)
+		obj = kmalloc(size, gfp);
 	if (!obj) {
-		kmem_cache_free(za_live_cache, e);
-		return NULL;
+		if (e)
+			kmem_cache_free(za_live_cache, e);
+		table_unreserve();
+		return true;
 	}
 	e->ptr = obj;
-	e->size = cls == ZA_CLASS_STD ? ksize(obj) : c->size;
+	e->size = size;
 	e->caller = caller;
 	e->cls = cls;
 	e->freed = false;
+	debug_count(cls, size, true);
 	table_add(e);
-	return obj;
+	*objp = obj;
+	return true;
 }
 
-/* Frees an object that zalloc handed out straight to its backend. */
+/* Whether a class's untracked objects are counted against a budget. */
+static bool budgeted(const struct za_class *c)
+{
+	/* An extended-pool object is known by its span. */
+	return c->backend != ZA_BE_EXTENDED;
+}
+
+/**
+ * __za_debug_adopt() - see za_debug_adopt()
+ * @c: the class
+ * @n: objects the normal paths handed out as the mode was switched on
+ *
+ * Context: any.
+ */
+void __za_debug_adopt(const struct za_class *c, unsigned int n)
+{
+	if (budgeted(c))
+		atomic64_add(n, &za_untracked[c->index]);
+}
+EXPORT_SYMBOL_NS_GPL(__za_debug_adopt, ZA_NS);
+
+/*
+ * Frees an object the normal paths handed out straight to its backend:
+ * unregistered from kmemleak as the normal free path would, wiped if
+ * init_on_free asks, counted.
+ */
 static void free_to_backend(struct za_class *c, void *obj, size_t usable)
 {
 	if (c->backend == ZA_BE_STANDARD) {
 		za_std_free(obj, usable);
 		return;
 	}
+	za_track_free(c, obj);
 	if (want_init_on_free())
 		memset(obj, 0, c->size);
 	za_stat_inc(c->index, ZE_FREE);
@@ -263,57 +372,69 @@ static void free_to_backend(struct za_class *c, void *obj, size_t usable)
 
 /*
  * Debug mode, @ptr not in the table: an object from before the switch is
- * freed (an extended-pool one is known by its span; an object-pool or
- * kmalloc() one while its class has untracked objects left), anything
- * else refused.
+ * freed (an extended-pool one is known by its span; another while its
+ * class has untracked objects left), anything else refused. Returns the
+ * class freed into, or NULL.
  */
-static void free_untracked(const void *ptr, unsigned long caller)
+static struct za_class *free_untracked(const void *ptr, unsigned long caller,
+				       size_t *usable)
 {
-	struct za_class *c;
-	size_t usable;
+	struct za_class *c = za_ptr_lookup(ptr, usable);
 
-	c = za_ptr_lookup(ptr, &usable);
-	if (c && (c->backend == ZA_BE_EXTENDED ||
-		  atomic64_dec_if_positive(&za_pre_live[c->index]) >= 0))
-		free_to_backend(c, (void *)ptr, usable);
-	else
-		za_refuse_free(ptr, ZR_INVALID_FREE, caller);
+	if (c && (!budgeted(c) ||
+		  atomic64_dec_if_positive(&za_untracked[c->index]) >= 0)) {
+		free_to_backend(c, (void *)ptr, *usable);
+		return c;
+	}
+	za_refuse_free(ptr, ZR_INVALID_FREE, caller);
+	return NULL;
 }
 
 /**
  * za_debug_free() - free through the table
  * @ptr: the pointer, not NULL or ZERO_SIZE_PTR
  * @caller: the return address of the zalloc call
+ * @cp: where to store the class of the object freed, NULL if refused
+ * @usable: where to store its usable size
  *
- * An object in the table is freed to SLUB and quarantined; one already
- * quarantined is refused as a double free. Outside the table: in debug
- * mode, see free_untracked(); in normal mode, nothing is done.
+ * An object in the table is freed with kfree() and, while the mode is on,
+ * quarantined; one already quarantined is refused as a double free.
+ * Outside the table: while the mode checks frees, see free_untracked();
+ * otherwise nothing is done.
  *
  * Context: any context kfree() may be called from.
  * Return: true if @ptr was dealt with, false if the normal path should.
  */
-bool za_debug_free(const void *ptr, unsigned long caller)
+bool za_debug_free(const void *ptr, unsigned long caller,
+		   struct za_class **cp, size_t *usable)
 {
-	struct za_class *c = NULL;
+	bool twice = false, none_left = false, checking;
+	unsigned int cls = ZA_NR_CLASSES;
 	struct za_live *e;
 	unsigned long flags;
-	bool twice = false, none_left = false;
-	size_t usable = 0;
 	LIST_HEAD(drop);
 
+	*cp = NULL;
 	spin_lock_irqsave(&za_table_lock, flags);
 	e = table_find(ptr);
 	if (e && e->freed) {
 		twice = true;
 	} else if (e) {
-		c = &za_classes[e->cls];
-		usable = e->size;
-		e->freed = true;
-		list_add_tail(&e->qnode, &za_quarantine);
-		za_nr_quarantined++;
-		none_left = !--za_nr_live;
-		quarantine_trim(ZA_QUARANTINE, &drop);
+		cls = e->cls;
+		*usable = e->size;
+		if (za_tracking) {
+			e->freed = true;
+			list_add_tail(&e->qnode, &za_quarantine);
+			za_nr_quarantined++;
+			quarantine_trim(ZA_QUARANTINE, &drop);
+		} else {
+			/* No quarantine once the mode is off: forget it. */
+			hash_del(&e->node);
+			list_add(&e->qnode, &drop);
+		}
+		none_left = table_put_live();
 	}
+	checking = za_checking;
 	spin_unlock_irqrestore(&za_table_lock, flags);
 	free_entries(&drop);
 
@@ -321,18 +442,46 @@ bool za_debug_free(const void *ptr, unsigned long caller)
 		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
 		return true;
 	}
-	if (c) {
-		free_to_backend(c, (void *)ptr, usable);
-		if (none_left && !static_branch_unlikely(&za_debug_key))
+	if (cls < ZA_NR_CLASSES) {
+		kfree(ptr);
+		debug_count(cls, *usable, false);
+		if (none_left)
 			schedule_work(&za_table_off_work);
+		*cp = &za_classes[cls];
 		return true;
 	}
-	if (!static_branch_unlikely(&za_debug_key))
+	if (!checking)
 		return false;
-	free_untracked(ptr, caller);
+	*cp = free_untracked(ptr, caller, usable);
 	return true;
 }
 EXPORT_SYMBOL_NS_GPL(za_debug_free, ZA_NS);
+
+/**
+ * za_debug_size() - the usable size of an object the table holds
+ * @ptr: the pointer
+ * @usable: where to store the size it was allocated with
+ *
+ * Not ksize(), which would unpoison the bytes past the size asked for.
+ *
+ * Context: any.
+ * Return: whether @ptr is a live object of the table.
+ */
+bool za_debug_size(const void *ptr, size_t *usable)
+{
+	struct za_live *e;
+	unsigned long flags;
+	bool live;
+
+	spin_lock_irqsave(&za_table_lock, flags);
+	e = table_find(ptr);
+	live = e && !e->freed;
+	if (live)
+		*usable = e->size;
+	spin_unlock_irqrestore(&za_table_lock, flags);
+	return live;
+}
+EXPORT_SYMBOL_NS_GPL(za_debug_size, ZA_NS);
 
 /* === Switching === */
 
@@ -351,12 +500,38 @@ static void table_key_set(bool on)
 	}
 }
 
+/* The table key off, if the mode is off and no entry is left; mutex held. */
+static void table_key_put(void)
+{
+	unsigned long flags;
+	bool idle;
+
+	lockdep_assert_held(&za_debug_mutex);
+	spin_lock_irqsave(&za_table_lock, flags);
+	idle = !za_tracking && !za_nr_live;
+	spin_unlock_irqrestore(&za_table_lock, flags);
+	/* Only a switch on, which takes the mutex, makes it busy again. */
+	if (idle)
+		table_key_set(false);
+}
+
 static void table_off_fn(struct work_struct *work)
 {
 	mutex_lock(&za_debug_mutex);
-	if (!static_key_enabled(&za_debug_key) && !READ_ONCE(za_nr_live))
-		table_key_set(false);
+	table_key_put();
 	mutex_unlock(&za_debug_mutex);
+}
+
+/* Sets the table's state (see the top); mutex held. */
+static void table_state_set(bool tracking, bool checking)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&za_debug_mutex);
+	spin_lock_irqsave(&za_table_lock, flags);
+	za_tracking = tracking;
+	za_checking = checking;
+	spin_unlock_irqrestore(&za_table_lock, flags);
 }
 
 /**
@@ -394,34 +569,49 @@ static void quarantine_drop(void)
 	free_entries(&drop);
 }
 
-/**
- * za_set_debug() - switch the debug mode on or off
- * @on: the new state
- *
- * Switching on notes how many objects each object-pool and kmalloc()
- * class has live (see the top); switching off keeps the table for the
- * objects still live in it.
- *
- * Context: process; may sleep.
- */
-void za_set_debug(bool on)
+/* Each budgeted class's budget from the objects it has live; mutex held. */
+static void untracked_budget_set(void)
 {
 	struct za_class_stats st;
 	unsigned int cls;
 
+	lockdep_assert_held(&za_debug_mutex);
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		if (!budgeted(&za_classes[cls]))
+			continue;
+		za_stats_read(cls, &st, false);
+		atomic64_add(max_t(s64, st.live_objs, 0), &za_untracked[cls]);
+	}
+}
+
+/**
+ * za_set_debug() - switch the debug mode on or off
+ * @on: the new state
+ *
+ * See the top of this file for the order of the steps and why.
+ *
+ * Context: process; may sleep (a grace period when switching on).
+ */
+void za_set_debug(bool on)
+{
+	unsigned int cls;
+
 	mutex_lock(&za_debug_mutex);
 	if (on && !static_key_enabled(&za_debug_key)) {
-		for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
-			za_stats_read(cls, &st, false);
-			atomic64_set(&za_pre_live[cls], max_t(s64, st.live_objs, 0));
-		}
+		for (cls = 0; cls < ZA_NR_CLASSES; cls++)
+			atomic64_set(&za_untracked[cls], 0);
 		table_key_set(true);
+		table_state_set(true, false);
 		static_branch_enable(&za_debug_key);
+		/* Every allocation that found the mode off is counted now. */
+		synchronize_rcu();
+		untracked_budget_set();
+		table_state_set(true, true);
 	} else if (!on && static_key_enabled(&za_debug_key)) {
+		table_state_set(false, false);
 		static_branch_disable(&za_debug_key);
 		quarantine_drop();
-		if (!READ_ONCE(za_nr_live))
-			table_key_set(false);
+		table_key_put();
 	}
 	mutex_unlock(&za_debug_mutex);
 }

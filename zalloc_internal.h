@@ -10,8 +10,11 @@
 #ifndef _ZALLOC_INTERNAL_H
 #define _ZALLOC_INTERNAL_H
 
+#include <linux/bitops.h>
 #include <linux/jump_label.h>
 #include <linux/kasan.h>
+#include <linux/kmemleak.h>
+#include <linux/rcupdate.h>
 #include <linux/list.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -57,6 +60,15 @@
 #define ZA_SPAN_MIN_OBJS	8
 #define ZA_SPAN_MAX_ORDER	6
 #define ZA_SPAN_WASTE		32
+/*
+ * Objects a span holds at most: objects of up to a page (at least 257 B)
+ * in spans of up to PAGE_ALLOC_COSTLY_ORDER, larger ones (more than a
+ * page) in spans of up to ZA_SPAN_MAX_ORDER. ext_class_init() checks it.
+ */
+#define ZA_SPAN_SMALL_OBJS	((PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER) / \
+				 (ZA_OBJ_MAX + 1))
+#define ZA_SPAN_MAX_OBJS	(ZA_SPAN_SMALL_OBJS > 1UL << ZA_SPAN_MAX_ORDER ? \
+				 ZA_SPAN_SMALL_OBJS : 1UL << ZA_SPAN_MAX_ORDER)
 
 /*
  * Magazines (zalloc_pcpu.c): objects per magazine at most, and bytes of
@@ -225,8 +237,14 @@ extern u8 za_obj_index[ZA_OBJ_MAX / 8 + 1];
  * @capacity: objects it holds; constant
  * @inuse: objects handed out; class lock
  * @fresh: objects carved so far, from @base on; class lock
+ * @out: one bit per object, set while it is out of the span (handed out,
+ *	or idle in a magazine or depot); written under the class lock, read
+ *	without it by za_span_lookup()
  *
- * page->private of every page of the span points here.
+ * page->private of every page of the span points here. @out is what lets
+ * the span refuse an object it does not have out (never carved, or
+ * given back already) instead of trusting @inuse and freeing its pages
+ * under live objects.
  */
 struct za_span {
 	struct za_class *cls;
@@ -237,6 +255,7 @@ struct za_span {
 	unsigned short capacity;
 	unsigned int inuse;
 	unsigned int fresh;
+	DECLARE_BITMAP(out, ZA_SPAN_MAX_OBJS);
 };
 
 /**
@@ -271,8 +290,9 @@ static __always_inline bool za_is_ext_class(const struct za_class *c)
  * The class of an object on a page that is neither slab nor large, checked
  * without trusting the page: its private field must point to a class's
  * @self (a single-object span, whose object starts the page) or to a span
- * descriptor whose class is an extended one and whose objects @ptr starts
- * one of. Anything else is not zalloc's: NULL.
+ * descriptor whose class is an extended one, whose objects @ptr starts
+ * one of, and which has that object out. Anything else is not zalloc's (or
+ * not out: a slot never carved, an object already given back): NULL.
  */
 static __always_inline struct za_class *za_span_lookup(struct folio *folio,
 						       const void *ptr)
@@ -300,7 +320,7 @@ static __always_inline struct za_class *za_span_lookup(struct folio *folio,
 	off = (unsigned long)ptr - (unsigned long)span->base;
 	idx = reciprocal_divide(off, c->recip);
 	if (unlikely(off >= (unsigned long)span->capacity * c->size ||
-		     idx * c->size != off))
+		     idx * c->size != off || !test_bit(idx, span->out)))
 		return NULL;
 	return c;
 }
@@ -508,10 +528,50 @@ static inline void za_count_refusal(enum za_refusal why)
 	this_cpu_inc(za_pcpu_stats.err[why]);
 }
 
+/*
+ * An object the magazines gave back twice (a double free with frees
+ * between, which the normal mode does not see as it happens) is refused by
+ * its backend, which can tell: counted, reported without a caller (it is
+ * long gone), and taken out of ZE_IN again, so that the gauges count it
+ * once. Any context.
+ */
+static inline void za_backend_refuse(unsigned int cls, const void *obj)
+{
+	this_cpu_dec(za_pcpu_stats.ev[cls][ZE_IN]);
+	za_count_refusal(ZR_DOUBLE_FREE);
+	pr_err_ratelimited("double free of %p refused as its class took it back from the caches\n",
+			   obj);
+}
+
 /* zalloc_main.c: the parameters' setters and getter */
 int za_set_strategy(const char *name);
 enum zalloc_strategy za_get_strategy(void);
 void za_set_switch(struct static_key_true *key, bool on);
+
+/*
+ * kmemleak, where the kernel has it (no-ops elsewhere): an extended-pool
+ * object is registered as it is handed out and unregistered as it is
+ * freed, so that a leak is reported with its allocation stack and pointers
+ * kept in it are scanned; an object-pool object is SLUB's, tracked
+ * already, and gets the caller's stack as mempool does. Objects idle in
+ * magazines and spans are not registered. Never a span and its objects
+ * both: kmemleak turns itself off on overlapping registrations.
+ */
+static __always_inline void za_track_alloc(const struct za_class *c,
+					   void *obj, gfp_t gfp)
+{
+	if (c->backend == ZA_BE_EXTENDED)
+		kmemleak_alloc(obj, c->size, 1, gfp);
+	else if (c->backend == ZA_BE_OBJECT)
+		kmemleak_update_trace(obj);
+}
+
+static __always_inline void za_track_free(const struct za_class *c,
+					  const void *obj)
+{
+	if (c->backend == ZA_BE_EXTENDED)
+		kmemleak_free(obj);
+}
 
 /* zalloc_debug.c: refused frees and the debug mode */
 DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_debug_key);
@@ -519,9 +579,37 @@ DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_table_key);
 DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_divert_key);
 void za_refuse_free(const void *ptr, enum za_refusal why,
 		    unsigned long caller);
-void *za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
-		     unsigned long caller);
-bool za_debug_free(const void *ptr, unsigned long caller);
+bool za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
+		    unsigned long caller, void **objp);
+bool za_debug_free(const void *ptr, unsigned long caller,
+		   struct za_class **cp, size_t *usable);
+bool za_debug_size(const void *ptr, size_t *usable);
+void __za_debug_adopt(const struct za_class *c, unsigned int n);
+
+/**
+ * za_debug_adopt() - count objects the normal paths handed out, if the
+ *	debug mode was switched on meanwhile
+ * @c: their class
+ * @n: how many
+ *
+ * Called after the objects are taken and counted. za_set_debug() waits
+ * for a grace period between turning the mode on and reading how many
+ * objects each class has live, so an allocation that found the mode off
+ * here was counted in that figure; one that finds it on adds its objects
+ * to the untracked budget itself (zalloc_debug.c). Costs one static
+ * branch while the mode is off.
+ *
+ * Context: any.
+ */
+static __always_inline void za_debug_adopt(const struct za_class *c,
+					   unsigned int n)
+{
+	rcu_read_lock();
+	if (static_branch_unlikely(&za_debug_key))
+		__za_debug_adopt(c, n);
+	rcu_read_unlock();
+}
+
 void za_set_debug(bool on);
 bool za_debug_enabled(void);
 int za_trace_reg(void);

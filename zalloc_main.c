@@ -26,6 +26,9 @@
 #ifndef ZALLOC_NO_TRACEPOINTS
 #define CREATE_TRACE_POINTS
 #include "zalloc_trace.h"
+/* For modules that attach probes of their own (the KUnit suites). */
+EXPORT_TRACEPOINT_SYMBOL_GPL(zalloc_alloc);
+EXPORT_TRACEPOINT_SYMBOL_GPL(zalloc_free);
 #else
 /*
  * Built with ZALLOC_NO_TRACEPOINTS=y: the tracepoints compiled out, as the
@@ -204,53 +207,25 @@ static __always_inline unsigned int pick_class(size_t size,
 /* === Public interface === */
 
 /*
- * kmemleak, where the kernel has it (no-ops elsewhere): an extended-pool
- * object is registered as it is handed out and unregistered as it is
- * freed, so that a leak is reported with its allocation stack and pointers
- * kept in it are scanned; an object-pool object is SLUB's, tracked
- * already, and gets the caller's stack as mempool does. Objects idle in
- * magazines and spans are not registered. Never a span and its objects
- * both: kmemleak turns itself off on overlapping registrations.
- */
-static __always_inline void track_alloc(const struct za_class *c, void *obj,
-					gfp_t gfp)
-{
-	if (c->backend == ZA_BE_EXTENDED)
-		kmemleak_alloc(obj, c->size, 1, gfp);
-	else if (c->backend == ZA_BE_OBJECT)
-		kmemleak_update_trace(obj);
-}
-
-static __always_inline void track_free(const struct za_class *c,
-				       const void *obj)
-{
-	if (c->backend == ZA_BE_EXTENDED)
-		kmemleak_free(obj);
-}
-
-/*
- * The zalloc_alloc event. Only the standard backend's usable size needs a
- * lookup, and only while the event is on.
+ * The zalloc_alloc event. @usable is 0 where only a lookup tells it (the
+ * standard backend's objects), which is done only while the event is on.
  */
 static __always_inline void trace_alloc(unsigned long caller, const void *obj,
-					size_t size, gfp_t gfp,
+					size_t size, size_t usable, gfp_t gfp,
 					const struct za_class *c, bool hit)
 {
-	size_t usable = 0;
-
 	if (!trace_zalloc_alloc_enabled())
 		return;
-	if (obj && c->backend == ZA_BE_STANDARD)
+	if (obj && !usable)
 		za_ptr_lookup(obj, &usable);
-	else if (obj)
-		usable = c->size;
-	trace_zalloc_alloc(caller, obj, size, usable, gfp, c->index,
+	trace_zalloc_alloc(caller, obj, size, obj ? usable : 0, gfp, c->index,
 			   za_ops(c)->strategy, hit);
 }
 
 /*
  * Every allocation that the fast path below does not serve; @caller is
- * the return address of the exported function, for the tracepoint.
+ * the return address of the exported function, for the tracepoint. The
+ * debug mode's objects are traced and their failures counted like any.
  */
 static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
 					enum zalloc_strategy strategy,
@@ -259,6 +234,7 @@ static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
 	struct za_class *c;
 	unsigned int cls;
 	bool fell, hit = false;
+	size_t usable;
 	void *obj;
 
 	might_alloc(gfp);
@@ -273,22 +249,29 @@ static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
 	c = &za_classes[cls];
 	if (unlikely(gfp & GFP_ZONEMASK))
 		goto fail;
-	if (static_branch_unlikely(&za_debug_key))
-		return za_debug_alloc(size, gfp, strategy, caller);
-	if (cls == ZA_CLASS_STD)
-		obj = za_std_alloc(size, gfp);
-	else
-		obj = za_cache_alloc(c, gfp, &hit);
+	if (static_branch_unlikely(&za_debug_key) &&
+	    za_debug_alloc(size, gfp, strategy, caller, &obj)) {
+		usable = size;
+	} else {
+		if (cls == ZA_CLASS_STD)
+			obj = za_std_alloc(size, gfp);
+		else
+			obj = za_cache_alloc(c, gfp, &hit);
+		if (unlikely(!obj))
+			goto fail;
+		za_track_alloc(c, obj, gfp);
+		za_debug_adopt(c, 1);
+		usable = c->size;
+	}
 	if (unlikely(!obj))
 		goto fail;
-	track_alloc(c, obj, gfp);
 	if (unlikely(fell))
 		za_stat_inc(cls, ZE_FALLTHROUGH);
-	trace_alloc(caller, obj, size, gfp, c, hit);
+	trace_alloc(caller, obj, size, usable, gfp, c, hit);
 	return obj;
 fail:
 	za_stat_inc(cls, ZE_FAIL);
-	trace_alloc(caller, NULL, size, gfp, c, false);
+	trace_alloc(caller, NULL, size, 0, gfp, c, false);
 	return NULL;
 }
 
@@ -394,8 +377,12 @@ static noinline void zalloc_free_slow(const void *ptr, unsigned long caller)
 	struct za_class *c;
 	size_t usable;
 
-	if (static_branch_unlikely(&za_table_key) && za_debug_free(ptr, caller))
+	if (static_branch_unlikely(&za_table_key) &&
+	    za_debug_free(ptr, caller, &c, &usable)) {
+		if (c)
+			trace_zalloc_free(caller, ptr, usable, c->index);
 		return;
+	}
 	c = za_ptr_lookup(ptr, &usable);
 	if (unlikely(!c)) {
 		za_refuse_free(ptr, ZR_INVALID_FREE, caller);
@@ -406,7 +393,7 @@ static noinline void zalloc_free_slow(const void *ptr, unsigned long caller)
 		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
 		return;
 	}
-	track_free(c, ptr);
+	za_track_free(c, ptr);
 	if (c->backend == ZA_BE_STANDARD)
 		za_std_free(ptr, usable);
 	else if (!za_cache_free(c, (void *)ptr))
@@ -470,6 +457,9 @@ size_t zalloc_size(const void *ptr)
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return 0;
+	if (static_branch_unlikely(&za_table_key) &&
+	    za_debug_size(ptr, &usable))
+		return usable;
 	if (unlikely(!za_ptr_lookup(ptr, &usable))) {
 		pr_err_ratelimited("%pS: %s() of %p: not an object zalloc handed out\n",
 				   (void *)_RET_IP_, __func__, ptr);
@@ -481,6 +471,23 @@ EXPORT_SYMBOL_GPL(zalloc_size);
 
 static void free_bulk(size_t nr, void **objs, unsigned long caller,
 		      bool handed_out);
+
+/* zalloc_alloc_bulk() in debug mode: each object on its own; all or none. */
+static int alloc_bulk_each(size_t size, gfp_t gfp,
+			   enum zalloc_strategy strategy, size_t nr,
+			   void **objs, unsigned long caller)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		objs[i] = zalloc_alloc_slow(size, gfp, strategy, caller);
+		if (unlikely(!objs[i])) {
+			free_bulk(i, objs, caller, true);
+			return 0;
+		}
+	}
+	return nr;
+}
 
 /**
  * zalloc_alloc_bulk() - allocate several objects of one size
@@ -520,13 +527,12 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 		za_stat_inc(cls, ZE_FAIL);
 		return 0;
 	}
+	/* Debug mode: one by one, each traced, counted and tracked. */
+	if (static_branch_unlikely(&za_debug_key))
+		return alloc_bulk_each(size, gfp, strategy, nr, objs, _RET_IP_);
 	c = &za_classes[cls];
 	hits = 0;
-	if (static_branch_unlikely(&za_debug_key)) {
-		for (; i < nr && (objs[i] = za_debug_alloc(size, gfp, strategy,
-							   _RET_IP_)); i++)
-			;
-	} else if (cls == ZA_CLASS_STD) {
+	if (cls == ZA_CLASS_STD) {
 		for (; i < nr && (objs[i] = za_std_alloc(size, gfp)); i++)
 			;
 	} else {
@@ -535,6 +541,7 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 		for (; i < nr && (objs[i] = __za_cache_alloc(c, gfp)); i++)
 			;
 	}
+	za_debug_adopt(c, i);
 	if (unlikely(i < nr)) {
 		/* Not handed out: nothing to unregister, nothing to trace. */
 		free_bulk(i, objs, _RET_IP_, false);
@@ -546,13 +553,14 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 		     IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
 		     static_branch_unlikely(&za_divert_key))) {
 		for (i = 0; i < nr; i++) {
-			if (!static_branch_unlikely(&za_debug_key) &&
-			    cls != ZA_CLASS_STD) {
+			/* kmalloc() zeroes and registers its own. */
+			if (cls != ZA_CLASS_STD) {
 				if (want_init_on_alloc(gfp))
 					memset(objs[i], 0, c->size);
-				track_alloc(c, objs[i], gfp);
+				za_track_alloc(c, objs[i], gfp);
 			}
-			trace_alloc(_RET_IP_, objs[i], size, gfp, c, i < hits);
+			trace_alloc(_RET_IP_, objs[i], size, c->size, gfp, c,
+				    i < hits);
 		}
 	}
 	if (unlikely(fell))
@@ -561,32 +569,60 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc_bulk);
 
-/* Objects from @objs[0] on that share a pool class; 0 for a standard one. */
-static size_t pool_run(struct za_class *c, void **objs, size_t nr)
+/*
+ * One object of a bulk free, checked as zalloc_free() checks it. Returns
+ * its pool class, for free_bulk() to gather into a run of that class; or
+ * NULL if it was dealt with here: ignored (NULL, ZERO_SIZE_PTR), refused,
+ * or freed to the standard backend.
+ */
+static struct za_class *free_bulk_one(const void *ptr, unsigned long caller)
 {
-	struct folio *folio = virt_to_folio(objs[0]);
-	size_t n = 1;
+	struct za_class *c;
+	size_t usable;
 
-	if (c->backend == ZA_BE_STANDARD)
-		return 0;
-	/* A folio is one span or one slab of one cache: the same class. */
-	while (n < nr && !ZERO_OR_NULL_PTR(objs[n]) &&
-	       virt_to_folio(objs[n]) == folio)
-		n++;
-	return n;
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return NULL;
+	c = za_ptr_lookup(ptr, &usable);
+	if (unlikely(!c)) {
+		za_refuse_free(ptr, ZR_INVALID_FREE, caller);
+		return NULL;
+	}
+	if (c->backend == ZA_BE_STANDARD) {
+		za_std_free(ptr, usable);
+		return NULL;
+	}
+	return c;
+}
+
+/* @n objects of pool class @c, checked, onto the magazines (@c NULL: none). */
+static void free_run(struct za_class *c, void **objs, size_t n,
+		     unsigned long caller)
+{
+	size_t done;
+
+	if (!c)
+		return;
+	if (want_init_on_free())
+		for (done = 0; done < n; done++)
+			memset(objs[done], 0, c->size);
+	done = za_cache_free_bulk(c, objs, n);
+	for (; done < n; done++)
+		if (!za_cache_free(c, objs[done]))
+			za_refuse_free(objs[done], ZR_DOUBLE_FREE, caller);
 }
 
 /*
  * zalloc_free_bulk(), and the undoing of a failed zalloc_alloc_bulk()
- * (@handed_out false: the objects were never registered or traced). Runs
- * of one folio go onto the magazines under one lock unless the debug
- * table, a tracepoint or kmemleak needs each object seen on its own.
+ * (@handed_out false: the objects were never registered or traced). Every
+ * pointer is checked on its own; consecutive objects of one pool class go
+ * onto the magazines as a run, under one lock, unless the debug table, a
+ * tracepoint or kmemleak needs each object seen on its own.
  */
 static void free_bulk(size_t nr, void **objs, unsigned long caller,
 		      bool handed_out)
 {
-	size_t usable, i = 0, run, done;
-	struct za_class *c;
+	struct za_class *c, *run = NULL;
+	size_t i, start = 0;
 
 	if (static_branch_unlikely(&za_table_key) ||
 	    (handed_out && (static_branch_unlikely(&za_divert_key) ||
@@ -595,31 +631,15 @@ static void free_bulk(size_t nr, void **objs, unsigned long caller,
 			__zalloc_free(objs[i], caller);
 		return;
 	}
-	while (i < nr) {
-		if (unlikely(ZERO_OR_NULL_PTR(objs[i]))) {
-			i++;
-			continue;
+	for (i = 0; i < nr; i++) {
+		c = free_bulk_one(objs[i], caller);
+		if (c != run) {
+			free_run(run, objs + start, i - start, caller);
+			run = c;
+			start = i;
 		}
-		c = za_ptr_lookup(objs[i], &usable);
-		if (unlikely(!c)) {
-			za_refuse_free(objs[i++], ZR_INVALID_FREE, caller);
-			continue;
-		}
-		run = pool_run(c, objs + i, nr - i);
-		if (!run) {
-			za_std_free(objs[i++], usable);
-			continue;
-		}
-		if (want_init_on_free())
-			for (done = 0; done < run; done++)
-				memset(objs[i + done], 0, c->size);
-		done = za_cache_free_bulk(c, objs + i, run);
-		for (; done < run; done++)
-			if (!za_cache_free(c, objs[i + done]))
-				za_refuse_free(objs[i + done], ZR_DOUBLE_FREE,
-					       caller);
-		i += run;
 	}
+	free_run(run, objs + start, nr - start, caller);
 }
 
 /**
@@ -628,9 +648,9 @@ static void free_bulk(size_t nr, void **objs, unsigned long caller,
  * @objs: the objects, of any sizes and strategies; NULL and ZERO_SIZE_PTR
  *	entries are ignored
  *
- * Like zalloc_free() on each, but a run of objects in one folio (one span
- * or one slab) costs one pointer lookup and goes onto this CPU's magazines
- * under one lock.
+ * Like zalloc_free() on each, with the same checks of every pointer, but
+ * a run of consecutive objects of one pool class goes onto this CPU's
+ * magazines under one lock.
  *
  * Context: any context kfree() may be called from.
  */

@@ -170,9 +170,14 @@ static __always_inline bool mag_push(struct za_mag *m, unsigned int size,
  *	CPU's loaded magazine
  * @c: an object-pool or extended-pool class
  *
+ * The debug mode's key is looked at again with preemption off: an
+ * allocation that found the mode off before it was switched on ends
+ * before za_set_debug()'s grace period does (zalloc_debug.c).
+ *
  * Context: any context kmalloc(GFP_ATOMIC) may be called from.
  * Return: the object, not zeroed; NULL if the magazine is empty, the CPU's
- * cache is in use (we interrupted it) or the magazines are off.
+ * cache is in use (we interrupted it), the magazines are off or the debug
+ * mode is on.
  */
 static __always_inline void *za_cache_pop(struct za_class *c)
 {
@@ -181,6 +186,10 @@ static __always_inline void *za_cache_pop(struct za_class *c)
 
 	if (static_branch_likely(&za_fastpath_key)) {
 		pc = pcpu_trylock();
+		if (unlikely(pc && static_branch_unlikely(&za_debug_key))) {
+			pcpu_unlock(pc);
+			pc = NULL;
+		}
 		if (likely(pc)) {
 			struct za_pcpu_class *pcc = &pc->cls[c->index];
 
