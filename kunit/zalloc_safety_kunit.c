@@ -14,8 +14,12 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include "zalloc_kunit.h"
+#ifndef ZALLOC_NO_TRACEPOINTS
+#include "zalloc_trace.h"
+#endif
 
 /* Sizes of an object pool, an extended pool, a single-object span. */
 static const size_t sizes[] = { 64, 700, 65536 };
@@ -160,12 +164,224 @@ static void zalloc_debug_switch_keeps_objects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refusals(ZR_INVALID_FREE) - inv, 0);
 }
 
+/* Not zalloc's, and not in the kernel's linear map: module data. */
+static char module_data[64];
+
+/*
+ * A bulk free checks every pointer as zalloc_free() does, not only the
+ * first of a run on one folio: an interior pointer, a slot of the span
+ * never carved, a vmalloc() address and module data after a valid object
+ * are refused, and no object is handed out twice.
+ */
+static void zalloc_free_bulk_checks_every_pointer(struct kunit *test)
+{
+	u64 before = refusals(ZR_INVALID_FREE);
+	void *vbuf = vmalloc(PAGE_SIZE);
+	struct za_span *span;
+	unsigned long flags;
+	struct za_class *c;
+	void *objs[2], *slot = NULL;
+	char *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, vbuf);
+	/* The report's case: {p, p + 8} for a 1 KiB object. */
+	p = zalloc_alloc(1024, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	objs[0] = p;
+	objs[1] = p + 8;
+	zalloc_free_bulk(2, objs);
+	KUNIT_EXPECT_EQ(test, refusals(ZR_INVALID_FREE) - before, 1);
+	q = zk_track(test, zalloc_alloc(1024, GFP_KERNEL));
+	KUNIT_EXPECT_PTR_NE(test, q, p + 8);
+
+	/* A slot the span has not carved yet, after a valid object. */
+	p = zalloc_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	span = (struct za_span *)page_private(virt_to_page(p));
+	c = &za_classes[zk_class_of(p)];
+	spin_lock_irqsave(&c->lock, flags);
+	if (span->fresh < span->capacity)
+		slot = span->base + (span->capacity - 1) * c->size;
+	spin_unlock_irqrestore(&c->lock, flags);
+	objs[0] = p;
+	objs[1] = slot;
+	zalloc_free_bulk(2, objs);
+	KUNIT_EXPECT_EQ(test, refusals(ZR_INVALID_FREE) - before, 1 + !!slot);
+
+	/* Addresses outside the linear map, after a valid object. */
+	objs[0] = zalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs[0]);
+	objs[1] = vbuf;
+	zalloc_free_bulk(2, objs);
+	objs[0] = zalloc_alloc(700, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs[0]);
+	objs[1] = module_data;
+	zalloc_free_bulk(2, objs);
+	KUNIT_EXPECT_EQ(test, refusals(ZR_INVALID_FREE) - before, 3 + !!slot);
+	vfree(vbuf);
+}
+
+/*
+ * A double free with a free between (A, B, A) is not caught in normal
+ * mode, and the magazines hold A twice; when they go back to the span,
+ * the span refuses the second A rather than count it, which would free
+ * its pages under a live object.
+ */
+static void zalloc_span_refuses_object_it_has(struct kunit *test)
+{
+	u64 dbl = refusals(ZR_DOUBLE_FREE);
+	unsigned long pages, objs, free;
+	char *a, *b;
+
+	za_set_switch(&za_fastpath_key, true);
+	a = zalloc_alloc(700, GFP_KERNEL);
+	b = zalloc_alloc(700, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	preempt_disable();
+	zalloc_free(a);
+	zalloc_free(b);
+	zalloc_free(a);
+	preempt_enable();
+	KUNIT_EXPECT_EQ(test, refusals(ZR_DOUBLE_FREE) - dbl, 0);
+	/* Off: every magazine goes back to the spans. */
+	za_set_switch(&za_fastpath_key, false);
+	KUNIT_EXPECT_EQ(test, refusals(ZR_DOUBLE_FREE) - dbl, 1);
+	/* Counted once: no span has more free objects than it holds. */
+	za_class_walk(&za_classes[za_size_class(700)], &pages, &objs, &free);
+	KUNIT_EXPECT_LE(test, free, objs);
+}
+
+/*
+ * Frees after debug=N enter no quarantine: a legitimate free of an
+ * address that a stale entry names is not refused as a double free.
+ */
+static void zalloc_debug_off_no_quarantine(struct kunit *test)
+{
+	u64 dbl = refusals(ZR_DOUBLE_FREE), inv = refusals(ZR_INVALID_FREE);
+	void *a, *b, *p;
+	unsigned int i;
+
+	za_set_debug(true);
+	a = zalloc_alloc(64, GFP_KERNEL);
+	b = zk_track(test, zalloc_alloc(64, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	za_set_debug(false);
+	zalloc_free(a);
+	for (i = 0; i < 512; i++) {
+		p = zalloc_alloc(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		zalloc_free(p);
+	}
+	zk_free(test, b);
+	KUNIT_EXPECT_EQ(test, refusals(ZR_DOUBLE_FREE) - dbl, 0);
+	KUNIT_EXPECT_EQ(test, refusals(ZR_INVALID_FREE) - inv, 0);
+}
+
+/*
+ * Debug mode asks kmalloc() for the size the caller asked for, so that
+ * KASAN sees the class's slack as out of bounds, and zalloc_size() says
+ * that size.
+ */
+static void zalloc_debug_exact_size(struct kunit *test)
+{
+	static const size_t odd[] = { 20, 300, 5000 };
+	unsigned int i;
+	void *p;
+
+	za_set_debug(true);
+	for (i = 0; i < ARRAY_SIZE(odd); i++) {
+		p = zk_track(test, zalloc_alloc(odd[i], GFP_KERNEL));
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, zalloc_size(p), odd[i]);
+		zk_free(test, p);
+	}
+}
+
+/* Debug mode counts its failures like the normal mode does. */
+static void zalloc_debug_counts_failures(struct kunit *test)
+{
+	unsigned int cls = ZA_CLASS_STD;
+	struct za_class_stats st;
+	u64 fails;
+
+	za_set_switch(&za_stats_key, true);
+	za_set_debug(true);
+	zk_read_stats(cls, &st);
+	fails = st.ev[ZE_FAIL];
+	KUNIT_EXPECT_NULL(test, zalloc_alloc(KMALLOC_MAX_SIZE + 1,
+					     GFP_KERNEL | __GFP_NOWARN));
+	zk_read_stats(cls, &st);
+	KUNIT_EXPECT_EQ(test, st.ev[ZE_FAIL] - fails, 1);
+}
+
+#ifndef ZALLOC_NO_TRACEPOINTS
+/* What the probes below saw of the object zk_trace_obj names. */
+static const void *zk_trace_obj;
+static unsigned int zk_trace_allocs, zk_trace_frees;
+
+static void zk_probe_alloc(void *data, unsigned long call_site,
+			   const void *ptr, size_t bytes_req,
+			   size_t bytes_alloc, gfp_t gfp_flags,
+			   unsigned int class, int backend, bool hit)
+{
+	if (ptr && bytes_req == 24 && bytes_alloc == 24) {
+		WRITE_ONCE(zk_trace_obj, ptr);
+		zk_trace_allocs++;
+	}
+}
+
+static void zk_probe_free(void *data, unsigned long call_site,
+			  const void *ptr, size_t bytes_alloc,
+			  unsigned int class)
+{
+	if (ptr == READ_ONCE(zk_trace_obj))
+		zk_trace_frees++;
+}
+
+/* The zalloc events fire in debug mode too (a KASAN kernel's default). */
+static void zalloc_debug_traced(struct kunit *test)
+{
+	void *p;
+
+	zk_trace_obj = NULL;
+	zk_trace_allocs = 0;
+	zk_trace_frees = 0;
+	KUNIT_ASSERT_EQ(test, register_trace_zalloc_alloc(zk_probe_alloc,
+							  NULL), 0);
+	if (register_trace_zalloc_free(zk_probe_free, NULL)) {
+		unregister_trace_zalloc_alloc(zk_probe_alloc, NULL);
+		KUNIT_FAIL(test, "cannot register the zalloc_free probe");
+		return;
+	}
+	za_set_debug(true);
+	p = zalloc_alloc(24, GFP_KERNEL);
+	zalloc_free(p);
+	za_set_debug(false);
+	unregister_trace_zalloc_free(zk_probe_free, NULL);
+	unregister_trace_zalloc_alloc(zk_probe_alloc, NULL);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, zk_trace_allocs, 1);
+	KUNIT_EXPECT_EQ(test, zk_trace_frees, 1);
+}
+#endif
+
 static struct kunit_case zalloc_safety_cases[] = {
 	KUNIT_CASE(zalloc_free_foreign_page_refused),
 	KUNIT_CASE(zalloc_free_interior_pointer_refused),
 	KUNIT_CASE(zalloc_double_free_refused),
 	KUNIT_CASE(zalloc_debug_refuses_all),
 	KUNIT_CASE(zalloc_debug_switch_keeps_objects),
+	KUNIT_CASE(zalloc_free_bulk_checks_every_pointer),
+	KUNIT_CASE(zalloc_span_refuses_object_it_has),
+	KUNIT_CASE(zalloc_debug_off_no_quarantine),
+	KUNIT_CASE(zalloc_debug_exact_size),
+	KUNIT_CASE(zalloc_debug_counts_failures),
+#ifndef ZALLOC_NO_TRACEPOINTS
+	KUNIT_CASE(zalloc_debug_traced),
+#endif
 	{}
 };
 

@@ -12,8 +12,13 @@
  *   share through debugfs). Every allocation must return NULL or a usable
  *   object, everything is freed, and zalloc's live objects must be back
  *   where they were. The counts are printed for the harness.
- * - plant_leak=1: zalloc_sanitizer_plant_leak() allocates objects and
- *   forgets them: for kmemleak to report after the module is removed.
+ * - faults=1 also: __GFP_NOFAIL allocations of an extended class under
+ *   fail_page_alloc, whose spans must fall back to the smallest order.
+ * - plant_leak=1: first an extended-pool object freed across a switch of
+ *   the debug mode, whose slot is then handed out again (kmemleak must not
+ *   turn itself off); then zalloc_sanitizer_plant_leak() allocates
+ *   objects and forgets them: for kmemleak to report after the module is
+ *   removed.
  * - use_after_free=1: zalloc_sanitizer_uaf_read() reads a freed object
  *   (in debug mode, zalloc's default on a KASAN kernel), for KASAN to
  *   report. It runs in a work item: KASAN
@@ -156,6 +161,68 @@ static void zalloc_sanitizer_faults(struct kunit *test)
 	}
 }
 
+/* Objects of a class whose spans (order 5) fall back to order 1. */
+#define NOFAIL_SIZE	5000
+#define NOFAIL_OBJS	2000
+
+/* Spans of class @c of less than its order, walked under its lock. */
+static unsigned int fallback_spans(struct za_class *c)
+{
+	struct list_head *lists[] = { &c->partial, &c->full, &c->empty };
+	struct za_span *span;
+	unsigned int i, n = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		list_for_each_entry(span, lists[i], node)
+			n += span->order < c->order;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return n;
+}
+
+/*
+ * __GFP_NOFAIL under fail_page_alloc: the opportunistic try at a span's
+ * order must not carry NOFAIL (which fault injection never fails, and
+ * which the page allocator would retry for ever), so some spans fall back
+ * to the smallest order; and no allocation fails.
+ */
+static void zalloc_sanitizer_nofail_falls_back(struct kunit *test)
+{
+	struct za_class *c = &za_classes[za_size_class(NOFAIL_SIZE)];
+	unsigned int i, got = 0, fallback;
+	void **objs;
+
+	if (!faults)
+		kunit_skip(test, "faults=0");
+	if (!IS_ENABLED(CONFIG_FAIL_PAGE_ALLOC))
+		kunit_skip(test, "no fail_page_alloc");
+	objs = kunit_kcalloc(test, NOFAIL_OBJS, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_GT(test, c->order, get_order(c->size));
+	za_set_debug(false);
+	/* Straight to the spans: every allocation asks for pages. */
+	za_set_switch(&za_fastpath_key, false);
+	za_trim();
+#ifdef CONFIG_FAULT_INJECTION
+	current->make_it_fail = 1;
+#endif
+	for (i = 0; i < NOFAIL_OBJS; i++) {
+		objs[i] = zalloc_alloc(NOFAIL_SIZE, GFP_KERNEL | __GFP_NOFAIL);
+		got += !!objs[i];
+	}
+#ifdef CONFIG_FAULT_INJECTION
+	current->make_it_fail = 0;
+#endif
+	fallback = fallback_spans(c);
+	for (i = 0; i < NOFAIL_OBJS; i++)
+		zalloc_free(objs[i]);
+	kunit_info(test, "%u spans fell back to order %u\n", fallback,
+		   get_order(c->size));
+	KUNIT_EXPECT_EQ(test, got, NOFAIL_OBJS);
+	KUNIT_EXPECT_GT(test, fallback, 0);
+}
+
 /* Sizes left behind: an object pool, kmalloc() (in debug mode), an extended pool. */
 #define LEAK_OBJ	64
 #define LEAK_STD	1000
@@ -185,6 +252,35 @@ static void zalloc_sanitizer_leak(struct kunit *test)
 	if (!plant_leak)
 		kunit_skip(test, "plant_leak=0");
 	KUNIT_EXPECT_EQ(test, zalloc_sanitizer_plant_leak(), 3);
+}
+
+/*
+ * An extended-pool object allocated before debug mode and freed in it is
+ * unregistered from kmemleak: when its slot is handed out again after the
+ * mode, kmemleak is not given an overlapping registration, which would
+ * turn it off (and the planted leak, the harness's next check, would go
+ * unreported).
+ */
+static void zalloc_sanitizer_switch_keeps_kmemleak(struct kunit *test)
+{
+	void *objs[64], *p;
+	unsigned int i;
+
+	if (!plant_leak)
+		kunit_skip(test, "plant_leak=0");
+	za_set_debug(false);
+	p = zalloc_alloc(LEAK_EXT, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	za_set_debug(true);
+	zalloc_free(p);
+	za_set_debug(false);
+	/* One of these takes the slot again: kmemleak registers it anew. */
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		objs[i] = zalloc_alloc(LEAK_EXT, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		KUNIT_EXPECT_NOT_NULL(test, objs[i]);
+		zalloc_free(objs[i]);
+	}
 }
 
 static noinline void zalloc_sanitizer_uaf_read(struct work_struct *work)
@@ -222,6 +318,8 @@ static void zalloc_sanitizer_use_after_free(struct kunit *test)
 
 static struct kunit_case zalloc_sanitizer_cases[] = {
 	KUNIT_CASE(zalloc_sanitizer_faults),
+	KUNIT_CASE(zalloc_sanitizer_nofail_falls_back),
+	KUNIT_CASE(zalloc_sanitizer_switch_keeps_kmemleak),
 	KUNIT_CASE(zalloc_sanitizer_leak),
 	KUNIT_CASE(zalloc_sanitizer_use_after_free),
 	{}

@@ -45,6 +45,9 @@ MODULE_PARM_DESC(duration_ms, "How long each case allocates, in ms (default 1000
 /* One object in ZS_HANDOFF_SHARE goes to the next thread. */
 #define ZS_HANDOFF_SHARE	4
 #define ZS_MAX_SIZE		(100 * 1024)
+/* One step in ZS_BULK_SHARE also allocates ZS_BULK objects at once. */
+#define ZS_BULK_SHARE		8
+#define ZS_BULK			4
 
 static const enum zalloc_strategy zs_strategies[] = {
 	ZALLOC_AUTO, ZALLOC_OBJECT_POOL, ZALLOC_EXTENDED_POOL, ZALLOC_STANDARD,
@@ -289,7 +292,32 @@ static u32 zs_pick_size(struct rnd_state *rnd)
 	return zs_sizes[i].min + r % (zs_sizes[i].max - zs_sizes[i].min + 1);
 }
 
-/* One step: free a random local object if there is one, allocate another. */
+/*
+ * A bulk allocation with __GFP_ZERO: every object must be zeroed over the
+ * size asked for, whatever mode zalloc switches to meanwhile.
+ */
+static void zs_bulk_zeroed(struct zs_thread *t, u32 size)
+{
+	void *objs[ZS_BULK];
+	unsigned int i;
+
+	if (zalloc_alloc_bulk(size, GFP_KERNEL | __GFP_ZERO, ZS_BULK, objs) !=
+	    ZS_BULK) {
+		t->failed++;
+		return;
+	}
+	for (i = 0; i < ZS_BULK; i++)
+		if (memchr_inv(objs[i], 0, size))
+			t->bad++;
+	t->allocs += ZS_BULK;
+	t->frees += ZS_BULK;
+	zalloc_free_bulk(ZS_BULK, objs);
+}
+
+/*
+ * One step: free a random local object if there is one, allocate another;
+ * now and then a bulk allocation too.
+ */
 static void zs_step(struct zs_thread *t)
 {
 	u32 r = prandom_u32_state(&t->rnd);
@@ -312,6 +340,8 @@ static void zs_step(struct zs_thread *t)
 	}
 	t->allocs++;
 	zs_stamp(&o);
+	if ((r >> 24) % ZS_BULK_SHARE == 0)
+		zs_bulk_zeroed(t, o.size);
 	if ((r >> 16) % ZS_HANDOFF_SHARE == 0 && zs_ring_push(&t->ring, &o)) {
 		t->handed++;
 		return;
@@ -390,8 +420,12 @@ static void zs_destroy(struct zs_run *run)
 		kthread_stop(run->threads[i]->task);
 }
 
-/* Run the threads for duration_ms and wait until they have freed all. */
-static void zs_run_threads(struct kunit *test, struct zs_run *run)
+/*
+ * Run the threads for duration_ms and wait until they have freed all;
+ * with @debug_switch, switch the debug mode on and off meanwhile.
+ */
+static void zs_run_threads(struct kunit *test, struct zs_run *run,
+			   bool debug_switch)
 {
 	unsigned int i;
 
@@ -403,6 +437,10 @@ static void zs_run_threads(struct kunit *test, struct zs_run *run)
 	WRITE_ONCE(run->deadline, jiffies + msecs_to_jiffies(duration_ms));
 	/* Every thread reads the deadline after this wakes it up. */
 	complete_all(&run->go);
+	while (debug_switch && time_before(jiffies, READ_ONCE(run->deadline))) {
+		za_set_debug(!za_debug_enabled());
+		usleep_range(100, 1000);
+	}
 	for (i = 0; i < run->nr; i++)
 		kthread_stop(run->threads[i]->task);
 }
@@ -455,11 +493,13 @@ static void zs_check(struct kunit *test, struct zs_run *run)
 struct zs_mode {
 	const char *desc;
 	bool fastpath;
+	bool debug_switch;
 };
 
 static const struct zs_mode zs_modes[] = {
-	{ "per-CPU caches on", true },
-	{ "per-CPU caches off", false },
+	{ "per-CPU caches on", true, false },
+	{ "per-CPU caches off", false, false },
+	{ "debug mode switched on and off", true, true },
 };
 
 static void zs_mode_desc(const struct zs_mode *m, char *desc)
@@ -472,13 +512,16 @@ KUNIT_ARRAY_PARAM(zs_mode, zs_modes, zs_mode_desc);
 /*
  * Every online CPU allocates, stamps, checks and frees through every
  * strategy at once, freeing a share of the objects another CPU allocated;
- * no stamp may change, every object is freed, and zalloc's live gauges are
- * back where they started.
+ * no stamp may change, every object is freed, no free is refused, and
+ * zalloc's live gauges are back where they started. With the debug mode
+ * switched on and off meanwhile, objects cross every switch both ways,
+ * while allocations and frees are under way.
  */
 static void zalloc_smp_cross_cpu_free(struct kunit *test)
 {
 	const struct zs_mode *mode = test->param_value;
 	s64 *before, *after;
+	u64 inv, dbl;
 	struct zs_run *run;
 	unsigned int cls;
 	bool created;
@@ -505,13 +548,18 @@ static void zalloc_smp_cross_cpu_free(struct kunit *test)
 	cpus_read_unlock();
 	KUNIT_ASSERT_TRUE_MSG(test, created, "cannot start %u threads", run->nr);
 
+	inv = za_stats_refusals(ZR_INVALID_FREE);
+	dbl = za_stats_refusals(ZR_DOUBLE_FREE);
 	if (!mode->fastpath)
 		za_set_switch(&za_fastpath_key, false);
-	zs_run_threads(test, run);
+	zs_run_threads(test, run, mode->debug_switch);
 	if (!mode->fastpath)
 		za_set_switch(&za_fastpath_key, true);
+	za_set_debug(false);
 
 	zs_check(test, run);
+	KUNIT_EXPECT_EQ(test, za_stats_refusals(ZR_INVALID_FREE) - inv, 0);
+	KUNIT_EXPECT_EQ(test, za_stats_refusals(ZR_DOUBLE_FREE) - dbl, 0);
 	read_live(after);
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++)
 		KUNIT_EXPECT_EQ_MSG(test, after[cls], before[cls],

@@ -176,6 +176,7 @@ ZS_PROBABILITY=${ZALLOC_SANITIZER_PROBABILITY:-20}
 	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -a "$KMEMLEAK_ARGS" -x "$snippet" \
 		"$out" "$dir" "$tree/zalloc.ko" >/dev/null 2>&1 || true
 	sanitizer_case "$label" "$dir" zalloc_sanitizer_faults
+	sanitizer_case "$label" "$dir" zalloc_sanitizer_nofail_falls_back
 	check_fault_figures "$label" "$dir"
 	live=$(stat_value "$dir/stats-after" live_objects) || live=missing
 	log "$label: after the fault loop: live_objects $live," \
@@ -247,6 +248,7 @@ ZS_PHASE=leak
 	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -a "$KMEMLEAK_ARGS" -x "$snippet" \
 		"$out" "$dir" "$tree/zalloc.ko" >/dev/null 2>&1 || true
 	sanitizer_case "$label" "$dir" zalloc_sanitizer_leak
+	sanitizer_case "$label" "$dir" zalloc_sanitizer_switch_keeps_kmemleak
 	blocks=$(kmemleak_blocks "$dir/kmemleak" "$(sanitizer_text "$dir")" \
 		"$tree/kunit/zalloc_sanitizer_kunit.ko")
 	planted=$(grep 'zalloc_sanitizer_plant_leak' <<<"$blocks" || true)
