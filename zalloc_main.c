@@ -13,7 +13,6 @@
 
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
-#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
@@ -257,10 +256,10 @@ static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
 			obj = za_std_alloc(size, gfp);
 		else
 			obj = za_cache_alloc(c, gfp, &hit);
-		if (unlikely(!obj))
-			goto fail;
-		za_track_alloc(c, obj, gfp);
-		za_debug_adopt(c, 1);
+		if (likely(obj)) {
+			za_track_alloc(c, obj, gfp);
+			za_debug_adopt(c, 1);
+		}
 		usable = c->size;
 	}
 	if (unlikely(!obj))

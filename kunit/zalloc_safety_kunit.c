@@ -259,9 +259,11 @@ static void zalloc_span_refuses_object_it_has(struct kunit *test)
 static void zalloc_debug_off_no_quarantine(struct kunit *test)
 {
 	u64 dbl = refusals(ZR_DOUBLE_FREE), inv = refusals(ZR_INVALID_FREE);
-	void *a, *b, *p;
+	void *a, *b, **held;
 	unsigned int i;
 
+	held = kunit_kcalloc(test, 512, sizeof(*held), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, held);
 	za_set_debug(true);
 	a = zalloc_alloc(64, GFP_KERNEL);
 	b = zk_track(test, zalloc_alloc(64, GFP_KERNEL));
@@ -269,10 +271,12 @@ static void zalloc_debug_off_no_quarantine(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	za_set_debug(false);
 	zalloc_free(a);
+	/* Held, so that the magazines refill from the cache that had a. */
+	for (i = 0; i < 512; i++)
+		held[i] = zk_track(test, zalloc_alloc(64, GFP_KERNEL));
 	for (i = 0; i < 512; i++) {
-		p = zalloc_alloc(64, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p);
-		zalloc_free(p);
+		KUNIT_EXPECT_NOT_NULL(test, held[i]);
+		zk_free(test, held[i]);
 	}
 	zk_free(test, b);
 	KUNIT_EXPECT_EQ(test, refusals(ZR_DOUBLE_FREE) - dbl, 0);
