@@ -124,10 +124,13 @@ static LIST_HEAD(za_quarantine);
 static unsigned int za_nr_quarantined;
 /* Entries live, and entries being made (see table_reserve()). */
 static unsigned long za_nr_live;
-/* Allocations are tracked, and freed entries quarantined. */
-static bool za_tracking;
-/* Frees outside the table are checked against the budget below. */
-static bool za_checking;
+/*
+ * Allocations are tracked, and freed entries quarantined; frees outside
+ * the table are checked against the budget below. At load both are what
+ * the keys are: on with KASAN, where nothing is live yet to budget.
+ */
+static bool za_tracking = IS_ENABLED(CONFIG_KASAN);
+static bool za_checking = IS_ENABLED(CONFIG_KASAN);
 /* Untracked objects each budgeted class may still free (see the top). */
 static atomic64_t za_untracked[ZA_NR_CLASSES];
 /* Serialises switches of the mode. */
