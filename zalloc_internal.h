@@ -444,6 +444,11 @@ void *za_std_alloc(size_t size, gfp_t gfp);
 void za_std_free(const void *ptr, size_t usable);
 unsigned long za_backend_trim(struct za_class *c, bool all);
 
+/* zalloc_object.c: the load-time check that za_ptr_lookup() relies on */
+int za_obj_check_sizes(const unsigned int *ksizes, unsigned int *cls,
+		       unsigned int *other);
+int za_obj_check_classes(void);
+
 /* zalloc_extended.c: a check for tests */
 void za_class_walk(struct za_class *c, unsigned long *pages,
 		   unsigned long *objs, unsigned long *free);

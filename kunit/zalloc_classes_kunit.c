@@ -9,6 +9,8 @@
  * ZA_EXT_MAX, at most 25% waste in the extended classes, power-of-two
  * sizes kept for natural alignment), the O(1) lookup against a linear
  * search of the table, and allocations at every class edge against both.
+ * Object classes are told apart by ksize() on this kernel, and the check
+ * at load refuses a kernel where they would not be.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,6 +18,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "zalloc_kunit.h"
@@ -235,6 +238,77 @@ static void zalloc_span_waste_bounded(struct kunit *test)
 	}
 }
 
+/*
+ * On this kernel, an object of each object class's cache reports the class
+ * size by ksize(), and za_ptr_lookup() finds the class from it: what
+ * zalloc_free() relies on, and what za_obj_check_classes() checks at load.
+ */
+static void zalloc_obj_class_found_by_ksize(struct kunit *test)
+{
+	unsigned int cls;
+	size_t usable;
+	void *p;
+
+	for (cls = 0; cls < ZA_NR_OBJ_CLASSES; cls++) {
+		struct za_class *c = &za_classes[cls];
+
+		p = kmem_cache_alloc(c->cache, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ_MSG(test, ksize(p), (size_t)c->size, "%s",
+				    c->name);
+		usable = 0;
+		KUNIT_EXPECT_PTR_EQ_MSG(test, za_ptr_lookup(p, &usable), c,
+					"%s", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, usable, (size_t)c->size, "%s",
+				    c->name);
+		kmem_cache_free(c->cache, p);
+	}
+	KUNIT_EXPECT_EQ(test, za_obj_check_classes(), 0);
+}
+
+/* za_obj_check_sizes() of @ksizes, expected to refuse @cls for @other. */
+static void expect_refused(struct kunit *test, const unsigned int *ksizes,
+			   unsigned int cls, unsigned int other)
+{
+	unsigned int bad = U32_MAX, found = U32_MAX;
+
+	KUNIT_EXPECT_EQ(test, za_obj_check_sizes(ksizes, &bad, &found),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, bad, cls);
+	KUNIT_EXPECT_EQ(test, found, other);
+}
+
+/*
+ * The load-time check refuses the sizes a kernel whose slab objects are
+ * 16-byte aligned (ARCH_SLAB_MINALIGN 16: arm64 with MTE) reports, where
+ * objects of the 8 B class would be freed to the 16 B class's cache; and a
+ * class whose objects report a size no class has, or one above the object
+ * classes (taken for kmalloc()'s). It accepts the class sizes themselves.
+ */
+static void zalloc_obj_check_refuses_collision(struct kunit *test)
+{
+	unsigned int ksizes[ZA_NR_OBJ_CLASSES], cls, other, i;
+	const unsigned int last = ZA_NR_OBJ_CLASSES - 1;
+
+	for (i = 0; i < ZA_NR_OBJ_CLASSES; i++)
+		ksizes[i] = za_classes[i].size;
+	KUNIT_EXPECT_EQ(test, za_obj_check_sizes(ksizes, &cls, &other), 0);
+
+	for (i = 0; i < ZA_NR_OBJ_CLASSES; i++)
+		ksizes[i] = ALIGN(za_classes[i].size, 16);
+	KUNIT_ASSERT_EQ(test, za_classes[0].size, 8);
+	expect_refused(test, ksizes, 0, zk_expected_class(16));
+
+	for (i = 0; i < ZA_NR_OBJ_CLASSES; i++)
+		ksizes[i] = za_classes[i].size;
+	ksizes[last] = za_classes[last].size + 8;
+	expect_refused(test, ksizes, last, ZA_CLASS_STD);
+	ksizes[last] = za_classes[last].size;
+	/* Between two classes: za_ptr_lookup() would refuse the objects. */
+	ksizes[1] = za_classes[1].size + 4;
+	expect_refused(test, ksizes, 1, ZA_NR_CLASSES);
+}
+
 static struct kunit_case zalloc_classes_cases[] = {
 	KUNIT_CASE(zalloc_class_table_sound),
 	KUNIT_CASE(zalloc_class_pow2_exact),
@@ -244,6 +318,8 @@ static struct kunit_case zalloc_classes_cases[] = {
 	KUNIT_CASE_PARAM(zalloc_alloc_class_edge, edge_gen_params),
 	KUNIT_CASE(zalloc_class_pow2_aligned),
 	KUNIT_CASE(zalloc_span_waste_bounded),
+	KUNIT_CASE(zalloc_obj_class_found_by_ksize),
+	KUNIT_CASE(zalloc_obj_check_refuses_collision),
 	{}
 };
 
