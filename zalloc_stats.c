@@ -43,6 +43,14 @@
 /* === Data === */
 
 DEFINE_PER_CPU(struct za_pcpu_stats, za_pcpu_stats);
+/*
+ * For the test modules, which count and plant events the way zalloc does.
+ * As EXPORT_PER_CPU_SYMBOL_GPL(), hidden from sparse, which loses the
+ * variable's address space across an export.
+ */
+#ifndef __CHECKER__
+EXPORT_SYMBOL_NS_GPL(za_pcpu_stats, ZA_NS);
+#endif
 
 /* Names as shown in the files; hits are derived from allocs - misses. */
 static const char * const event_names[] = {
