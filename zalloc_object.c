@@ -183,14 +183,22 @@ static unsigned int obj_get(struct za_class *c, gfp_t gfp, void **objs,
 	return objs[0] ? 1 : 0;
 }
 
+/*
+ * Objects go back with kfree(), which finds each one's cache from its
+ * slab, not with kmem_cache_free() of @c's: zalloc_free() takes a
+ * kmalloc() object of a class's size for one of the class's own
+ * (za_ptr_lookup()), and freeing that into @c's cache corrupts SLUB
+ * wherever it does not check (no SLAB_FREELIST_HARDENED; 7.x's per-CPU
+ * sheaves never check).
+ */
 static void obj_put(struct za_class *c, void **objs, unsigned int n)
 {
 	if (!irqs_disabled()) {
-		kmem_cache_free_bulk(c->cache, n, objs);
+		kfree_bulk(n, objs);
 		return;
 	}
 	while (n--)
-		kmem_cache_free(c->cache, objs[n]);
+		kfree(objs[n]);
 }
 
 /* SLUB holds the pages: the class holds none of its own. */
