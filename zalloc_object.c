@@ -154,14 +154,14 @@ int za_obj_check_classes(void)
 		return 0;
 	name = za_classes[cls].name;
 	if (other < ZA_CLASS_STD) {
-		pr_err("classes %s and %s collide: ksize() of a %s object is %u (ARCH_SLAB_MINALIGN %u), so that zalloc_free() would give it to %s's cache; not loading\n",
+		pr_err("classes %s and %s collide: the objects of %s report ksize() %u (ARCH_SLAB_MINALIGN %u), so that zalloc_free() would give them to %s's cache; not loading\n",
 		       name, za_classes[other].name, name, ksizes[cls],
 		       (unsigned int)ARCH_SLAB_MINALIGN, za_classes[other].name);
 		return -EINVAL;
 	}
 	fate = other == ZA_CLASS_STD ? "take them for kmalloc()'s" :
 				       "refuse them";
-	pr_err("class %s: ksize() of its objects is %u (ARCH_SLAB_MINALIGN %u), so that zalloc_free() would %s; not loading\n",
+	pr_err("class %s: its objects report ksize() %u (ARCH_SLAB_MINALIGN %u), so that zalloc_free() would %s; not loading\n",
 	       name, ksizes[cls], (unsigned int)ARCH_SLAB_MINALIGN, fate);
 	return -EINVAL;
 }
