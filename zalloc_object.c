@@ -51,7 +51,7 @@ static void obj_class_exit(struct za_class *c, bool leaked)
 
 /*
  * The class za_ptr_lookup() finds for a slab object whose ksize() is
- * @ksize: an object class, ZA_CLASS_STD (kmalloc) above ZA_OBJ_MAX, or
+ * @reported: an object class, ZA_CLASS_STD (kmalloc) above ZA_OBJ_MAX, or
  * ZA_NR_CLASSES where it finds none.
  */
 static unsigned int class_of_ksize(unsigned int reported)

@@ -59,7 +59,7 @@ struct za_pcpu_class {
 	unsigned int mark_count;
 };
 
-/* The sums and za_gauge() rely on it; see "Gauges" in zalloc_stats.c. */
+/* The gauges rely on it: see za_gauge() and zalloc_stats.c. */
 static_assert(sizeof_field(struct za_pcpu_class, ev[0]) == sizeof(u64));
 
 /**
