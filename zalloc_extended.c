@@ -443,7 +443,7 @@ static void ext_put(struct za_class *c, void **objs, unsigned int n)
  */
 static void ext_account(const struct za_class *c, struct za_class_stats *st)
 {
-	s64 out = st->ev[ZE_OUT] - st->ev[ZE_IN];
+	s64 out = za_gauge(st->ev[ZE_OUT], st->ev[ZE_IN], 0);
 	s64 cap;
 
 	if (c->per_span == 1) {

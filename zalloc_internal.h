@@ -11,6 +11,7 @@
 #define _ZALLOC_INTERNAL_H
 
 #include <linux/bitops.h>
+#include <linux/build_bug.h>
 #include <linux/jump_label.h>
 #include <linux/kasan.h>
 #include <linux/kmemleak.h>
@@ -427,6 +428,26 @@ struct za_class_stats {
 	s64 tail_bytes;
 };
 
+/**
+ * za_gauge() - a gauge from the event counts it is derived from
+ * @out: objects that went out (summed over the CPUs)
+ * @in: objects that came back
+ * @idle: objects that came back but sit in a cache
+ *
+ * The counts only grow, and may wrap at 2^64; a gauge is small. Its value
+ * is therefore exact in unsigned long arithmetic on the counts' low words,
+ * whatever their upper halves are: on a 32-bit kernel a 64-bit count read
+ * while another CPU carries into its upper half may be torn (one load per
+ * half), but the lower half of each, and of their sums, is always right.
+ *
+ * Return: @out - @in - @idle, if it lies in the range of a long.
+ */
+static inline long za_gauge(u64 out, u64 in, s64 idle)
+{
+	return (long)((unsigned long)out - (unsigned long)in -
+		      (unsigned long)idle);
+}
+
 /* The backend of class @c. */
 static inline const struct za_backend_ops *za_ops(const struct za_class *c)
 {
@@ -442,6 +463,11 @@ void za_backend_put(struct za_class *c, void **objs, unsigned int n);
 void *za_std_alloc(size_t size, gfp_t gfp);
 void za_std_free(const void *ptr, size_t usable);
 unsigned long za_backend_trim(struct za_class *c, bool all);
+
+/* zalloc_object.c: the load-time check that za_ptr_lookup() relies on */
+int za_obj_check_sizes(const unsigned int *ksizes, unsigned int *cls,
+		       unsigned int *other);
+int za_obj_check_classes(void);
 
 /* zalloc_extended.c: a check for tests */
 void za_class_walk(struct za_class *c, unsigned long *pages,
@@ -488,6 +514,9 @@ struct za_pcpu_stats {
 	long std_bytes;
 	u64 err[ZR_NR];
 };
+
+/* 64-bit counts on every kernel: see za_gauge() and struct za_pcpu_class. */
+static_assert(sizeof_field(struct za_pcpu_stats, ev[0][0]) == sizeof(u64));
 
 DECLARE_PER_CPU(struct za_pcpu_stats, za_pcpu_stats);
 

@@ -8,6 +8,7 @@
 #ifndef _ZALLOC_PCPU_H
 #define _ZALLOC_PCPU_H
 
+#include <linux/build_bug.h>
 #include <linux/mmdebug.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -41,7 +42,9 @@ struct za_mag {
  * @prev: the magazine loaded before; swapped with @loaded when that one
  *	runs empty (allocation) or full (free); never NULL
  * @ev: events this CPU counted under its cache's lock: statistics, and
- *	the objects taken from and given to the backend (ZE_OUT, ZE_IN)
+ *	the objects taken from and given to the backend (ZE_OUT, ZE_IN);
+ *	64-bit everywhere, so that no count wraps in a machine's lifetime
+ *	(an unsigned long wraps after 2^32 events on 32-bit kernels)
  * @mark: @loaded at the last decay (zalloc_pcpu.c), to tell an idle class
  * @mark_count: the objects in both magazines then
  *
@@ -51,10 +54,13 @@ struct za_mag {
 struct za_pcpu_class {
 	struct za_mag *loaded;
 	struct za_mag *prev;
-	unsigned long ev[ZE_NR];
+	u64 ev[ZE_NR];
 	struct za_mag *mark;
 	unsigned int mark_count;
 };
+
+/* The gauges rely on it: see za_gauge() and zalloc_stats.c. */
+static_assert(sizeof_field(struct za_pcpu_class, ev[0]) == sizeof(u64));
 
 /**
  * struct za_pcpu - one CPU's caches

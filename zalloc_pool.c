@@ -41,7 +41,11 @@
  *     larger means kmalloc. For this to hold, the standard backend never
  *     asks kmalloc for less than 257 bytes: a forced ZALLOC_STANDARD
  *     request of 256 B or less is served from kmalloc-512. Auto never
- *     sends such a request to the standard backend.
+ *     sends such a request to the standard backend. Nor may SLUB round
+ *     an object class's objects up (ARCH_SLAB_MINALIGN 16 would make the
+ *     8 B class's report 16 B): za_pools_init() refuses to load where a
+ *     class's objects report a size that leads to another class
+ *     (za_obj_check_classes(), zalloc_object.c).
  * No header is stored in front of objects, so power-of-two sizes keep
  * their natural alignment.
  */
@@ -73,8 +77,6 @@ const struct za_backend_ops *const za_backends[ZA_NR_BACKENDS] = {
 	[ZA_BE_STANDARD]	= &za_standard_ops,
 };
 EXPORT_SYMBOL_NS_GPL(za_backends, ZA_NS);
-
-/* === Size classes === */
 
 /* === Size classes === */
 
@@ -253,7 +255,8 @@ static void exit_classes(unsigned int nr, const bool *leaked)
 /**
  * za_pools_init() - set up the backends and every class
  *
- * Return: 0, -ENOMEM, or -EINVAL if the class definition is broken.
+ * Return: 0, -ENOMEM, or -EINVAL if the class definition is broken or
+ * this kernel's object caches cannot be told apart (za_obj_check_classes()).
  */
 int za_pools_init(void)
 {
@@ -275,6 +278,10 @@ int za_pools_init(void)
 		if (err)
 			goto unwind;
 	}
+	/* What za_ptr_lookup() relies on, checked before any object is out. */
+	err = za_obj_check_classes();
+	if (err)
+		goto unwind;
 	return 0;
 
 unwind:

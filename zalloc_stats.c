@@ -13,7 +13,10 @@
  * under way, which is fine for statistics.
  *
  * Gauges are derived, never counted: live objects = objects taken from the
- * backend - objects given back - objects idle in magazines, live
+ * backend - objects given back - objects idle in magazines (za_gauge(),
+ * which stays exact when a count wraps, or when a 32-bit kernel reads a
+ * 64-bit count half-updated: the counters are 64-bit on every kernel, so
+ * that a 32-bit one cannot wrap one CPU's count and not another's), live
  * bytes = live objects * class size; what only a backend knows (the
  * standard backend's byte count, the extended pools' pages and where
  * their bytes are) its struct za_backend_ops' account() fills in. A reset
@@ -40,6 +43,14 @@
 /* === Data === */
 
 DEFINE_PER_CPU(struct za_pcpu_stats, za_pcpu_stats);
+/*
+ * For the test modules, which count and plant events the way zalloc does.
+ * As EXPORT_PER_CPU_SYMBOL_GPL(), hidden from sparse, which loses the
+ * variable's address space across an export.
+ */
+#ifndef __CHECKER__
+EXPORT_SYMBOL_NS_GPL(za_pcpu_stats, ZA_NS);
+#endif
 
 /* Names as shown in the files; hits are derived from allocs - misses. */
 static const char * const event_names[] = {
@@ -127,7 +138,7 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 	sum_events(cls, st->ev);
 	za_class_pcpu_events(cls, st->ev);
 	st->cached = za_class_cached(cls);
-	st->live_objs = st->ev[ZE_OUT] - st->ev[ZE_IN] - st->cached;
+	st->live_objs = za_gauge(st->ev[ZE_OUT], st->ev[ZE_IN], st->cached);
 	st->live_bytes = st->live_objs * c->size;
 	st->cached_bytes = st->cached * c->size;
 	st->pages = 0;

@@ -9,6 +9,9 @@
  * ZA_EXT_MAX, at most 25% waste in the extended classes, power-of-two
  * sizes kept for natural alignment), the O(1) lookup against a linear
  * search of the table, and allocations at every class edge against both.
+ * Object classes are told apart by ksize() on this kernel, and the check
+ * at load refuses a kernel where they would not be; an object of another
+ * cache that zalloc takes for an object class's goes back to its own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,6 +19,8 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/panic.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "zalloc_kunit.h"
@@ -235,6 +240,153 @@ static void zalloc_span_waste_bounded(struct kunit *test)
 	}
 }
 
+/*
+ * On this kernel, an object of each object class's cache reports the class
+ * size by ksize(), and za_ptr_lookup() finds the class from it: what
+ * zalloc_free() relies on, and what za_obj_check_classes() checks at load.
+ */
+static void zalloc_obj_class_found_by_ksize(struct kunit *test)
+{
+	unsigned int cls;
+	size_t usable;
+	void *p;
+
+	for (cls = 0; cls < ZA_NR_OBJ_CLASSES; cls++) {
+		struct za_class *c = &za_classes[cls];
+
+		p = kmem_cache_alloc(c->cache, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ_MSG(test, ksize(p), (size_t)c->size, "%s",
+				    c->name);
+		usable = 0;
+		KUNIT_EXPECT_PTR_EQ_MSG(test, za_ptr_lookup(p, &usable), c,
+					"%s", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, usable, (size_t)c->size, "%s",
+				    c->name);
+		kmem_cache_free(c->cache, p);
+	}
+	KUNIT_EXPECT_EQ(test, za_obj_check_classes(), 0);
+}
+
+/* za_obj_check_sizes() of @ksizes, expected to refuse @cls for @other. */
+static void expect_refused(struct kunit *test, const unsigned int *ksizes,
+			   unsigned int cls, unsigned int other)
+{
+	unsigned int bad = U32_MAX, found = U32_MAX;
+
+	KUNIT_EXPECT_EQ(test, za_obj_check_sizes(ksizes, &bad, &found),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, bad, cls);
+	KUNIT_EXPECT_EQ(test, found, other);
+}
+
+/*
+ * The load-time check refuses the sizes a kernel whose slab objects are
+ * 16-byte aligned (ARCH_SLAB_MINALIGN 16: arm64 with MTE) reports, where
+ * objects of the 8 B class would be freed to the 16 B class's cache; and a
+ * class whose objects report a size no class has, or one above the object
+ * classes (taken for kmalloc()'s). It accepts the class sizes themselves.
+ */
+static void zalloc_obj_check_refuses_collision(struct kunit *test)
+{
+	unsigned int ksizes[ZA_NR_OBJ_CLASSES], cls, other, i;
+	const unsigned int last = ZA_NR_OBJ_CLASSES - 1;
+
+	for (i = 0; i < ZA_NR_OBJ_CLASSES; i++)
+		ksizes[i] = za_classes[i].size;
+	KUNIT_EXPECT_EQ(test, za_obj_check_sizes(ksizes, &cls, &other), 0);
+
+	for (i = 0; i < ZA_NR_OBJ_CLASSES; i++)
+		ksizes[i] = ALIGN(za_classes[i].size, 16);
+	KUNIT_ASSERT_EQ(test, za_classes[0].size, 8);
+	expect_refused(test, ksizes, 0, zk_expected_class(16));
+
+	for (i = 0; i < ZA_NR_OBJ_CLASSES; i++)
+		ksizes[i] = za_classes[i].size;
+	ksizes[last] = za_classes[last].size + 8;
+	expect_refused(test, ksizes, last, ZA_CLASS_STD);
+	ksizes[last] = za_classes[last].size;
+	/* Between two classes: za_ptr_lookup() would refuse the objects. */
+	ksizes[1] = za_classes[1].size + 4;
+	expect_refused(test, ksizes, 1, ZA_NR_CLASSES);
+}
+
+/*
+ * A kmalloc() object of an object class's size is taken for one of the
+ * class's own (see za_ptr_lookup()): freed through zalloc_free() in normal
+ * mode, it is cached, then given back with the class's objects. It must go
+ * back to kmalloc's cache, not to the class's: the class's cache then
+ * never hands it out, and SLUB, where it checks (SLAB_FREELIST_HARDENED),
+ * sees no free to the wrong cache and does not warn.
+ *
+ * Freed to the class's cache, the object went to that cache's per-CPU
+ * sheaf on 7.x, which handed it out next; on 6.1 its slab, full, went to
+ * that cache's per-CPU partial list, which handed out the object once the
+ * cache's current slab ran out. The slab is full because the case holds
+ * the objects kmalloc() gave out after it, a few slabs' worth.
+ */
+static void zalloc_foreign_object_back_to_own_cache(struct kunit *test)
+{
+	const unsigned int cls = zk_expected_class(64), n = 256;
+	const struct za_class *c = &za_classes[cls];
+	bool warned = test_taint(TAINT_WARN);
+	void **objs, **held, *p;
+	size_t usable;
+	s64 cached;
+	unsigned int i, k;
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	held = kunit_kcalloc(test, n, sizeof(*held), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	za_set_debug(false);
+	za_set_switch(&za_fastpath_key, true);
+	/* The class's caches empty: the object is all the drain gives back. */
+	za_cache_drain_all();
+	for (k = 0; k < n; k++) {
+		held[k] = kmalloc(64, GFP_KERNEL);
+		if (!held[k])
+			break;
+	}
+	p = k ? held[0] : NULL;
+	if (!p)
+		goto out;
+	usable = ksize(p);
+	if (usable != c->size) {
+		KUNIT_FAIL(test, "kmalloc(64) gives %zu bytes here", usable);
+		goto out;
+	}
+	cached = za_class_cached(cls);
+	zalloc_free(p);
+	held[0] = NULL;
+	KUNIT_EXPECT_EQ(test, za_class_cached(cls), cached + 1);
+	za_cache_drain_all();
+	KUNIT_EXPECT_EQ(test, za_class_cached(cls), 0);
+	/*
+	 * The object never came out of the backend: count it as if it had, so
+	 * that the class's live objects are back where they were.
+	 */
+	za_count_backend(cls, ZE_OUT, 1);
+
+	for (i = 0; i < n; i++) {
+		objs[i] = kmem_cache_alloc(c->cache, GFP_KERNEL);
+		if (!objs[i])
+			break;
+		KUNIT_EXPECT_PTR_NE_MSG(test, objs[i], p,
+					"%s handed out kmalloc()'s object",
+					c->name);
+	}
+	while (i--)
+		kmem_cache_free(c->cache, objs[i]);
+	if (!warned)
+		KUNIT_EXPECT_FALSE_MSG(test, test_taint(TAINT_WARN),
+				       "the kernel warned");
+out:
+	KUNIT_EXPECT_EQ(test, k, n);
+	while (k--)
+		kfree(held[k]);
+}
+
 static struct kunit_case zalloc_classes_cases[] = {
 	KUNIT_CASE(zalloc_class_table_sound),
 	KUNIT_CASE(zalloc_class_pow2_exact),
@@ -244,6 +396,9 @@ static struct kunit_case zalloc_classes_cases[] = {
 	KUNIT_CASE_PARAM(zalloc_alloc_class_edge, edge_gen_params),
 	KUNIT_CASE(zalloc_class_pow2_aligned),
 	KUNIT_CASE(zalloc_span_waste_bounded),
+	KUNIT_CASE(zalloc_obj_class_found_by_ksize),
+	KUNIT_CASE(zalloc_obj_check_refuses_collision),
+	KUNIT_CASE(zalloc_foreign_object_back_to_own_cache),
 	{}
 };
 

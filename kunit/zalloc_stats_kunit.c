@@ -6,7 +6,8 @@
  * The events and gauges count a case's own operations exactly; a reset
  * clears the events and keeps the gauges; the bytes a class holds add up
  * and match a walk of its spans; with the statistics off the events stand
- * still and the gauges still move.
+ * still and the gauges still move; the gauges stay exact when the 64-bit
+ * counts they come from pass 2^32 or wrap.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +16,7 @@
 #include <linux/module.h>
 
 #include "zalloc_kunit.h"
+#include "zalloc_pcpu.h"
 
 static const struct zk_size stats_sizes[] = {
 	{ 48 }, { 3000 }, { 100000 },
@@ -151,12 +153,87 @@ static void zalloc_stats_off_keeps_gauges(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
 }
 
+/* One derivation of a gauge: its counts and the gauge they give. */
+struct gauge_case {
+	u64 out;
+	u64 in;
+	s64 idle;
+	long live;
+	const char *what;
+};
+
+static const struct gauge_case gauge_cases[] = {
+	{ 7, 3, 1, 3, "small" },
+	{ BIT_ULL(32) + 5, BIT_ULL(32) - 3, 2, 6, "out past 2^32" },
+	{ BIT_ULL(32) - 1, BIT_ULL(32) + 1, 0, -2, "in past 2^32" },
+	{ BIT_ULL(33) + 1, BIT_ULL(33) - 1, 2, 0, "zero across 2^33" },
+	{ 3, U64_MAX - 4, 1, 7, "out wrapped at 2^64" },
+	{ 1, U64_MAX, 3, -1, "in wrapped at 2^64" },
+};
+
+/*
+ * The gauges stay exact where the counts straddle 2^32 or wrap at 2^64;
+ * on a 32-bit kernel, also where a count's upper half was read before a
+ * carry into it reached it (a torn read), which a 64-bit kernel never sees.
+ */
+static void zalloc_stats_gauge_wraps(struct kunit *test)
+{
+	const struct gauge_case *g;
+
+	for (g = gauge_cases; g < gauge_cases + ARRAY_SIZE(gauge_cases); g++)
+		KUNIT_EXPECT_EQ_MSG(test, za_gauge(g->out, g->in, g->idle),
+				    g->live, "%s", g->what);
+	if (BITS_PER_LONG == 32) {
+		/* out is 2^32 + 2, read before the carry into its upper half */
+		KUNIT_EXPECT_EQ(test, za_gauge(2, BIT_ULL(32) - 3, 1), 4);
+		/* in is 2^33 + 1, read as 2^32 + 1 for the same reason */
+		KUNIT_EXPECT_EQ(test,
+				za_gauge(BIT_ULL(33) + 9, BIT_ULL(32) + 1, 0),
+				8);
+	}
+}
+
+/*
+ * 2^32 - 1 objects out of a class's backend counted on this CPU's cache
+ * (struct za_pcpu_class) and as many back through the other counters
+ * (struct za_pcpu_stats), as when objects taken on one CPU come back on
+ * another: the live objects do not move. With counters of 32 bits, the
+ * first sum would have wrapped and the second not.
+ */
+static void zalloc_stats_counts_past_2_32(struct kunit *test)
+{
+	const u64 n = U32_MAX;
+	unsigned int cls = zk_expected_class(64);
+	struct za_class_stats before, mid, after;
+	struct za_pcpu *pc;
+
+	zk_read_stats(cls, &before);
+	pc = pcpu_trylock();
+	KUNIT_ASSERT_NOT_NULL(test, pc);
+	pc->cls[cls].ev[ZE_OUT] += n;
+	this_cpu_add(za_pcpu_stats.ev[cls][ZE_IN], n);
+	pcpu_unlock(pc);
+	zk_read_stats(cls, &mid);
+	pc = pcpu_trylock();
+	KUNIT_ASSERT_NOT_NULL(test, pc);
+	pc->cls[cls].ev[ZE_OUT] -= n;
+	this_cpu_sub(za_pcpu_stats.ev[cls][ZE_IN], n);
+	pcpu_unlock(pc);
+	zk_read_stats(cls, &after);
+	KUNIT_EXPECT_EQ(test, mid.ev[ZE_OUT] - before.ev[ZE_OUT], n);
+	KUNIT_EXPECT_EQ(test, mid.ev[ZE_IN] - before.ev[ZE_IN], n);
+	KUNIT_EXPECT_EQ(test, mid.live_objs, before.live_objs);
+	KUNIT_EXPECT_EQ(test, after.live_objs, before.live_objs);
+}
+
 static struct kunit_case zalloc_stats_cases[] = {
 	KUNIT_CASE_PARAM(zalloc_stats_count_own_operations,
 			 stats_gen_params),
 	KUNIT_CASE(zalloc_stats_reset_keeps_gauges),
 	KUNIT_CASE(zalloc_accounting_adds_up),
 	KUNIT_CASE(zalloc_stats_off_keeps_gauges),
+	KUNIT_CASE(zalloc_stats_gauge_wraps),
+	KUNIT_CASE(zalloc_stats_counts_past_2_32),
 	{}
 };
 
