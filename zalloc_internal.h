@@ -512,6 +512,7 @@ static inline void za_count_refusal(enum za_refusal why)
 int za_set_strategy(const char *name);
 enum zalloc_strategy za_get_strategy(void);
 void za_set_switch(struct static_key_true *key, bool on);
+bool za_params_closed(void);
 
 /* zalloc_debug.c: refused frees and the debug mode */
 DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_debug_key);
