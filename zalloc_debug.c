@@ -627,6 +627,8 @@ static int debug_set(const char *val, const struct kernel_param *kp)
 
 	if (err)
 		return err;
+	if (za_params_closed())
+		return -ENODEV;
 	za_set_debug(on);
 	return 0;
 }

@@ -576,6 +576,7 @@ static inline void za_backend_refuse(unsigned int cls, const void *obj)
 int za_set_strategy(const char *name);
 enum zalloc_strategy za_get_strategy(void);
 void za_set_switch(struct static_key_true *key, bool on);
+bool za_params_closed(void);
 
 /*
  * kmemleak, where the kernel has it (no-ops elsewhere): an extended-pool

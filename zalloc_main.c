@@ -78,6 +78,25 @@ EXPORT_SYMBOL_NS_GPL(za_fastpath_key, ZA_NS);
 
 /* === Module parameters === */
 
+/*
+ * Set by zalloc_exit() under the parameters' lock before it tears anything
+ * down. The parameters' sysfs files outlive exit() (the kernel removes them
+ * after it returns), so from then on their setters, which run under that
+ * lock, refuse with -ENODEV: the module is going away.
+ */
+static bool za_unloading;
+
+/**
+ * za_params_closed() - whether the parameters no longer take writes
+ *
+ * Context: a parameter's ->set, under kernel_param_lock(THIS_MODULE).
+ * Return: true once zalloc_exit() has begun.
+ */
+bool za_params_closed(void)
+{
+	return za_unloading;
+}
+
 /**
  * za_set_strategy() - set the strategy zalloc_alloc() uses, by name
  * @name: "auto", "object_pool", "extended_pool" or "standard", as written
@@ -111,6 +130,8 @@ EXPORT_SYMBOL_NS_GPL(za_get_strategy, ZA_NS);
 
 static int strategy_set(const char *val, const struct kernel_param *kp)
 {
+	if (za_params_closed())
+		return -ENODEV;
 	return za_set_strategy(val);
 }
 
@@ -155,6 +176,8 @@ static int switch_set(const char *val, const struct kernel_param *kp)
 
 	if (err)
 		return err;
+	if (za_params_closed())
+		return -ENODEV;
 	za_set_switch(kp->arg, on);
 	return 0;
 }
@@ -718,6 +741,10 @@ static void __exit zalloc_exit(void)
 {
 	bool leaked[ZA_NR_CLASSES];
 
+	/* A write under way finishes first; later ones are refused. */
+	kernel_param_lock(THIS_MODULE);
+	za_unloading = true;
+	kernel_param_unlock(THIS_MODULE);
 	za_stats_exit();
 	za_reclaim_exit();
 	za_debug_exit();

@@ -207,13 +207,23 @@ ZS_PROBABILITY=${ZALLOC_SANITIZER_PROBABILITY:-20}
 	check_log "$label faults" "$dir"
 }
 
-# Kernel arguments of the boots whose kmemleak reports are judged. 7.x's
-# SLUB hands objects out of per-CPU sheaves, arrays of object pointers
-# that kmemleak scans; the slot of an object handed out keeps its pointer,
-# so that a leak of a fresh slab object goes unreported (seen: zalloc's
-# planted 64 B and 1 KiB debug-mode objects). A cache with a debug flag has
-# no sheaves: slub_debug=U (store the allocating and freeing user) for all.
-KMEMLEAK_ARGS="slub_debug=U"
+# Kernel arguments of the boots whose kmemleak reports are judged. kmemleak
+# takes any word in scanned memory that points into an object for a
+# reference, stale ones included, so that a planted leak must leave none:
+# - 7.x's SLUB hands objects out of per-CPU sheaves, arrays of object
+#   pointers that kmemleak scans; the slot of an object handed out keeps its
+#   pointer (seen: zalloc's planted 64 B and 1 KiB debug-mode objects). A
+#   cache with a debug flag has no sheaves: slub_debug=U (store the
+#   allocating and freeing user) for all.
+# - A free object holds the free-list pointer to the next one in its middle
+#   (these kernels have no SLAB_FREELIST_HARDENED to mangle it), and a live
+#   object keeps it, and whatever else its memory held before, wherever its
+#   owner did not write: seen, the middle word of the object allocated just
+#   before the planted one, and a kmalloc-16 string over an old pointer into
+#   the planted object's slab, each hiding the planted kmalloc() object
+#   (1 run in 17). init_on_free=1 zeroes what is freed, and wipes the
+#   free-list pointer of each object handed out.
+KMEMLEAK_ARGS="slub_debug=U init_on_free=1"
 
 # The size kmemleak gives the planted extended-pool object (700 bytes, in
 # the class of 768), which zalloc registers itself; the planted debug-mode

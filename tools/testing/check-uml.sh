@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # tools/testing/check-uml.sh - the targets uml and uml-smp of
 # tools/testing/check.sh: the UML test kernels, with the user-space interface,
-# zallocstat and tracepoint checks, and the SMP boot. Sourced by check.sh.
+# zallocstat and tracepoint checks, the unload under parameter writes, and the
+# SMP boot. Sourced by check.sh.
 
 # guest_script SCRIPT - print the shell code that runs the guest script
 # SCRIPT in a UML boot's init (uml-run.sh -x), with the KTAP helpers it uses
@@ -34,6 +35,27 @@ check_interfaces()
 		result FAIL "unload with leaked objects warns once $kver"
 	fi
 	check_log "$kver leaked unload" "$dir/leak"
+}
+
+# Load and unload cycles of the unload check: each gives the writers another
+# chance at the window between zalloc_exit() and the removal of the files.
+UNLOAD_CYCLES=20
+
+# check_unload OUT TREE KVER DIR [ARGS] - zalloc removed while writers
+# hammer its parameters, UNLOAD_CYCLES times in a UML boot of its own (with
+# the kernel arguments ARGS; tools/testing/unload-test.sh): insmod, the
+# writers and rmmod worked in every cycle, and the kernel log is clean
+check_unload()
+{
+	local out=$1 tree=$2 kver=$3 dir=$4/unload snippet
+
+	snippet="UT_ZALLOC=$(squote "$tree/zalloc.ko")
+UT_CYCLES=$UNLOAD_CYCLES
+$(guest_script "$TOOLS_DIR/unload-test.sh")"
+	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -a "${5:-}" -x "$snippet" \
+		"$out" "$dir" >/dev/null 2>&1 || true
+	check_ktap "$dir/unload.ktap" "$dir/ktap" "unload $kver: " ""
+	check_log "$kver unload under parameter writes" "$dir"
 }
 
 # The sizes samples/zalloc_example.c allocates (its cases[]), each once a
@@ -160,6 +182,7 @@ target_uml()
 	check_boot uml "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/boot" "" \
 		"$UML_SKIPPABLE"
 	check_interfaces "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR"
+	check_unload "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR"
 	check_tools "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR"
 	log "$KT_LABEL: done in $(elapsed "$start")"
 }
@@ -190,7 +213,8 @@ check_smp_threads()
 
 # target_uml-smp VERSION - the SMP UML test kernel of VERSION (7.x on) with
 # two CPUs: W=1 build, KUnit (the stress suite and the cross-CPU cases run
-# on both CPUs at once, and must not skip), log and debugfs checks
+# on both CPUs at once, and must not skip), log and debugfs checks, and the
+# unload check with both CPUs, where writers and rmmod truly run at once
 target_uml-smp()
 {
 	local start=$SECONDS
@@ -199,5 +223,6 @@ target_uml-smp()
 	check_boot uml "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/boot" "$UML_SMP_ARGS" \
 		"$UML_SMP_SKIPPABLE"
 	check_smp_threads "$KT_LABEL" "$KT_DIR/boot"
+	check_unload "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR" "$UML_SMP_ARGS"
 	log "$KT_LABEL: done in $(elapsed "$start")"
 }

@@ -35,9 +35,9 @@ fi_set()
 # kmemleak_report FILE - scan four times, a second apart, at least 5 s
 # after the module went (kmemleak reports only objects older than 5 s, and
 # only once their checksum held still between two scans), and save what it
-# reports. Two scans missed one planted object in about one run of ten: a
-# stale copy of its pointer (a dead thread's stack, a register spill) can
-# outlive the first scans; each later scan gives it a chance to be gone.
+# reports. The stale pointers that made it miss a planted object now and
+# then do not go away with more scans: the boot's init_on_free=1 wipes them
+# (see KMEMLEAK_ARGS in tools/testing/check-sanitizer.sh).
 kmemleak_report()
 {
 	$bb sleep 6
