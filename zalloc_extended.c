@@ -460,7 +460,13 @@ static void ext_account(const struct za_class *c, struct za_class_stats *st)
 
 static int ext_setup(void)
 {
-	span_cache = KMEM_CACHE(za_span, 0);
+	/*
+	 * Not tracked or scanned by kmemleak: a descriptor's base and free
+	 * list point into its span, at objects that are handed out or will
+	 * be, and must not count as references to them, or a leaked object
+	 * at the start of a span would never be reported.
+	 */
+	span_cache = KMEM_CACHE(za_span, SLAB_NOLEAKTRACE);
 	return span_cache ? 0 : -ENOMEM;
 }
 

@@ -36,7 +36,7 @@ fi_set()
 # after the module went (kmemleak reports only objects older than 5 s, and
 # only once their checksum held still between two scans), and save what it
 # reports. The stale pointers that made it miss a planted object now and
-# then do not go away with more scans: the boot's init_on_free=1 wipes them
+# then do not go away with more scans: the boot's init_on_alloc=1 wipes them
 # (see KMEMLEAK_ARGS in tools/testing/check-sanitizer.sh).
 kmemleak_report()
 {
