@@ -54,12 +54,20 @@ writers_ready()
 	done
 }
 
+# progress STEP - where the current cycle is, in init.log only (not the
+# kernel log, which check_log judges): a boot that times out says where
+progress()
+{
+	echo "unload cycle $ut_i: $1" >>"$out/init.log"
+}
+
 ut_insmods=0
 ut_ready_cycles=0
 ut_rmmods=0
 ut_i=0
 while [ "$ut_i" -lt "$UT_CYCLES" ]; do
 	ut_i=$((ut_i + 1))
+	progress insmod
 	if ! $bb insmod "$UT_ZALLOC"; then
 		log "INSMOD FAILED zalloc (unload cycle $ut_i)"
 		continue
@@ -74,6 +82,7 @@ while [ "$ut_i" -lt "$UT_CYCLES" ]; do
 	if writers_ready; then
 		ut_ready_cycles=$((ut_ready_cycles + 1))
 	fi
+	progress rmmod
 	if $bb rmmod zalloc; then
 		ut_rmmods=$((ut_rmmods + 1))
 	else
@@ -81,6 +90,7 @@ while [ "$ut_i" -lt "$UT_CYCLES" ]; do
 	fi
 	# shellcheck disable=SC2086 # the writers' pids, one word each
 	kill $ut_pids
+	progress "waiting for the writers"
 	wait
 done
 $bb rm -f "$ut_ready".*
