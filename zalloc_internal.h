@@ -248,16 +248,31 @@ extern u8 za_obj_index[ZA_OBJ_MAX / 8 + 1];
  * under live objects.
  */
 struct za_span {
+	/* What za_span_lookup() reads, first: one cache line with 4 KiB pages. */
 	struct za_class *cls;
-	struct list_head node;
 	void *base;
-	void *freelist;
 	unsigned short order;
 	unsigned short capacity;
+	DECLARE_BITMAP(out, ZA_SPAN_MAX_OBJS);
+	/* The backend's, under the class lock. */
+	struct list_head node;
+	void *freelist;
 	unsigned int inuse;
 	unsigned int fresh;
-	DECLARE_BITMAP(out, ZA_SPAN_MAX_OBJS);
 };
+
+/*
+ * Whether object @idx of @span is out. A plain load and shift: x86's
+ * test_bit() of a variable index is a "bt" with a memory operand, which
+ * doubled the cost of an extended-pool lookup (the bench's parts row).
+ */
+static __always_inline bool za_span_has_out(const struct za_span *span,
+					    unsigned long idx)
+{
+	unsigned long word = READ_ONCE(span->out[BIT_WORD(idx)]);
+
+	return (word >> (idx % BITS_PER_LONG)) & 1;
+}
 
 /**
  * za_size_class() - the class that serves @size under ZALLOC_AUTO, in O(1)
@@ -321,7 +336,7 @@ static __always_inline struct za_class *za_span_lookup(struct folio *folio,
 	off = (unsigned long)ptr - (unsigned long)span->base;
 	idx = reciprocal_divide(off, c->recip);
 	if (unlikely(off >= (unsigned long)span->capacity * c->size ||
-		     idx * c->size != off || !test_bit(idx, span->out)))
+		     idx * c->size != off || !za_span_has_out(span, idx)))
 		return NULL;
 	return c;
 }
