@@ -41,7 +41,8 @@
  * whether untracked frees are checked, how many entries are live or being
  * made) is read and written under za_table_lock; the static keys only
  * send the paths here. On: the table key first (frees look in the table),
- * then allocations are tracked, then, after a grace period, each class's
+ * then the debug key, then allocations are tracked, then, after a grace
+ * period, each class's
  * untracked budget is set to the objects it has live, and only then are
  * frees outside the table checked against it: every object that the
  * normal paths handed out is either in that count (its allocation ended
@@ -52,9 +53,14 @@
  * own objects): it never refuses a legitimate free, it may let a foreign
  * object of a budgeted class through, which the backend then frees into
  * its own cache (zalloc_object.c). An extended-pool object needs no budget:
- * its span tells. Off: tracking and checking stop at once (frees of table
- * entries are no longer quarantined, frees outside the table take the
- * normal path), the quarantine is emptied, and the table key goes off
+ * its span tells. While the debug key is on, an object of the normal paths
+ * may reuse the address of a debug object freed meanwhile (both come from
+ * the kernel's allocators): za_debug_adopt() drops that quarantined entry,
+ * which would refuse the object's free as a double free; quarantined
+ * entries exist only while the key is on. Off: tracking and checking stop
+ * at once (frees of table entries are no longer quarantined, frees outside
+ * the table take the normal path), the quarantine is emptied, then the
+ * debug key goes off, and the table key goes off
  * once no entry is live or being made, so an allocation that reserved its
  * entry before the switch still finds the table there.
  */
@@ -343,14 +349,37 @@ static bool budgeted(const struct za_class *c)
 /**
  * __za_debug_adopt() - see za_debug_adopt()
  * @c: the class
- * @n: objects the normal paths handed out as the mode was switched on
+ * @objs: objects the normal paths handed out as the mode was switched on
+ * @n: how many
  *
  * Context: any.
  */
-void __za_debug_adopt(const struct za_class *c, unsigned int n)
+void __za_debug_adopt(const struct za_class *c, void *const *objs,
+		      unsigned int n)
 {
+	struct za_live *e;
+	unsigned long flags;
+	unsigned int i;
+	LIST_HEAD(drop);
+
 	if (budgeted(c))
 		atomic64_add(n, &za_untracked[c->index]);
+	/*
+	 * A debug object freed meanwhile went back to the kernel, which may
+	 * have given its address to this allocation: its quarantined entry is
+	 * stale, and would refuse this object's free as a double free.
+	 */
+	spin_lock_irqsave(&za_table_lock, flags);
+	for (i = 0; i < n; i++) {
+		e = table_find(objs[i]);
+		if (e && e->freed) {
+			hash_del(&e->node);
+			list_move(&e->qnode, &drop);
+			za_nr_quarantined--;
+		}
+	}
+	spin_unlock_irqrestore(&za_table_lock, flags);
+	free_entries(&drop);
 }
 EXPORT_SYMBOL_NS_GPL(__za_debug_adopt, ZA_NS);
 
@@ -604,16 +633,22 @@ void za_set_debug(bool on)
 		for (cls = 0; cls < ZA_NR_CLASSES; cls++)
 			atomic64_set(&za_untracked[cls], 0);
 		table_key_set(true);
-		table_state_set(true, false);
+		/*
+		 * The key before tracking: while entries are quarantined,
+		 * every allocation of the normal paths ends in
+		 * za_debug_adopt(), which drops those its objects reuse.
+		 */
 		static_branch_enable(&za_debug_key);
+		table_state_set(true, false);
 		/* Every allocation that found the mode off is counted now. */
 		synchronize_rcu();
 		untracked_budget_set();
 		table_state_set(true, true);
 	} else if (!on && static_key_enabled(&za_debug_key)) {
 		table_state_set(false, false);
-		static_branch_disable(&za_debug_key);
+		/* Emptied while the key still sends allocations to adopt. */
 		quarantine_drop();
+		static_branch_disable(&za_debug_key);
 		table_key_put();
 	}
 	mutex_unlock(&za_debug_mutex);

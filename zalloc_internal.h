@@ -629,29 +629,32 @@ bool za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
 bool za_debug_free(const void *ptr, unsigned long caller,
 		   struct za_class **cp, size_t *usable);
 bool za_debug_size(const void *ptr, size_t *usable);
-void __za_debug_adopt(const struct za_class *c, unsigned int n);
+void __za_debug_adopt(const struct za_class *c, void *const *objs,
+		      unsigned int n);
 
 /**
- * za_debug_adopt() - count objects the normal paths handed out, if the
+ * za_debug_adopt() - take in objects the normal paths handed out, if the
  *	debug mode was switched on meanwhile
  * @c: their class
+ * @objs: the objects
  * @n: how many
  *
  * Called after the objects are taken and counted. za_set_debug() waits
  * for a grace period between turning the mode on and reading how many
  * objects each class has live, so an allocation that found the mode off
  * here was counted in that figure; one that finds it on adds its objects
- * to the untracked budget itself (zalloc_debug.c). Costs one static
- * branch while the mode is off.
+ * to the untracked budget itself, and drops any quarantined entry of the
+ * table at their addresses, which the kernel has given out again
+ * (zalloc_debug.c). Costs one static branch while the mode is off.
  *
  * Context: any.
  */
 static __always_inline void za_debug_adopt(const struct za_class *c,
-					   unsigned int n)
+					   void *const *objs, unsigned int n)
 {
 	rcu_read_lock();
 	if (static_branch_unlikely(&za_debug_key))
-		__za_debug_adopt(c, n);
+		__za_debug_adopt(c, objs, n);
 	rcu_read_unlock();
 }
 

@@ -281,7 +281,7 @@ static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
 			obj = za_cache_alloc(c, gfp, &hit);
 		if (likely(obj)) {
 			za_track_alloc(c, obj, gfp);
-			za_debug_adopt(c, 1);
+			za_debug_adopt(c, &obj, 1);
 		}
 		usable = c->size;
 	}
@@ -563,7 +563,7 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 		for (; i < nr && (objs[i] = __za_cache_alloc(c, gfp)); i++)
 			;
 	}
-	za_debug_adopt(c, i);
+	za_debug_adopt(c, objs, i);
 	if (unlikely(i < nr)) {
 		/* Not handed out: nothing to unregister, nothing to trace. */
 		free_bulk(i, objs, _RET_IP_, false);
