@@ -352,6 +352,22 @@ static inline bool za_large_kmalloc(struct folio *folio)
 #endif
 }
 
+/*
+ * The class of a slab object whose ksize() is @usable, at least 1: an
+ * object pool's if it is that class's size (ksize() of an object-pool
+ * object is its class size: za_obj_check_classes() checks it at load),
+ * the standard row's above ZA_OBJ_MAX, else NULL.
+ */
+static __always_inline struct za_class *za_slab_class(size_t usable)
+{
+	struct za_class *c;
+
+	if (usable > ZA_OBJ_MAX)
+		return &za_classes[ZA_CLASS_STD];
+	c = &za_classes[za_obj_index[(usable + 7) >> 3]];
+	return c->size == usable ? c : NULL;
+}
+
 /**
  * za_ptr_lookup() - the class that owns a pointer, and its usable size
  * @ptr: a pointer a caller passed, not NULL or ZERO_SIZE_PTR
@@ -391,11 +407,7 @@ za_ptr_lookup(const void *ptr, size_t *usable)
 		return &za_classes[ZA_CLASS_STD];
 	}
 	*usable = ksize(ptr);
-	if (*usable > ZA_OBJ_MAX)
-		return &za_classes[ZA_CLASS_STD];
-	c = &za_classes[za_obj_index[(*usable + 7) >> 3]];
-	/* ksize() of an object-pool object is its class size. */
-	return c->size == *usable ? c : NULL;
+	return za_slab_class(*usable);
 }
 
 /* Events counted per CPU and per class; gauges are derived on read. */

@@ -56,14 +56,9 @@ static void obj_class_exit(struct za_class *c, bool leaked)
  */
 static unsigned int class_of_ksize(unsigned int reported)
 {
-	unsigned int cls;
+	struct za_class *c = reported ? za_slab_class(reported) : NULL;
 
-	if (reported > ZA_OBJ_MAX)
-		return ZA_CLASS_STD;
-	if (!reported)
-		return ZA_NR_CLASSES;
-	cls = za_obj_index[(reported + 7) >> 3];
-	return za_classes[cls].size == reported ? cls : ZA_NR_CLASSES;
+	return c ? c->index : ZA_NR_CLASSES;
 }
 
 /**
