@@ -33,9 +33,9 @@
  * a quarantine of the last ZA_QUARANTINE frees: a second free of one of
  * them, whatever came between, is a double free. At unload the objects
  * still in the table are reported, one line per call site. The objects
- * are counted in the class the mode picks (an object pool up to 256 B
- * unless ZALLOC_STANDARD is asked for, else the standard row), by the
- * bytes asked for.
+ * are counted in the class za_route() picks if its backend takes kmalloc()
+ * objects of its sizes for its own anyway (the object pools), else in the
+ * standard row, by the bytes asked for (za_kmalloc_class()).
  *
  * Switching. The table's own state (whether allocations are tracked,
  * whether untracked frees are checked, how many entries are live or being
@@ -87,7 +87,10 @@
 
 /* Allocations go to SLUB and the table (the "debug" parameter). */
 DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_debug_key);
-/* The fast path looks at it (zalloc_pcpu.h), in the benchmark too. */
+/*
+ * The inline fast path looks at it (zalloc_mag.h), in the benchmark too;
+ * it is switched only by za_set_debug().
+ */
 EXPORT_SYMBOL_NS_GPL(za_debug_key, ZA_NS);
 /* The table may hold objects: frees look there first. */
 DEFINE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_table_key);
@@ -165,7 +168,6 @@ void za_refuse_free(const void *ptr, enum za_refusal why, unsigned long caller)
 		pr_err_ratelimited("%pS: free of %p refused: not an object zalloc handed out\n",
 				   (void *)caller, ptr);
 }
-EXPORT_SYMBOL_NS_GPL(za_refuse_free, ZA_NS);
 
 /* === The table === */
 
@@ -268,38 +270,12 @@ static void table_unreserve(void)
 
 /* === Allocation and free === */
 
-/* The class a debug-mode object is counted in (see the top). */
-static unsigned int debug_class(size_t size, enum zalloc_strategy strategy)
-{
-	if (size <= ZA_OBJ_MAX && strategy != ZALLOC_STANDARD)
-		return za_size_class(size);
-	return ZA_CLASS_STD;
-}
-
-/*
- * Counts a debug-mode object of @size bytes in class @cls as it goes out
- * (@out) or comes back, as its backend's own paths count theirs.
- */
-static void debug_count(unsigned int cls, size_t size, bool out)
-{
-	za_count_backend(cls, out ? ZE_OUT : ZE_IN, 1);
-	if (cls == ZA_CLASS_STD) {
-		za_stat_add_std_bytes(out ? (long)size : -(long)size);
-		return;
-	}
-	if (out) {
-		za_stat_inc(cls, ZE_MISS);
-		za_stat_inc(cls, ZE_ALLOC);
-	} else {
-		za_stat_inc(cls, ZE_FREE);
-	}
-}
-
 /**
  * za_debug_alloc() - allocate in debug mode: kmalloc(), into the table
+ * @c: the class za_route() picked; the object is counted in
+ *	za_kmalloc_class() of it (see the top)
  * @size: bytes wanted, at least 1
  * @gfp: the caller's flags, no zone modifier
- * @strategy: the strategy, for the class the object is counted in
  * @caller: the return address of the zalloc call
  * @objp: where to store the object, zeroed if @gfp or init_on_alloc asks
  *	(kmalloc() does it), or NULL if none could be had
@@ -308,10 +284,10 @@ static void debug_count(unsigned int cls, size_t size, bool out)
  * Return: false if the mode was switched off meanwhile (nothing done: the
  * normal paths serve the call), else true.
  */
-bool za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
+bool za_debug_alloc(struct za_class *c, size_t size, gfp_t gfp,
 		    unsigned long caller, void **objp)
 {
-	unsigned int cls = debug_class(size, strategy);
+	struct za_class *counted = za_kmalloc_class(c);
 	struct za_live *e;
 	void *obj = NULL;
 
@@ -331,9 +307,9 @@ bool za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
 	e->ptr = obj;
 	e->size = size;
 	e->caller = caller;
-	e->cls = cls;
+	e->cls = counted->index;
 	e->freed = false;
-	debug_count(cls, size, true);
+	za_count_out(counted, size);
 	table_add(e);
 	*objp = obj;
 	return true;
@@ -342,8 +318,8 @@ bool za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
 /* Whether a class's untracked objects are counted against a budget. */
 static bool budgeted(const struct za_class *c)
 {
-	/* An extended-pool object is known by its span. */
-	return c->backend != ZA_BE_EXTENDED;
+	/* An exact backend's object is known by its lookup. */
+	return !za_ops(c)->exact;
 }
 
 /**
@@ -381,45 +357,32 @@ void __za_debug_adopt(const struct za_class *c, void *const *objs,
 	spin_unlock_irqrestore(&za_table_lock, flags);
 	free_entries(&drop);
 }
-EXPORT_SYMBOL_NS_GPL(__za_debug_adopt, ZA_NS);
 
-/*
- * Frees an object the normal paths handed out straight to its backend:
- * unregistered from kmemleak as the normal free path would, wiped if
- * init_on_free asks, counted.
+/**
+ * za_debug_free_untracked() - debug mode: free an object that is not in
+ *	the table, if it may be one from before the switch
+ * @c: its class as za_ptr_lookup() found it, or NULL
+ * @obj: the pointer
+ * @usable: its usable size, as za_ptr_lookup() found it
+ * @caller: the return address of the zalloc call
+ *
+ * An object from before the switch is freed straight to its backend (an
+ * exact backend's is known by its lookup; another while its class has
+ * untracked objects left); anything else is refused.
+ *
+ * Context: any context kfree() may be called from.
+ * Return: true if @obj was freed, false if refused.
  */
-static void free_to_backend(struct za_class *c, void *obj, size_t usable)
+bool za_debug_free_untracked(struct za_class *c, void *obj, size_t usable,
+			     unsigned long caller)
 {
-	if (c->backend == ZA_BE_STANDARD) {
-		za_std_free(obj, usable);
-		return;
-	}
-	za_track_free(c, obj);
-	if (want_init_on_free())
-		memset(obj, 0, c->size);
-	za_stat_inc(c->index, ZE_FREE);
-	za_count_backend(c->index, ZE_IN, 1);
-	za_backend_put(c, &obj, 1);
-}
-
-/*
- * Debug mode, @ptr not in the table: an object from before the switch is
- * freed (an extended-pool one is known by its span; another while its
- * class has untracked objects left), anything else refused. Returns the
- * class freed into, or NULL.
- */
-static struct za_class *free_untracked(const void *ptr, unsigned long caller,
-				       size_t *usable)
-{
-	struct za_class *c = za_ptr_lookup(ptr, usable);
-
 	if (c && (!budgeted(c) ||
 		  atomic64_dec_if_positive(&za_untracked[c->index]) >= 0)) {
-		free_to_backend(c, (void *)ptr, *usable);
-		return c;
+		za_backend_free(c, obj, usable);
+		return true;
 	}
-	za_refuse_free(ptr, ZR_INVALID_FREE, caller);
-	return NULL;
+	za_refuse_free(obj, ZR_INVALID_FREE, caller);
+	return false;
 }
 
 /**
@@ -430,15 +393,17 @@ static struct za_class *free_untracked(const void *ptr, unsigned long caller,
  * @usable: where to store its usable size
  *
  * An object in the table is freed with kfree() and, while the mode is on,
- * quarantined; one already quarantined is refused as a double free.
- * Outside the table: while the mode checks frees, see free_untracked();
- * otherwise nothing is done.
+ * quarantined; one already quarantined is refused as a double free. The
+ * table is all this looks at: the caller looks a pointer that is not in it
+ * up, once.
  *
  * Context: any context kfree() may be called from.
- * Return: true if @ptr was dealt with, false if the normal path should.
+ * Return: ZA_TABLE_DONE if @ptr was dealt with; ZA_TABLE_CHECK if it is not
+ * in the table and the mode checks such frees (za_debug_free_untracked());
+ * ZA_TABLE_MISS if the normal path should free it.
  */
-bool za_debug_free(const void *ptr, unsigned long caller,
-		   struct za_class **cp, size_t *usable)
+enum za_table_free za_debug_free(const void *ptr, unsigned long caller,
+				 struct za_class **cp, size_t *usable)
 {
 	bool twice = false, none_left = false, checking;
 	unsigned int cls = ZA_NR_CLASSES;
@@ -472,22 +437,18 @@ bool za_debug_free(const void *ptr, unsigned long caller,
 
 	if (twice) {
 		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
-		return true;
+		return ZA_TABLE_DONE;
 	}
 	if (cls < ZA_NR_CLASSES) {
 		kfree(ptr);
-		debug_count(cls, *usable, false);
+		*cp = &za_classes[cls];
+		za_count_in(*cp, *usable);
 		if (none_left)
 			schedule_work(&za_table_off_work);
-		*cp = &za_classes[cls];
-		return true;
+		return ZA_TABLE_DONE;
 	}
-	if (!checking)
-		return false;
-	*cp = free_untracked(ptr, caller, usable);
-	return true;
+	return checking ? ZA_TABLE_CHECK : ZA_TABLE_MISS;
 }
-EXPORT_SYMBOL_NS_GPL(za_debug_free, ZA_NS);
 
 /**
  * za_debug_size() - the usable size of an object the table holds
@@ -513,7 +474,6 @@ bool za_debug_size(const void *ptr, size_t *usable)
 	spin_unlock_irqrestore(&za_table_lock, flags);
 	return live;
 }
-EXPORT_SYMBOL_NS_GPL(za_debug_size, ZA_NS);
 
 /* === Switching === */
 

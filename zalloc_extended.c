@@ -33,6 +33,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
+#include <linux/kmemleak.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -40,6 +41,7 @@
 #include <linux/spinlock.h>
 
 #include "zalloc_internal.h"
+#include "zalloc_lookup.h"
 
 /* Descriptors of spans of more than one object. */
 static struct kmem_cache *span_cache;
@@ -53,9 +55,9 @@ static struct kmem_cache *span_cache;
  * 1/ZA_SPAN_WASTE over, up to ZA_SPAN_MAX_ORDER. If no order does, the one
  * that leaves the smallest share over (the smaller on a tie). A larger
  * object gets a span of at least PAGE_ALLOC_COSTLY_ORDER, so that a burst
- * of 8 or 16 KiB objects takes pages four or two objects at a time (an
- * 8 KiB span each ran N-pattern bursts at 1.37x kmalloc's time on UML 6.1,
- * 32 KiB spans at 0.99x); 32, 56 and 64 KiB objects get a span of their
+ * of 8 or 16 KiB objects takes pages four or two objects at a time (with
+ * a span of 8 KiB each, such bursts were slower than kmalloc's: commit
+ * 70cca1a has the figures); 32, 56 and 64 KiB objects get a span of their
  * own.
  */
 static unsigned int ext_span_order(unsigned int size)
@@ -477,8 +479,26 @@ static void ext_teardown(bool leaked)
 		kmem_cache_destroy(span_cache);
 }
 
+/*
+ * Each object handed out is registered with kmemleak on its own, as
+ * kmalloc() registers its objects; the spans are not (they would overlap).
+ */
+static void ext_track(const struct za_class *c, void *obj, gfp_t gfp)
+{
+	kmemleak_alloc(obj, c->size, 1, gfp);
+}
+
+static void ext_untrack(const struct za_class *c, const void *obj)
+{
+	kmemleak_free(obj);
+}
+
+/* Exact: a span knows which of its objects are out (za_span_lookup()). */
 const struct za_backend_ops za_extended_ops = {
 	.strategy	= ZALLOC_EXTENDED_POOL,
+	.exact		= true,
+	.track		= ext_track,
+	.untrack	= ext_untrack,
 	.setup		= ext_setup,
 	.teardown	= ext_teardown,
 	.init_class	= ext_class_init,

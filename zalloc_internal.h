@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * zalloc internals shared by zalloc_main.c, zalloc_pool.c, the backends
- * (zalloc_object.c, zalloc_extended.c, zalloc_standard.c), zalloc_pcpu.c,
+ * (zalloc_object.c, zalloc_extended.c, zalloc_standard.c), zalloc_mag.c,
  * zalloc_reclaim.c, zalloc_stats.c, zalloc_debug.c and the test and benchmark
  * modules (kunit/, bench/). Not part of the public API: the za_* symbols that zalloc exports
  * are in the ZALLOC_INTERNAL namespace, for those modules only, and may
@@ -51,6 +51,8 @@
 #define ZA_FIRST_EXT		ZA_NR_OBJ_CLASSES
 #define ZA_CLASS_STD		(ZA_NR_OBJ_CLASSES + ZA_NR_EXT_CLASSES)
 #define ZA_NR_CLASSES		(ZA_CLASS_STD + 1)
+/* The pool classes, which have magazines, come first. */
+#define ZA_NR_POOL_CLASSES	ZA_CLASS_STD
 
 /*
  * Extended-pool spans (zalloc_extended.c): objects a span of objects no larger
@@ -72,7 +74,7 @@
 				 ZA_SPAN_SMALL_OBJS : 1UL << ZA_SPAN_MAX_ORDER)
 
 /*
- * Magazines (zalloc_pcpu.c): objects per magazine at most, and bytes of
+ * Magazines (zalloc_mag.c): objects per magazine at most, and bytes of
  * objects per magazine, which sets the size of the larger classes' ones.
  */
 #define ZA_MAG_MAX		32
@@ -97,9 +99,19 @@ enum za_backend {
 };
 
 /**
- * struct za_backend_ops - what a backend does, on the slow paths only
+ * struct za_backend_ops - a backend: everything in zalloc that differs by
+ *	backend, so that nothing outside the backend files asks which one a
+ *	class has
  * @strategy: the strategy that forces this backend; its name
- *	(za_strategy_names[]) names the backend in the statistics
+ *	(za_strategy_names[]) names the backend in the statistics and the
+ *	tracepoint
+ * @exact: za_ptr_lookup() finds this backend's objects exactly (an
+ *	extended pool's span knows which of its objects are out). Without it,
+ *	a kmalloc() object that zalloc did not hand out passes for one of the
+ *	backend's own, so the debug mode counts its own kmalloc() objects in
+ *	such a class, and a free of an object from before the mode was
+ *	switched on is taken on a budget (zalloc_debug.c); with it, the debug
+ *	mode's objects are counted in the class of no fixed size instead
  * @setup: optional; called once at load, before any class is set up
  * @teardown: optional; called once at unload after every class's
  *	@exit_class; @leaked: some class of this backend still has objects
@@ -109,20 +121,29 @@ enum za_backend {
  *	of @c, whose memory must be left alone
  * @get: pool backends: takes up to @n objects of @c, returns how many
  * @put: pool backends: gives @n objects of @c back
- * @alloc: a backend of no fixed size: one object of @size bytes
+ * @alloc: a backend of no fixed size: one object of @size bytes, and its
+ *	usable size in @usable (what za_ptr_lookup() will find for it)
  * @free: a backend of no fixed size: frees @ptr of @usable bytes
+ * @track: optional: registers an object of @c, as it is handed out, with
+ *	kmemleak (called only where the kernel has kmemleak)
+ * @untrack: optional: unregisters an object of @c, as it comes back, from
+ *	kmemleak; before any other CPU can take it again
  * @trim: optional: gives back the pages @c holds idle (all of them, if
  *	@all), returns how many units it gave back
  * @account: optional: completes @st, whose events, live and cached figures
  *	are filled in, with what only the backend knows
  *
  * A pool backend (@get and @put) has magazines and a depot in front of
- * each of its classes (zalloc_pcpu.c); the standard backend (@alloc and
- * @free) has neither. zalloc_pool.c's za_backends[] holds one per enum
- * za_backend; each backend's file defines its own.
+ * each of its classes (zalloc_mag.c); a backend of no fixed size (@alloc
+ * and @free) has neither. zalloc_pool.c's za_backends[] holds one per enum
+ * za_backend; each backend's file defines its own. How a pointer is traced
+ * back to its backend is the one thing not in here: za_ptr_lookup()
+ * (zalloc_lookup.h) is inline on the free fast path, where an indirect
+ * call per backend would cost more than the free.
  */
 struct za_backend_ops {
 	enum zalloc_strategy strategy;
+	bool exact;
 	int (*setup)(void);
 	void (*teardown)(bool leaked);
 	int (*init_class)(struct za_class *c, unsigned int size);
@@ -130,8 +151,11 @@ struct za_backend_ops {
 	unsigned int (*get)(struct za_class *c, gfp_t gfp, void **objs,
 			    unsigned int n);
 	void (*put)(struct za_class *c, void **objs, unsigned int n);
-	void *(*alloc)(struct za_class *c, size_t size, gfp_t gfp);
+	void *(*alloc)(struct za_class *c, size_t size, gfp_t gfp,
+		       size_t *usable);
 	void (*free)(struct za_class *c, const void *ptr, size_t usable);
+	void (*track)(const struct za_class *c, void *obj, gfp_t gfp);
+	void (*untrack)(const struct za_class *c, const void *obj);
 	unsigned long (*trim)(struct za_class *c, bool all);
 	void (*account)(const struct za_class *c, struct za_class_stats *st);
 };
@@ -145,7 +169,7 @@ extern const struct za_backend_ops *const za_backends[ZA_NR_BACKENDS];
  * struct za_depot - a pool class's magazines that no CPU holds
  * @lock: protects the fields below; taken with bottom halves off, never
  *	from hard interrupt context or with interrupts off (see "Lock order"
- *	in zalloc_pcpu.c)
+ *	in zalloc_mag.c)
  * @full: full magazines, linked through their @next
  * @empty: empty magazines, likewise
  * @nr_full: magazines on @full
@@ -173,10 +197,13 @@ struct za_depot {
  * @index: this class's index in za_classes[]
  * @size: object size in bytes (0 for the standard row)
  * @backend: the backend that serves this class (za_backends[])
+ * @pooled: its backend is a pool backend: magazines sit in front
+ * @strategy: the strategy that forces its backend; @pooled and @strategy
+ *	are copied from the backend's ops at load, for the fast path
  * @name: "object-64", "extended-5120", "standard"
  * @mag_size: pool classes: objects per magazine
  * @depot: pool classes: the magazines no CPU holds
- * @cache: object pools: the kmem_cache of this class
+ * @kmem_cache: object pools: the kmem_cache of this class
  * @order: extended pools: a span is 2^@order pages (or, where the page
  *	allocator cannot give that, the smallest order that holds an object)
  * @per_span: extended pools: objects carved from a span of @order
@@ -199,11 +226,13 @@ struct za_class {
 	unsigned int index;
 	unsigned int size;
 	enum za_backend backend;
+	bool pooled;
+	enum zalloc_strategy strategy;
 	unsigned int mag_size;
 	unsigned int order;
 	unsigned int per_span;
 	struct reciprocal_value recip;
-	struct kmem_cache *cache;
+	struct kmem_cache *kmem_cache;
 	char name[24];
 	/* Written by the slow paths of every CPU: lines of their own. */
 	struct za_depot depot ____cacheline_aligned_in_smp;
@@ -223,56 +252,10 @@ extern struct za_class za_classes[ZA_NR_CLASSES];
 /* "auto", "object_pool", ...: indexed by enum zalloc_strategy */
 extern const char * const za_strategy_names[];
 
-/* === Size classes and pointer lookup (zalloc_pool.c has the design) === */
+/* === Size classes and routing (zalloc_pool.c has the design) === */
 
 /* (size + 7) / 8 -> object class, for 1 <= size <= ZA_OBJ_MAX */
 extern u8 za_obj_index[ZA_OBJ_MAX / 8 + 1];
-
-/**
- * struct za_span - descriptor of an extended-pool span
- * @cls: the class; constant; first, see za_class.@self
- * @node: on one of the class's lists; protected by the class lock
- * @base: first byte of the span; constant
- * @freelist: freed objects, linked through their first word; class lock
- * @order: the span is 2^@order pages; constant
- * @capacity: objects it holds; constant
- * @inuse: objects handed out; class lock
- * @fresh: objects carved so far, from @base on; class lock
- * @out: one bit per object, set while it is out of the span (handed out,
- *	or idle in a magazine or depot); written under the class lock, read
- *	without it by za_span_lookup()
- *
- * page->private of every page of the span points here. @out is what lets
- * the span refuse an object it does not have out (never carved, or
- * given back already) instead of trusting @inuse and freeing its pages
- * under live objects.
- */
-struct za_span {
-	/* What za_span_lookup() reads, first: one cache line with 4 KiB pages. */
-	struct za_class *cls;
-	void *base;
-	unsigned short order;
-	unsigned short capacity;
-	DECLARE_BITMAP(out, ZA_SPAN_MAX_OBJS);
-	/* The backend's, under the class lock. */
-	struct list_head node;
-	void *freelist;
-	unsigned int inuse;
-	unsigned int fresh;
-};
-
-/*
- * Whether object @idx of @span is out. A plain load and shift: x86's
- * test_bit() of a variable index is a "bt" with a memory operand, which
- * doubled the cost of an extended-pool lookup (the bench's parts row).
- */
-static __always_inline bool za_span_has_out(const struct za_span *span,
-					    unsigned long idx)
-{
-	unsigned long word = READ_ONCE(span->out[BIT_WORD(idx)]);
-
-	return (word >> (idx % BITS_PER_LONG)) & 1;
-}
 
 /**
  * za_size_class() - the class that serves @size under ZALLOC_AUTO, in O(1)
@@ -295,119 +278,37 @@ static inline unsigned int za_size_class(size_t size)
 	return ZA_FIRST_EXT + (k - 8) * 4 + (m - 5);
 }
 
-/* Whether @c is one of the extended-pool classes, exactly. */
-static __always_inline bool za_is_ext_class(const struct za_class *c)
-{
-	return c >= &za_classes[ZA_FIRST_EXT] &&
-	       c < &za_classes[ZA_CLASS_STD] && READ_ONCE(c->self) == c;
-}
-
 /*
- * The class of an object on a page that is neither slab nor large, checked
- * without trusting the page: its private field must point to a class's
- * @self (a single-object span, whose object starts the page) or to a span
- * descriptor whose class is an extended one, whose objects @ptr starts
- * one of, and which has that object out. Anything else is not zalloc's (or
- * not out: a slot never carved, an object already given back): NULL.
+ * Per strategy, the class it forces whatever the size (that of a backend
+ * of no fixed size), or NULL for a strategy whose backend serves only its
+ * own classes' sizes; set at load from za_backends[] (zalloc_pool.c).
  */
-static __always_inline struct za_class *za_span_lookup(struct folio *folio,
-						       const void *ptr)
-{
-	unsigned long priv = (unsigned long)folio_get_private(folio);
-	const struct za_span *span = (const void *)priv;
-	unsigned long off, idx;
-	struct za_class *c;
-
-	if (priv - (unsigned long)za_classes < sizeof(za_classes)) {
-		c = (struct za_class *)priv;
-		if (za_is_ext_class(c) && c->per_span == 1 &&
-		    ptr == folio_address(folio))
-			return c;
-		return NULL;
-	}
-	if (unlikely(!priv || !virt_addr_valid(priv)))
-		return NULL;
-	/* A foreign page's private field may point anywhere: read quietly. */
-	kasan_disable_current();
-	c = READ_ONCE(span->cls);
-	kasan_enable_current();
-	if (unlikely(!za_is_ext_class(c)))
-		return NULL;
-	off = (unsigned long)ptr - (unsigned long)span->base;
-	idx = reciprocal_divide(off, c->recip);
-	if (unlikely(off >= (unsigned long)span->capacity * c->size ||
-		     idx * c->size != off || !za_span_has_out(span, idx)))
-		return NULL;
-	return c;
-}
-
-/* Whether a large folio that is not slab is a kmalloc() allocation. */
-static inline bool za_large_kmalloc(struct folio *folio)
-{
-#ifdef ZA_HAVE_LARGE_KMALLOC_TYPE
-	return folio_test_large_kmalloc(folio);
-#else
-	/* 6.1-6.16 leave no mark on a large kmalloc(): trust the caller. */
-	return true;
-#endif
-}
-
-/*
- * The class of a slab object whose ksize() is @usable, at least 1: an
- * object pool's if it is that class's size (ksize() of an object-pool
- * object is its class size: za_obj_check_classes() checks it at load),
- * the standard row's above ZA_OBJ_MAX, else NULL.
- */
-static __always_inline struct za_class *za_slab_class(size_t usable)
-{
-	struct za_class *c;
-
-	if (usable > ZA_OBJ_MAX)
-		return &za_classes[ZA_CLASS_STD];
-	c = &za_classes[za_obj_index[(usable + 7) >> 3]];
-	return c->size == usable ? c : NULL;
-}
+extern struct za_class *za_strategy_class[ZALLOC_STANDARD + 1];
 
 /**
- * za_ptr_lookup() - the class that owns a pointer, and its usable size
- * @ptr: a pointer a caller passed, not NULL or ZERO_SIZE_PTR
- * @usable: where to store the usable size
+ * za_route() - the class that serves @size for @strategy: the one place
+ *	strategies are routed
+ * @size: requested size, at least 1
+ * @strategy: a valid strategy
+ * @fell: set if @strategy's backend cannot serve @size, so that the class
+ *	ZALLOC_AUTO picks serves it instead, and is counted so
  *
- * Not a slab folio and not large: an extended-pool page, checked by
- * za_span_lookup(). Large and not slab: kmalloc() above the slab sizes,
- * if @ptr starts the folio (and, where the kernel marks them, the folio is
- * a large kmalloc). A slab object: ksize() of an object-pool size is an
- * object pool, more is kmalloc() ("Telling the backends apart" in
- * zalloc_pool.c); a slab object of another size is not zalloc's.
- *
- * Return: the class, or NULL if @ptr is not the start of an object that
- * zalloc could have handed out. A kmalloc() object that zalloc did not
- * hand out is taken for one of its own: only the debug mode's table of
- * live objects tells them apart.
+ * Context: any.
+ * Return: the class.
  */
-static __always_inline struct za_class *
-za_ptr_lookup(const void *ptr, size_t *usable)
+static __always_inline struct za_class *za_route(size_t size,
+						 enum zalloc_strategy strategy,
+						 bool *fell)
 {
-	struct folio *folio;
-	struct za_class *c;
+	struct za_class *c = &za_classes[za_size_class(size)];
 
-	if (unlikely(!virt_addr_valid(ptr)))
-		return NULL;
-	folio = virt_to_folio(ptr);
-	if (likely(!folio_test_slab(folio) && !folio_test_large(folio))) {
-		c = za_span_lookup(folio, ptr);
-		if (likely(c))
-			*usable = c->size;
+	*fell = false;
+	if (likely(strategy == ZALLOC_AUTO || strategy == c->strategy))
 		return c;
-	}
-	if (!folio_test_slab(folio)) {
-		if (ptr != folio_address(folio) || !za_large_kmalloc(folio))
-			return NULL;
-		*usable = folio_size(folio);
-		return &za_classes[ZA_CLASS_STD];
-	}
-	*usable = ksize(ptr);
-	return za_slab_class(*usable);
+	if (za_strategy_class[strategy])
+		return za_strategy_class[strategy];
+	*fell = true;
+	return c;
 }
 
 /* Events counted per CPU and per class; gauges are derived on read. */
@@ -487,8 +388,12 @@ void za_pools_exit(const bool *leaked);
 unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
 			    unsigned int n);
 void za_backend_put(struct za_class *c, void **objs, unsigned int n);
-void *za_std_alloc(size_t size, gfp_t gfp);
-void za_std_free(const void *ptr, size_t usable);
+void *za_backend_alloc(struct za_class *c, size_t size, gfp_t gfp,
+		       size_t *usable);
+void za_backend_free(struct za_class *c, void *obj, size_t usable);
+void za_count_out(struct za_class *c, size_t bytes);
+void za_count_in(struct za_class *c, size_t bytes);
+struct za_class *za_kmalloc_class(struct za_class *c);
 unsigned long za_backend_trim(struct za_class *c, bool all);
 
 /* zalloc_object.c: the load-time check that za_ptr_lookup() relies on */
@@ -500,18 +405,19 @@ int za_obj_check_classes(void);
 void za_class_walk(struct za_class *c, unsigned long *pages,
 		   unsigned long *objs, unsigned long *free);
 
-/* zalloc_pcpu.c: the magazines' slow paths, the depots (fast path: inline) */
-void *__za_cache_alloc(struct za_class *c, gfp_t gfp);
-void __za_cache_free(struct za_class *c, void *obj);
-size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs);
-size_t za_cache_free_bulk(struct za_class *c, void **objs, size_t nr);
-void za_class_pcpu_events(unsigned int cls, u64 *ev);
-s64 za_class_cached(unsigned int cls);
-int za_pcpu_init(void);
-void za_pcpu_free(void);
+/* zalloc_mag.c: the magazines' slow paths, the depots (fast path: inline) */
+void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp);
+bool za_mag_free_slow(struct za_class *c, void *obj);
+size_t za_mag_alloc_bulk(struct za_class *c, gfp_t gfp, size_t nr,
+			 void **objs, size_t *hits);
+size_t za_mag_free_bulk(struct za_class *c, void **objs, size_t nr);
+void za_mag_events(unsigned int cls, u64 *ev);
+s64 za_mag_cached(unsigned int cls);
+int za_mag_init(void);
+void za_mag_free_all(void);
 
 /* zalloc_reclaim.c: decay, trim, drains, CPU hotplug, the shrinker */
-unsigned long za_cache_drain_all(void);
+unsigned long za_mag_drain_all(void);
 unsigned long za_trim(void);
 unsigned long za_decay_this_cpu(void);
 int za_reclaim_init(void);
@@ -542,7 +448,7 @@ struct za_pcpu_stats {
 	u64 err[ZR_NR];
 };
 
-/* 64-bit counts on every kernel: see za_gauge() and struct za_pcpu_class. */
+/* 64-bit counts on every kernel: see za_gauge() and struct za_mag_class. */
 static_assert(sizeof_field(struct za_pcpu_stats, ev[0][0]) == sizeof(u64));
 
 DECLARE_PER_CPU(struct za_pcpu_stats, za_pcpu_stats);
@@ -606,28 +512,27 @@ void za_set_switch(struct static_key_true *key, bool on);
 bool za_params_closed(void);
 
 /*
- * kmemleak, where the kernel has it (no-ops elsewhere): an extended-pool
- * object is registered as it is handed out and unregistered as it is
- * freed, so that a leak is reported with its allocation stack and pointers
- * kept in it are scanned; an object-pool object is SLUB's, tracked
- * already, and gets the caller's stack as mempool does. Objects idle in
- * magazines and spans are not registered. Never a span and its objects
- * both: kmemleak turns itself off on overlapping registrations.
+ * kmemleak, where the kernel has it (nothing elsewhere): each backend says
+ * what its objects need (@track, @untrack): an extended-pool object is
+ * registered as it is handed out and unregistered as it is freed, so that
+ * a leak is reported with its allocation stack and pointers kept in it are
+ * scanned; an object-pool object is SLUB's, tracked already, and gets the
+ * caller's stack as mempool does; kmalloc() registers its own. Objects
+ * idle in magazines and spans are not registered. Never a span and its
+ * objects both: kmemleak turns itself off on overlapping registrations.
  */
 static __always_inline void za_track_alloc(const struct za_class *c,
 					   void *obj, gfp_t gfp)
 {
-	if (c->backend == ZA_BE_EXTENDED)
-		kmemleak_alloc(obj, c->size, 1, gfp);
-	else if (c->backend == ZA_BE_OBJECT)
-		kmemleak_update_trace(obj);
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && za_ops(c)->track)
+		za_ops(c)->track(c, obj, gfp);
 }
 
 static __always_inline void za_track_free(const struct za_class *c,
 					  const void *obj)
 {
-	if (c->backend == ZA_BE_EXTENDED)
-		kmemleak_free(obj);
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && za_ops(c)->untrack)
+		za_ops(c)->untrack(c, obj);
 }
 
 /* zalloc_debug.c: refused frees and the debug mode */
@@ -636,10 +541,32 @@ DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_table_key);
 DECLARE_STATIC_KEY_MAYBE(CONFIG_KASAN, za_divert_key);
 void za_refuse_free(const void *ptr, enum za_refusal why,
 		    unsigned long caller);
-bool za_debug_alloc(size_t size, gfp_t gfp, enum zalloc_strategy strategy,
+
+/*
+ * Whether each object must be seen on its own, by the slow paths: the debug
+ * table or a tracepoint is on (za_divert_key), or the kernel has kmemleak.
+ * The one test of it; the fast paths also leave zeroing and wiping to the
+ * slow paths (want_init_on_alloc(), want_init_on_free()).
+ */
+static __always_inline bool za_each_object(void)
+{
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	       static_branch_unlikely(&za_divert_key);
+}
+
+/* What za_debug_free() did with a pointer. */
+enum za_table_free {
+	ZA_TABLE_DONE,	/* freed from the table, or refused as a double free */
+	ZA_TABLE_CHECK,	/* not in it, and the mode checks such frees */
+	ZA_TABLE_MISS,	/* not in it: the normal path frees it */
+};
+
+bool za_debug_alloc(struct za_class *c, size_t size, gfp_t gfp,
 		    unsigned long caller, void **objp);
-bool za_debug_free(const void *ptr, unsigned long caller,
-		   struct za_class **cp, size_t *usable);
+enum za_table_free za_debug_free(const void *ptr, unsigned long caller,
+				 struct za_class **cp, size_t *usable);
+bool za_debug_free_untracked(struct za_class *c, void *obj, size_t usable,
+			     unsigned long caller);
 bool za_debug_size(const void *ptr, size_t *usable);
 void __za_debug_adopt(const struct za_class *c, void *const *objs,
 		      unsigned int n);

@@ -3,7 +3,7 @@
  * zalloc magazines and depots: the caches in front of every object-pool and
  * extended-pool class, in the manner of Bonwick and Adams' "Magazines and
  * Vmem" (USENIX 2001) and of SLUB's sheaves and barn. The fast path (pop,
- * push) is inline, in zalloc_pcpu.h; this file has the slow paths and the
+ * push) is inline, in zalloc_mag.h; this file has the slow paths and the
  * depots; zalloc_reclaim.c has their decay, the drains, the shrinker and
  * CPU hotplug.
  *
@@ -34,9 +34,8 @@
  *   40 K - 64 K   1                                 512 KiB, at least 2
  *
  * Magazines of ZA_MAG_BYTES (64 KiB) keep the depot trips of a burst of
- * 4-16 KiB objects to one per 4-16 objects: with 16 KiB ones, N-pattern
- * bursts of 4 KiB objects ran 1.14x kmalloc's time, with 64 KiB ones 0.84x
- * (UML, Linux 7.3).
+ * 4-16 KiB objects to one per 4-16 objects; 16 KiB ones made bursts of
+ * 4 KiB objects slower than kmalloc (commit 1be1a21 has the figures).
  *
  * Memory bounds: per CPU and class, two magazines (2 * mag_size objects:
  * at most 128 KiB, or two objects above 32 KiB); per class, ZA_DEPOT_BYTES
@@ -52,17 +51,17 @@
  *
  * Lock order
  * ----------
- *   1. a CPU's cache lock (za_pcpu.active, a local trylock)
+ *   1. a CPU's magazines, claimed (za_cpu_mags.claimed: mags_claim())
  *   2.   a depot's lock (za_depot.lock, spinlock_t, bottom halves off)
  *   a span lock (za_class.lock, zalloc_extended.c) is a leaf, never held with 2
  *   za_drain_lock (mutex) is taken alone, by the drains
  *
- * A CPU's cache lock protects its struct za_pcpu: both magazines of every
+ * The claim protects a CPU's struct za_cpu_mags: both magazines of every
  * class and the counters beside them. It is a flag that only its CPU sets,
- * with preemption off (pcpu_trylock()); an interrupt that finds it set
+ * with preemption off (mags_claim()); an interrupt that finds it set
  * does not wait but goes to the depot-less slow path, so it never spins.
  * A depot's lock protects the depot's lists and counts; it is taken only
- * with the CPU's cache lock held (or by the trim and drains, in process
+ * with the CPU's magazines claimed (or by the trim and drains, in process
  * context), never from hard interrupt context or with interrupts off: such
  * callers refill and flush their magazines from the backend directly. So
  * it needs only bottom halves off, which lockdep can check, and costs no
@@ -78,14 +77,14 @@
  *     either); not NMI. No atomic read-modify-write, no this_cpu_*
  *     read-modify-write and no interrupt disabling on the fast path.
  *   - Statistics on the fast and slow paths are plain increments of the
- *     CPU's struct za_pcpu under its lock; paths that do not hold it use
+ *     CPU's struct za_cpu_mags under its lock; paths that do not hold it use
  *     this_cpu_inc(). The backend counts that the gauges and the unload
- *     check rely on are always taken (za_pcpu_count_backend() and the calls of
+ *     check rely on are always taken (za_mag_count_backend() and the calls of
  *     za_backend_get()): none is ever lost.
  *   - The backends are called with interrupts in the caller's state and
  *     no zalloc lock held: they may sleep if @gfp allows.
  *   - A CPU's magazines are drained by that CPU, in a work item bound to
- *     it (za_cache_drain_all(): shrinker, fastpath=N), or by another after
+ *     it (za_mag_drain_all(): shrinker, fastpath=N), or by another after
  *     the CPU went offline (the CPUHP_BP_PREPARE_DYN teardown runs once the
  *     CPU is dead). The drained objects go to the backends in process
  *     context: never from an IPI, where taking a spinlock_t is invalid.
@@ -94,25 +93,26 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
-#include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/percpu.h>
-#include <linux/preempt.h>
 #include <linux/rcupdate.h>
-#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
-#include <linux/workqueue.h>
 
 #include "zalloc_internal.h"
-#include "zalloc_pcpu.h"
+#include "zalloc_mag.h"
 
 /* === Data === */
 
-struct za_pcpu __percpu *za_pcpu;
-EXPORT_SYMBOL_NS_GPL(za_pcpu, ZA_NS);
+/*
+ * Exported for the inline fast path (zalloc_mag.h) that the benchmark
+ * times, and for the cache suite, which reads the magazines' counts; only
+ * zalloc writes it.
+ */
+struct za_cpu_mags __percpu *za_mags;
+EXPORT_SYMBOL_NS_GPL(za_mags, ZA_NS);
 
 /* === Magazines === */
 
@@ -143,33 +143,34 @@ static bool depot_usable(void)
 	return !in_hardirq() && !in_nmi() && !irqs_disabled();
 }
 
-/* Counts a slow-path event: under @pc if held, else with this_cpu_inc(). */
-static void slow_stat(struct za_pcpu *pc, unsigned int cls, enum za_event ev)
+/* Counts a slow-path event: under @cm if held, else with this_cpu_inc(). */
+static void slow_stat(struct za_cpu_mags *cm, unsigned int cls,
+		      enum za_event ev)
 {
-	if (pc)
-		pcpu_stat(&pc->cls[cls], ev);
+	if (cm)
+		mags_stat(&cm->cls[cls], ev);
 	else
 		za_stat_inc(cls, ev);
 }
 
 /*
  * Counts objects taken from (ZE_OUT) or given to (ZE_IN) the backend:
- * always, whatever the stats switch says; under @pc if held.
+ * always, whatever the stats switch says; under @cm if held.
  */
-void za_pcpu_count_backend(struct za_pcpu *pc, unsigned int cls,
-			   enum za_event ev, unsigned int n)
+void za_mag_count_backend(struct za_cpu_mags *cm, unsigned int cls,
+			  enum za_event ev, unsigned int n)
 {
-	if (pc)
-		pc->cls[cls].ev[ev] += n;
+	if (cm)
+		cm->cls[cls].ev[ev] += n;
 	else
 		za_count_backend(cls, ev, n);
 }
 
-/* Gives objects to the backend and counts them; @pc as above. */
-void za_pcpu_backend_put(struct za_pcpu *pc, struct za_class *c, void **objs,
-			 unsigned int n)
+/* Gives objects to the backend and counts them; @cm as above. */
+void za_mag_backend_put(struct za_cpu_mags *cm, struct za_class *c,
+			void **objs, unsigned int n)
 {
-	za_pcpu_count_backend(pc, c->index, ZE_IN, n);
+	za_mag_count_backend(cm, c->index, ZE_IN, n);
 	za_backend_put(c, objs, n);
 }
 
@@ -201,11 +202,11 @@ static void depot_push(struct za_mag **list, unsigned int *nr,
  * Allocation, both magazines empty: trades the previous one for a full one
  * from the depot, which becomes the loaded one. Returns whether it did.
  */
-static bool depot_take_full(struct za_depot *d, struct za_pcpu_class *pcc)
+static bool depot_take_full(struct za_depot *d, struct za_mag_class *mc)
 {
 	struct za_mag *m;
 
-	if (WARN_ON_ONCE(pcc->prev->count))
+	if (WARN_ON_ONCE(mc->prev->count))
 		return false;
 	/* A racy look first: no lock round trip for an empty depot. */
 	if (!READ_ONCE(d->full))
@@ -213,9 +214,9 @@ static bool depot_take_full(struct za_depot *d, struct za_pcpu_class *pcc)
 	spin_lock_bh(&d->lock);
 	m = depot_pop(&d->full, &d->nr_full, &d->min_full);
 	if (m) {
-		depot_push(&d->empty, &d->nr_empty, pcc->prev);
-		pcc->prev = pcc->loaded;
-		pcc->loaded = m;
+		depot_push(&d->empty, &d->nr_empty, mc->prev);
+		mc->prev = mc->loaded;
+		mc->loaded = m;
 	}
 	spin_unlock_bh(&d->lock);
 	return m;
@@ -225,15 +226,15 @@ static bool depot_take_full(struct za_depot *d, struct za_pcpu_class *pcc)
  * Free, both magazines full: trades the previous one for an empty one,
  * which becomes the loaded one, unless the depot is at its bound. A new
  * empty magazine is allocated if the depot has none (GFP_NOWAIT: we hold
- * the CPU's cache lock). Returns whether it did.
+ * the CPU's magazines claimed). Returns whether it did.
  */
-static bool depot_give_full(struct za_class *c, struct za_pcpu_class *pcc)
+static bool depot_give_full(struct za_class *c, struct za_mag_class *mc)
 {
 	struct za_depot *d = &c->depot;
 	struct za_mag *m, *spare = NULL;
 
-	/* The depot's full magazines are full: za_class_cached() counts so. */
-	if (WARN_ON_ONCE(pcc->prev->count != c->mag_size))
+	/* The depot's full magazines are full: za_mag_cached() counts so. */
+	if (WARN_ON_ONCE(mc->prev->count != c->mag_size))
 		return false;
 	/* A racy look first: no lock or spare for a depot at its bound. */
 	if (READ_ONCE(d->nr_full) >= d->max_full)
@@ -248,9 +249,9 @@ static bool depot_give_full(struct za_class *c, struct za_pcpu_class *pcc)
 			swap(m, spare);
 	}
 	if (m) {
-		depot_push(&d->full, &d->nr_full, pcc->prev);
-		pcc->prev = pcc->loaded;
-		pcc->loaded = m;
+		depot_push(&d->full, &d->nr_full, mc->prev);
+		mc->prev = mc->loaded;
+		mc->loaded = m;
 	}
 	spin_unlock_bh(&d->lock);
 	/* Never seen by anyone else: no grace period needed. */
@@ -297,7 +298,7 @@ unsigned long za_depot_trim(struct za_class *c, bool all)
 
 	while ((m = full)) {
 		full = m->next;
-		za_pcpu_backend_put(NULL, c, m->objs, m->count);
+		za_mag_backend_put(NULL, c, m->objs, m->count);
 		freed += m->count;
 		mag_free(m);
 	}
@@ -315,24 +316,24 @@ unsigned long za_depot_trim(struct za_class *c, bool all)
  * has objects, else trades with the depot. Returns whether the loaded
  * magazine has objects now.
  */
-static bool pcpu_reload(struct za_class *c, struct za_pcpu_class *pcc)
+static bool mags_reload(struct za_class *c, struct za_mag_class *mc)
 {
-	if (pcc->prev->count) {
-		swap(pcc->loaded, pcc->prev);
+	if (mc->prev->count) {
+		swap(mc->loaded, mc->prev);
 		return true;
 	}
-	return depot_usable() && depot_take_full(&c->depot, pcc);
+	return depot_usable() && depot_take_full(&c->depot, mc);
 }
 
 /* Stacks what fits of objs[0..n); returns how many are left in objs[]. */
-static unsigned int pcpu_stash(struct za_pcpu *pc, struct za_class *c,
+static unsigned int mags_stash(struct za_cpu_mags *cm, struct za_class *c,
 			       void **objs, unsigned int n)
 {
-	struct za_pcpu_class *pcc = &pc->cls[c->index];
+	struct za_mag_class *mc = &cm->cls[c->index];
 
-	while (n && mag_push(pcc->loaded, c->mag_size, objs[n - 1]))
+	while (n && mag_push(mc->loaded, c->mag_size, objs[n - 1]))
 		n--;
-	while (n && mag_push(pcc->prev, c->mag_size, objs[n - 1]))
+	while (n && mag_push(mc->prev, c->mag_size, objs[n - 1]))
 		n--;
 	return n;
 }
@@ -345,29 +346,29 @@ static void *refill(struct za_class *c, gfp_t gfp, unsigned int want)
 {
 	unsigned int cls = c->index, n, left;
 	void *objs[ZA_MAG_MAX];
-	struct za_pcpu *pc;
+	struct za_cpu_mags *cm;
 
 	n = za_backend_get(c, gfp, objs, want);
 	if (!n)
 		return NULL;
 	left = --n;
-	pc = pcpu_trylock();
-	if (pc)
-		left = pcpu_stash(pc, c, objs, n);
-	za_pcpu_count_backend(pc, cls, ZE_OUT, n + 1);
-	slow_stat(pc, cls, ZE_MISS);
-	slow_stat(pc, cls, ZE_REFILL);
-	slow_stat(pc, cls, ZE_ALLOC);
+	cm = mags_claim();
+	if (cm)
+		left = mags_stash(cm, c, objs, n);
+	za_mag_count_backend(cm, cls, ZE_OUT, n + 1);
+	slow_stat(cm, cls, ZE_MISS);
+	slow_stat(cm, cls, ZE_REFILL);
+	slow_stat(cm, cls, ZE_ALLOC);
 	/* Counted before it goes: a reader may see it early, never lose it. */
-	za_pcpu_count_backend(pc, cls, ZE_IN, left);
-	if (pc)
-		pcpu_unlock(pc);
+	za_mag_count_backend(cm, cls, ZE_IN, left);
+	if (cm)
+		mags_release(cm);
 	za_backend_put(c, objs, left);
 	return objs[n];
 }
 
 /**
- * __za_cache_alloc() - allocation slow path: the loaded magazine is empty
+ * za_mag_alloc_slow() - allocation slow path: the loaded magazine is empty
  * @c: an object-pool or extended-pool class
  * @gfp: the caller's flags
  *
@@ -377,37 +378,37 @@ static void *refill(struct za_class *c, gfp_t gfp, unsigned int want)
  * Context: as kmalloc() with @gfp.
  * Return: an object, not zeroed; or NULL.
  */
-void *__za_cache_alloc(struct za_class *c, gfp_t gfp)
+void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp)
 {
 	unsigned int cls = c->index;
-	struct za_pcpu *pc;
+	struct za_cpu_mags *cm;
 	void *obj;
 
 	if (!static_branch_likely(&za_fastpath_key))
 		return refill(c, gfp, 1);
-	pc = pcpu_trylock();
-	if (!pc)
+	cm = mags_claim();
+	if (!cm)
 		return refill(c, gfp, 1);
-	obj = pcpu_reload(c, &pc->cls[cls]) ? mag_pop(pc->cls[cls].loaded) :
+	obj = mags_reload(c, &cm->cls[cls]) ? mag_pop(cm->cls[cls].loaded) :
 					      NULL;
 	if (obj)
-		pcpu_stat(&pc->cls[cls], ZE_ALLOC);
-	pcpu_unlock(pc);
+		mags_stat(&cm->cls[cls], ZE_ALLOC);
+	mags_release(cm);
 	return obj ?: refill(c, gfp, c->mag_size);
 }
-EXPORT_SYMBOL_NS_GPL(__za_cache_alloc, ZA_NS);
+EXPORT_SYMBOL_NS_GPL(za_mag_alloc_slow, ZA_NS);
 
 /*
- * Takes runs off @pcc's loaded magazine, reloading it from the previous
+ * Takes runs off @mc's loaded magazine, reloading it from the previous
  * one or the depot; returns how many of @nr it stored in @objs.
  */
-static size_t bulk_take(struct za_class *c, struct za_pcpu_class *pcc,
+static size_t bulk_take(struct za_class *c, struct za_mag_class *mc,
 			void **objs, size_t nr)
 {
 	size_t n = 0;
 
-	while (n < nr && (pcc->loaded->count || pcpu_reload(c, pcc))) {
-		struct za_mag *m = pcc->loaded;
+	while (n < nr && (mc->loaded->count || mags_reload(c, mc))) {
+		struct za_mag *m = mc->loaded;
 		unsigned int take = min_t(size_t, m->count, nr - n);
 
 		m->count -= take;
@@ -419,189 +420,221 @@ static size_t bulk_take(struct za_class *c, struct za_pcpu_class *pcc,
 }
 
 /*
- * Pushes @objs on @pcc's loaded magazine, swapping magazines and trading
+ * Pushes @objs on @mc's loaded magazine, swapping magazines and trading
  * full ones with the depot as a free does; returns how many it took.
  */
-static size_t bulk_put(struct za_class *c, struct za_pcpu_class *pcc,
+static size_t bulk_put(struct za_class *c, struct za_mag_class *mc,
 		       void **objs, size_t nr)
 {
 	size_t n = 0;
 
 	while (n < nr) {
-		struct za_mag *m = pcc->loaded;
+		struct za_mag *m = mc->loaded;
 
-		/* A double free: left to za_cache_free(), which refuses it. */
+		/* A double free: left to za_mag_free_slow(), which refuses it. */
 		if (mag_top_is(m, objs[n]))
 			break;
 		if (mag_push(m, c->mag_size, objs[n]))
 			n++;
-		else if (pcc->prev->count < c->mag_size)
-			swap(pcc->loaded, pcc->prev);
-		else if (!depot_usable() || !depot_give_full(c, pcc))
+		else if (mc->prev->count < c->mag_size)
+			swap(mc->loaded, mc->prev);
+		else if (!depot_usable() || !depot_give_full(c, mc))
 			break;
 	}
 	return n;
 }
 
 /*
- * A bulk call: @run on @c's magazines under this CPU's cache lock, taken
- * once, and its @n objects counted as @ev. 0 if the magazines are off or
- * the cache is in use.
+ * A bulk call: @run on @c's magazines, claimed once, and its @n objects
+ * counted as @ev. 0 if the magazines are off or claimed already.
  */
 static __always_inline size_t
-pcpu_bulk(struct za_class *c, void **objs, size_t nr, enum za_event ev,
-	  size_t (*run)(struct za_class *c, struct za_pcpu_class *pcc,
+mags_bulk(struct za_class *c, void **objs, size_t nr, enum za_event ev,
+	  size_t (*run)(struct za_class *c, struct za_mag_class *mc,
 			void **objs, size_t nr))
 {
-	struct za_pcpu_class *pcc;
-	struct za_pcpu *pc;
+	struct za_mag_class *mc;
+	struct za_cpu_mags *cm;
 	size_t n;
 
 	if (!static_branch_likely(&za_fastpath_key))
 		return 0;
-	pc = pcpu_trylock();
-	if (!pc)
+	cm = mags_claim();
+	if (!cm)
 		return 0;
-	pcc = &pc->cls[c->index];
-	n = run(c, pcc, objs, nr);
+	mc = &cm->cls[c->index];
+	n = run(c, mc, objs, nr);
 	if (static_branch_likely(&za_stats_key))
-		pcc->ev[ev] += n;
-	pcpu_unlock(pc);
+		mc->ev[ev] += n;
+	mags_release(cm);
 	return n;
 }
 
 /**
- * za_cache_alloc_bulk() - take objects of a pool class from this CPU's
- *	magazines and the depot
- * @c: an object-pool or extended-pool class
+ * za_mag_alloc_bulk() - take objects of a pool class from this CPU's
+ *	magazines and the depot, and the rest from the backend
+ * @c: a pool class
+ * @gfp: the caller's flags
  * @nr: how many are wanted
  * @objs: where to store them
+ * @hits: set to how many the magazines and the depot gave
  *
- * Takes whole runs off the loaded magazine under one lock; the backend is
- * not called (the caller takes the rest through __za_cache_alloc()).
+ * Takes whole runs off the loaded magazine with the magazines claimed
+ * once, then what is missing from the backend in batches, counted as
+ * misses.
  *
- * Context: any context kmalloc(GFP_ATOMIC) may be called from.
- * Return: how many were stored, not zeroed.
+ * Context: as kmalloc() with @gfp.
+ * Return: how many were stored, not zeroed; fewer than @nr only if the
+ * backend had no more.
  */
-size_t za_cache_alloc_bulk(struct za_class *c, size_t nr, void **objs)
+size_t za_mag_alloc_bulk(struct za_class *c, gfp_t gfp, size_t nr,
+			 void **objs, size_t *hits)
 {
-	return pcpu_bulk(c, objs, nr, ZE_ALLOC, bulk_take);
+	size_t n = mags_bulk(c, objs, nr, ZE_ALLOC, bulk_take);
+	unsigned int got;
+
+	*hits = n;
+	while (n < nr) {
+		got = za_backend_get(c, gfp, objs + n,
+				     min_t(size_t, nr - n, ZA_MAG_MAX));
+		if (!got)
+			break;
+		za_count_backend(c->index, ZE_OUT, got);
+		za_stat_add(c->index, ZE_MISS, got);
+		za_stat_add(c->index, ZE_ALLOC, got);
+		za_stat_inc(c->index, ZE_REFILL);
+		n += got;
+	}
+	return n;
 }
 
 /**
- * za_cache_free_bulk() - put objects of a pool class on this CPU's
+ * za_mag_free_bulk() - put objects of a pool class on this CPU's
  *	magazines
  * @c: their class
  * @objs: the objects, already wiped if init_on_free asks
  * @nr: how many
  *
- * Pushes a run under one lock, swapping magazines and trading full ones
- * with the depot as a free does; the backend is not called (the caller
- * frees the rest through __za_cache_free()).
+ * Pushes a run with the magazines claimed once, swapping magazines and
+ * trading full ones with the depot as a free does. It stops at an object
+ * on top of the loaded magazine already (a double free) and where no
+ * magazine has room: the caller hands that object to za_mag_free_slow().
  *
  * Context: any context kfree() may be called from.
  * Return: how many it took.
  */
-size_t za_cache_free_bulk(struct za_class *c, void **objs, size_t nr)
+size_t za_mag_free_bulk(struct za_class *c, void **objs, size_t nr)
 {
-	return pcpu_bulk(c, objs, nr, ZE_FREE, bulk_put);
+	return mags_bulk(c, objs, nr, ZE_FREE, bulk_put);
 }
 
 /**
- * __za_cache_free() - free slow path: the loaded magazine is full, or the
- *	CPU's cache is in use
+ * za_mag_free_slow() - free slow path: the loaded magazine is full, this
+ *	CPU's magazines are claimed already, or they are off
  * @c: the object's class
  * @obj: the object, already wiped if init_on_free asks
  *
  * Swaps magazines, trades a full one for an empty one with the depot, or
- * gives the previous magazine's objects to the backend.
+ * gives the previous magazine's objects to the backend; without the
+ * magazines, gives @obj to the backend. Where the kernel has kmemleak,
+ * @obj is unregistered before anyone else can take it.
  *
  * Context: any context kfree() may be called from.
+ * Return: false if @obj is on top of the loaded magazine already (a
+ * double free: nothing done), else true.
  */
-void __za_cache_free(struct za_class *c, void *obj)
+bool za_mag_free_slow(struct za_class *c, void *obj)
 {
 	unsigned int cls = c->index, n = 0;
 	void *spill[ZA_MAG_MAX];
-	struct za_pcpu_class *pcc;
-	struct za_pcpu *pc;
+	struct za_mag_class *mc;
+	struct za_cpu_mags *cm;
 
-	pc = static_branch_likely(&za_fastpath_key) ? pcpu_trylock() : NULL;
-	slow_stat(pc, cls, ZE_FREE);
-	if (!pc) {
-		za_pcpu_backend_put(NULL, c, &obj, 1);
-		return;
+	cm = static_branch_likely(&za_fastpath_key) ? mags_claim() : NULL;
+	if (!cm) {
+		za_track_free(c, obj);
+		za_stat_inc(cls, ZE_FREE);
+		za_mag_backend_put(NULL, c, &obj, 1);
+		return true;
 	}
-	pcc = &pc->cls[cls];
-	if (mag_push(pcc->prev, c->mag_size, obj)) {
-		swap(pcc->loaded, pcc->prev);
+	mc = &cm->cls[cls];
+	if (unlikely(mag_top_is(mc->loaded, obj))) {
+		mags_release(cm);
+		return false;
+	}
+	za_track_free(c, obj);
+	mags_stat(mc, ZE_FREE);
+	if (mag_push(mc->prev, c->mag_size, obj)) {
+		swap(mc->loaded, mc->prev);
 	} else {
-		if (!depot_usable() || !depot_give_full(c, pcc)) {
+		if (!depot_usable() || !depot_give_full(c, mc)) {
 			/* The previous magazine's objects go back. */
-			n = mag_take_all(pcc->prev, spill);
-			swap(pcc->loaded, pcc->prev);
-			za_pcpu_count_backend(pc, cls, ZE_IN, n);
+			n = mag_take_all(mc->prev, spill);
+			swap(mc->loaded, mc->prev);
+			za_mag_count_backend(cm, cls, ZE_IN, n);
 		}
-		mag_push(pcc->loaded, c->mag_size, obj);
+		mag_push(mc->loaded, c->mag_size, obj);
 	}
-	pcpu_unlock(pc);
+	mags_release(cm);
 	za_backend_put(c, spill, n);
+	return true;
 }
-EXPORT_SYMBOL_NS_GPL(__za_cache_free, ZA_NS);
+EXPORT_SYMBOL_NS_GPL(za_mag_free_slow, ZA_NS);
 
 /* Objects in the magazines of @cpu for @cls; a racy read. */
-static unsigned int pcpu_cached(int cpu, unsigned int cls)
+static unsigned int mags_idle(int cpu, unsigned int cls)
 {
-	struct za_pcpu_class *pcc = &per_cpu_ptr(za_pcpu, cpu)->cls[cls];
+	struct za_mag_class *mc = &per_cpu_ptr(za_mags, cpu)->cls[cls];
 	unsigned int n;
 
 	rcu_read_lock();
-	n = READ_ONCE(READ_ONCE(pcc->loaded)->count) +
-	    READ_ONCE(READ_ONCE(pcc->prev)->count);
+	n = READ_ONCE(READ_ONCE(mc->loaded)->count) +
+	    READ_ONCE(READ_ONCE(mc->prev)->count);
 	rcu_read_unlock();
 	return n;
 }
 
 /**
- * za_class_cached() - objects of a class idle in the magazines and depot
+ * za_mag_cached() - objects of a class idle in the magazines and depot
  * @cls: class index
  *
  * Context: any; the sum is racy while CPUs allocate.
  * Return: the count, 0 for the standard row.
  */
-s64 za_class_cached(unsigned int cls)
+s64 za_mag_cached(unsigned int cls)
 {
 	s64 n;
 	int cpu;
 
-	if (cls >= ZA_NR_POOL_CLASSES || !za_pcpu)
+	if (cls >= ZA_NR_POOL_CLASSES || !za_mags)
 		return 0;
 	n = (s64)READ_ONCE(za_classes[cls].depot.nr_full) *
 	    za_classes[cls].mag_size;
 	for_each_possible_cpu(cpu)
-		n += pcpu_cached(cpu, cls);
+		n += mags_idle(cpu, cls);
 	return n;
 }
-EXPORT_SYMBOL_NS_GPL(za_class_cached, ZA_NS);
+EXPORT_SYMBOL_NS_GPL(za_mag_cached, ZA_NS);
 
 /**
- * za_class_pcpu_events() - add the events a class counted under the CPUs'
- *	cache locks, summed over all CPUs
+ * za_mag_events() - add the events a class counted under the CPUs'
+ *	magazines claimed, summed over all CPUs
  * @cls: class index
  * @ev: the sums to add to, ZE_NR of them
  *
  * Context: any; racy while CPUs allocate.
  */
-void za_class_pcpu_events(unsigned int cls, u64 *ev)
+void za_mag_events(unsigned int cls, u64 *ev)
 {
 	int cpu, e;
 
-	if (cls >= ZA_NR_POOL_CLASSES || !za_pcpu)
+	if (cls >= ZA_NR_POOL_CLASSES || !za_mags)
 		return;
 	for_each_possible_cpu(cpu) {
-		struct za_pcpu_class *pcc = &per_cpu_ptr(za_pcpu, cpu)->cls[cls];
+		struct za_mag_class *mc = &per_cpu_ptr(za_mags, cpu)->cls[cls];
 
 		for (e = 0; e < ZE_NR; e++)
-			ev[e] += READ_ONCE(pcc->ev[e]);
+			ev[e] += READ_ONCE(mc->ev[e]);
 	}
 }
 
@@ -628,7 +661,7 @@ static void size_magazines(void)
  * Calls @fn on every CPU's magazines of every pool class, until it returns
  * an error; returns that error, or 0.
  */
-static int walk_magazines(int (*fn)(struct za_pcpu_class *pcc,
+static int walk_magazines(int (*fn)(struct za_mag_class *mc,
 				    struct za_class *c, int cpu))
 {
 	unsigned int cls;
@@ -636,7 +669,7 @@ static int walk_magazines(int (*fn)(struct za_pcpu_class *pcc,
 
 	for_each_possible_cpu(cpu) {
 		for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
-			err = fn(&per_cpu_ptr(za_pcpu, cpu)->cls[cls],
+			err = fn(&per_cpu_ptr(za_mags, cpu)->cls[cls],
 				 &za_classes[cls], cpu);
 			if (err)
 				return err;
@@ -645,54 +678,54 @@ static int walk_magazines(int (*fn)(struct za_pcpu_class *pcc,
 	return 0;
 }
 
-static int alloc_magazines(struct za_pcpu_class *pcc, struct za_class *c,
+static int alloc_magazines(struct za_mag_class *mc, struct za_class *c,
 			   int cpu)
 {
-	pcc->loaded = mag_new(c, GFP_KERNEL, cpu_to_node(cpu));
-	pcc->prev = mag_new(c, GFP_KERNEL, cpu_to_node(cpu));
-	return pcc->loaded && pcc->prev ? 0 : -ENOMEM;
+	mc->loaded = mag_new(c, GFP_KERNEL, cpu_to_node(cpu));
+	mc->prev = mag_new(c, GFP_KERNEL, cpu_to_node(cpu));
+	return mc->loaded && mc->prev ? 0 : -ENOMEM;
 }
 
 /* Frees the (empty) magazines; NULL ones were never allocated. */
-static int free_magazines(struct za_pcpu_class *pcc, struct za_class *c,
+static int free_magazines(struct za_mag_class *mc, struct za_class *c,
 			  int cpu)
 {
-	kfree(pcc->loaded);
-	kfree(pcc->prev);
+	kfree(mc->loaded);
+	kfree(mc->prev);
 	return 0;
 }
 
 /**
- * za_pcpu_init() - allocate the magazines and set up the depots
+ * za_mag_init() - allocate the magazines and set up the depots
  *
  * Context: process; the class table must be set up.
  * Return: 0 or a negative errno.
  */
-int za_pcpu_init(void)
+int za_mag_init(void)
 {
 	int ret;
 
 	size_magazines();
-	za_pcpu = alloc_percpu(struct za_pcpu);
-	if (!za_pcpu)
+	za_mags = alloc_percpu(struct za_cpu_mags);
+	if (!za_mags)
 		return -ENOMEM;
 	ret = walk_magazines(alloc_magazines);
 	if (ret)
-		za_pcpu_free();
+		za_mag_free_all();
 	return ret;
 }
 
 /**
- * za_pcpu_free() - free the (drained) magazines and per-CPU caches
+ * za_mag_free_all() - free the (drained) magazines and per-CPU caches
  *
  * Context: process, at unload after za_reclaim_exit(), or when
- * za_pcpu_init() fails.
+ * za_mag_init() fails.
  */
-void za_pcpu_free(void)
+void za_mag_free_all(void)
 {
 	walk_magazines(free_magazines);
-	free_percpu(za_pcpu);
-	za_pcpu = NULL;
+	free_percpu(za_mags);
+	za_mags = NULL;
 	/* The depots' magazines went with kfree_rcu(). */
 	rcu_barrier();
 }

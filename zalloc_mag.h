@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zalloc fast path: pop from and push to this CPU's loaded magazine of a
- * class. Inlined into zalloc_alloc*() and zalloc_free() (zalloc_main.c);
- * the magazines' slow paths, the depot, the context rules and the memory
- * bounds are in zalloc_pcpu.c.
+ * zalloc's fast path: pop from and push to this CPU's loaded magazine of a
+ * pool class (za_mag_pop(), za_mag_push()), inlined into zalloc_alloc*()
+ * and zalloc_free() (zalloc_main.c). The magazines' slow paths, the
+ * depots, the lock order, the context rules and the memory bounds are in
+ * zalloc_mag.c; their decay and drains in zalloc_reclaim.c.
  */
-#ifndef _ZALLOC_PCPU_H
-#define _ZALLOC_PCPU_H
+#ifndef _ZALLOC_MAG_H
+#define _ZALLOC_MAG_H
 
 #include <linux/build_bug.h>
 #include <linux/mmdebug.h>
@@ -16,8 +17,6 @@
 #include <linux/string.h>
 
 #include "zalloc_internal.h"
-
-#define ZA_NR_POOL_CLASSES	ZA_CLASS_STD
 
 /**
  * struct za_mag - a magazine: free objects of one class, used as a stack
@@ -37,21 +36,21 @@ struct za_mag {
 };
 
 /**
- * struct za_pcpu_class - one class's magazines on one CPU
+ * struct za_mag_class - one class's magazines on one CPU
  * @loaded: allocation pops from it, free pushes to it; never NULL
  * @prev: the magazine loaded before; swapped with @loaded when that one
  *	runs empty (allocation) or full (free); never NULL
- * @ev: events this CPU counted under its cache's lock: statistics, and
+ * @ev: events this CPU counted holding its magazines: statistics, and
  *	the objects taken from and given to the backend (ZE_OUT, ZE_IN);
  *	64-bit everywhere, so that no count wraps in a machine's lifetime
  *	(an unsigned long wraps after 2^32 events on 32-bit kernels)
- * @mark: @loaded at the last decay (zalloc_pcpu.c), to tell an idle class
+ * @mark: @loaded at the last decay (zalloc_reclaim.c), to tell an idle class
  * @mark_count: the objects in both magazines then
  *
  * The counters sit beside the magazines, so that counting costs no cache
  * line.
  */
-struct za_pcpu_class {
+struct za_mag_class {
 	struct za_mag *loaded;
 	struct za_mag *prev;
 	u64 ev[ZE_NR];
@@ -60,60 +59,61 @@ struct za_pcpu_class {
 };
 
 /* The gauges rely on it: see za_gauge() and zalloc_stats.c. */
-static_assert(sizeof_field(struct za_pcpu_class, ev[0]) == sizeof(u64));
+static_assert(sizeof_field(struct za_mag_class, ev[0]) == sizeof(u64));
 
 /**
- * struct za_pcpu - one CPU's caches
- * @active: the local trylock: 1 while this CPU uses @cls (see "Context
- *	rules" in zalloc_pcpu.c)
+ * struct za_cpu_mags - one CPU's magazines, of every pool class
+ * @claimed: 1 while code on this CPU uses @cls (mags_claim())
  * @cls: per pool class, the magazines and counters
  *
- * Only the owning CPU touches it, holding @active; readers of the
+ * Only the owning CPU touches it, having claimed it; readers of the
  * counters on other CPUs accept a stale value.
  */
-struct za_pcpu {
-	unsigned int active;
-	struct za_pcpu_class cls[ZA_NR_POOL_CLASSES];
+struct za_cpu_mags {
+	unsigned int claimed;
+	struct za_mag_class cls[ZA_NR_POOL_CLASSES];
 };
 
-extern struct za_pcpu __percpu *za_pcpu;
+extern struct za_cpu_mags __percpu *za_mags;
 
 /*
- * The local trylock: takes this CPU's cache, or returns NULL if this CPU
- * is already using it (we interrupted it).
+ * Claims this CPU's magazines, or returns NULL if code on this CPU has
+ * them claimed already (we interrupted it). Not a lock that anyone waits
+ * on, and not one another CPU takes: a flag only its own CPU sets, with
+ * preemption off until mags_release(). "Context rules" in zalloc_mag.c.
  */
-static __always_inline struct za_pcpu *pcpu_trylock(void)
+static __always_inline struct za_cpu_mags *mags_claim(void)
 {
-	struct za_pcpu *pc;
+	struct za_cpu_mags *cm;
 
 	preempt_disable();
-	pc = this_cpu_ptr(za_pcpu);
-	if (unlikely(READ_ONCE(pc->active))) {
+	cm = this_cpu_ptr(za_mags);
+	if (unlikely(READ_ONCE(cm->claimed))) {
 		preempt_enable();
 		return NULL;
 	}
-	WRITE_ONCE(pc->active, 1);
-	/* The magazines are touched only once active is set; see below. */
+	WRITE_ONCE(cm->claimed, 1);
+	/* The magazines are touched only once claimed is set; see below. */
 	barrier();
-	return pc;
+	return cm;
 }
 
-static __always_inline void pcpu_unlock(struct za_pcpu *pc)
+static __always_inline void mags_release(struct za_cpu_mags *cm)
 {
-	/* Only the holder unlocks, once (CONFIG_DEBUG_VM checks). */
-	VM_WARN_ON_ONCE(!READ_ONCE(pc->active));
-	/* Pairs with the barrier() in pcpu_trylock(): done with them. */
+	/* Only the claimant releases, once (CONFIG_DEBUG_VM checks). */
+	VM_WARN_ON_ONCE(!READ_ONCE(cm->claimed));
+	/* Pairs with the barrier() in mags_claim(): done with them. */
 	barrier();
-	WRITE_ONCE(pc->active, 0);
+	WRITE_ONCE(cm->claimed, 0);
 	preempt_enable();
 }
 
-/* Counts an event on the fast path; @pc is held. */
-static __always_inline void pcpu_stat(struct za_pcpu_class *pcc,
+/* Counts an event on the fast path; @mc's magazines are claimed. */
+static __always_inline void mags_stat(struct za_mag_class *mc,
 				      enum za_event ev)
 {
 	if (static_branch_likely(&za_stats_key))
-		pcc->ev[ev]++;
+		mc->ev[ev]++;
 }
 
 /*
@@ -172,102 +172,113 @@ static __always_inline bool mag_push(struct za_mag *m, unsigned int size,
 }
 
 /**
- * za_cache_pop() - the fast path: an object of a pool class from this
+ * za_mag_pop() - the fast path: an object of a pool class from this
  *	CPU's loaded magazine
- * @c: an object-pool or extended-pool class
+ * @c: a pool class
  *
  * The debug mode's key is looked at again with preemption off: an
  * allocation that found the mode off before it was switched on ends
  * before za_set_debug()'s grace period does (zalloc_debug.c).
  *
  * Context: any context kmalloc(GFP_ATOMIC) may be called from.
- * Return: the object, not zeroed; NULL if the magazine is empty, the CPU's
- * cache is in use (we interrupted it), the magazines are off or the debug
- * mode is on.
+ * Return: the object, not zeroed; NULL if the magazine is empty, this
+ * CPU's magazines are claimed already (we interrupted their user), the
+ * magazines are off or the debug mode is on.
  */
-static __always_inline void *za_cache_pop(struct za_class *c)
+static __always_inline void *za_mag_pop(struct za_class *c)
 {
-	struct za_pcpu *pc;
+	struct za_cpu_mags *cm;
 	void *obj = NULL;
 
 	if (static_branch_likely(&za_fastpath_key)) {
-		pc = pcpu_trylock();
-		if (unlikely(pc && static_branch_unlikely(&za_debug_key))) {
-			pcpu_unlock(pc);
-			pc = NULL;
+		cm = mags_claim();
+		if (unlikely(cm && static_branch_unlikely(&za_debug_key))) {
+			mags_release(cm);
+			cm = NULL;
 		}
-		if (likely(pc)) {
-			struct za_pcpu_class *pcc = &pc->cls[c->index];
+		if (likely(cm)) {
+			struct za_mag_class *mc = &cm->cls[c->index];
 
-			obj = mag_pop(pcc->loaded);
+			obj = mag_pop(mc->loaded);
 			if (likely(obj))
-				pcpu_stat(pcc, ZE_ALLOC);
-			pcpu_unlock(pc);
+				mags_stat(mc, ZE_ALLOC);
+			mags_release(cm);
 		}
 	}
 	return obj;
 }
 
-/* What za_cache_push() did with an object. */
+/* What became of an object that a free offered this CPU's magazine. */
 enum za_push {
-	ZA_PUSH_FULL,	/* nothing: the magazine is full, in use or off */
-	ZA_PUSH_DONE,	/* pushed */
-	ZA_PUSH_DOUBLE,	/* nothing: it is on top of the magazine already */
+	ZA_PUSH_UNTRIED,	/* not offered yet */
+	ZA_PUSHED,		/* on the loaded magazine */
+	/*
+	 * No room: the loaded magazine is full, this CPU's magazines are
+	 * claimed already, or they are off; za_mag_free_slow() takes it.
+	 */
+	ZA_NOT_PUSHED,
+	ZA_PUSH_DOUBLE_FREE,	/* refused: on top of the magazine already */
 };
 
 /**
- * za_cache_push() - the fast path: an object of a pool class onto this
+ * za_mag_push() - the fast path: an object of a pool class onto this
  *	CPU's loaded magazine
  * @c: the object's class
  * @obj: the object, already wiped if init_on_free asks
  *
  * The object on top of the magazine is refused: a double free with
  * nothing between, caught for the cost of one compare (zalloc_debug.c).
+ * Where the kernel has kmemleak, the object is unregistered as it is
+ * pushed, before the magazines are released and anyone can take it.
  *
  * Context: any context kfree() may be called from.
- * Return: what it did.
+ * Return: ZA_PUSHED, ZA_NOT_PUSHED or ZA_PUSH_DOUBLE_FREE.
  */
-static __always_inline enum za_push za_cache_push(struct za_class *c,
-						  void *obj)
+static __always_inline enum za_push za_mag_push(struct za_class *c,
+						void *obj)
 {
-	enum za_push done = ZA_PUSH_FULL;
-	struct za_pcpu *pc;
+	enum za_push done = ZA_NOT_PUSHED;
+	struct za_cpu_mags *cm;
 
 	if (static_branch_likely(&za_fastpath_key)) {
-		pc = pcpu_trylock();
-		if (likely(pc)) {
-			struct za_pcpu_class *pcc = &pc->cls[c->index];
-			struct za_mag *m = pcc->loaded;
+		cm = mags_claim();
+		if (likely(cm)) {
+			struct za_mag_class *mc = &cm->cls[c->index];
+			struct za_mag *m = mc->loaded;
 
 			if (unlikely(mag_top_is(m, obj))) {
-				done = ZA_PUSH_DOUBLE;
+				done = ZA_PUSH_DOUBLE_FREE;
 			} else if (likely(mag_push(m, c->mag_size, obj))) {
-				done = ZA_PUSH_DONE;
-				pcpu_stat(pcc, ZE_FREE);
+				/* While claimed: before anyone can take it. */
+				za_track_free(c, obj);
+				done = ZA_PUSHED;
+				mags_stat(mc, ZE_FREE);
 			}
-			pcpu_unlock(pc);
+			mags_release(cm);
 		}
 	}
 	return done;
 }
 
 /**
- * za_cache_alloc() - allocate an object of a pool class
- * @c: an object-pool or extended-pool class
+ * za_mag_alloc() - allocate an object of a pool class, continuing from
+ *	where the fast path stopped
+ * @c: a pool class
  * @gfp: the caller's flags
- * @hit: set to whether this CPU's magazines served the allocation
+ * @tried: the fast path found this CPU's loaded magazine empty already
+ * @hit: set to whether the loaded magazine served the allocation
  *
  * Context: as kmalloc() with @gfp.
  * Return: the object, zeroed if @gfp or init_on_alloc asks; or NULL.
  */
-static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp,
-					    bool *hit)
+static __always_inline void *za_mag_alloc(struct za_class *c, gfp_t gfp,
+					  bool tried, bool *hit)
 {
-	void *obj = za_cache_pop(c);
+	void *obj = tried ? NULL : za_mag_pop(c);
 
 	*hit = obj;
 	if (unlikely(!obj)) {
-		obj = __za_cache_alloc(c, gfp);
+		obj = za_mag_alloc_slow(c, gfp);
 		if (!obj)
 			return NULL;
 	}
@@ -277,31 +288,36 @@ static __always_inline void *za_cache_alloc(struct za_class *c, gfp_t gfp,
 }
 
 /**
- * za_cache_free() - free an object of a pool class
+ * za_mag_free() - free an object of a pool class, continuing from where
+ *	the fast path stopped
  * @c: the class za_ptr_lookup() found for @obj
  * @obj: the object
+ * @pushed: what za_mag_push() did with it already, or ZA_PUSH_UNTRIED
  *
  * Context: any context kfree() may be called from.
  * Return: false if @obj is on top of this CPU's magazine already (a double
  * free, refused), else true.
  */
-static __always_inline bool za_cache_free(struct za_class *c, void *obj)
+static __always_inline bool za_mag_free(struct za_class *c, void *obj,
+					enum za_push pushed)
 {
-	enum za_push done;
-
-	if (want_init_on_free())
-		memset(obj, 0, c->size);
-	done = za_cache_push(c, obj);
-	if (unlikely(done == ZA_PUSH_FULL))
-		__za_cache_free(c, obj);
-	return done != ZA_PUSH_DOUBLE;
+	if (pushed == ZA_PUSH_UNTRIED) {
+		if (want_init_on_free())
+			memset(obj, 0, c->size);
+		pushed = za_mag_push(c, obj);
+	}
+	if (likely(pushed == ZA_PUSHED))
+		return true;
+	if (unlikely(pushed == ZA_PUSH_DOUBLE_FREE))
+		return false;
+	return za_mag_free_slow(c, obj);
 }
 
-/* zalloc_pcpu.c, for zalloc_reclaim.c: counting and trimming */
-void za_pcpu_count_backend(struct za_pcpu *pc, unsigned int cls,
-			   enum za_event ev, unsigned int n);
-void za_pcpu_backend_put(struct za_pcpu *pc, struct za_class *c, void **objs,
-			 unsigned int n);
+/* zalloc_mag.c, for zalloc_reclaim.c: counting and trimming */
+void za_mag_count_backend(struct za_cpu_mags *cm, unsigned int cls,
+			  enum za_event ev, unsigned int n);
+void za_mag_backend_put(struct za_cpu_mags *cm, struct za_class *c,
+			void **objs, unsigned int n);
 unsigned long za_depot_trim(struct za_class *c, bool all);
 
-#endif /* _ZALLOC_PCPU_H */
+#endif /* _ZALLOC_MAG_H */

@@ -4,7 +4,7 @@
  *
  * zalloc_alloc_strategy() validates its arguments, picks a size class
  * (za_size_class(), O(1)) and takes an object from that class's magazines
- * (zalloc_pcpu.h, zalloc_pcpu.c) or its backend (zalloc_pool.c's
+ * (zalloc_mag.h, zalloc_mag.c) or its backend (zalloc_pool.c's
  * za_backends[]). zalloc_free() and zalloc_size() find the class from the
  * pointer alone (za_ptr_lookup()), so a pointer goes back where it came
  * from whatever the strategy is when it is freed.
@@ -20,7 +20,8 @@
 #include <linux/string.h>
 
 #include "zalloc_internal.h"
-#include "zalloc_pcpu.h"
+#include "zalloc_lookup.h"
+#include "zalloc_mag.h"
 
 #ifndef ZALLOC_NO_TRACEPOINTS
 #define CREATE_TRACE_POINTS
@@ -33,11 +34,6 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(zalloc_free);
  * Built with ZALLOC_NO_TRACEPOINTS=y: the tracepoints compiled out, as the
  * baseline of their cost when disabled (tools/testing/trace-cost.sh).
  */
-static inline bool trace_zalloc_alloc_enabled(void)
-{
-	return false;
-}
-
 static inline void trace_zalloc_alloc(unsigned long call_site,
 				      const void *ptr, size_t bytes_req,
 				      size_t bytes_alloc, gfp_t gfp_flags,
@@ -70,7 +66,11 @@ static_assert(ARRAY_SIZE(za_strategy_names) == ZALLOC_STANDARD + 1);
 /* The strategy zalloc_alloc() uses; the parameter's setter validates it. */
 static int za_default_strategy = ZALLOC_AUTO;
 
-/* Statistics' event counters, and the magazines: both on by default. */
+/*
+ * Statistics' event counters, and the magazines: both on by default.
+ * Exported because the inline paths that the test and benchmark modules
+ * compile in test them; they are switched only by za_set_switch().
+ */
 DEFINE_STATIC_KEY_TRUE(za_stats_key);
 EXPORT_SYMBOL_NS_GPL(za_stats_key, ZA_NS);
 DEFINE_STATIC_KEY_TRUE(za_fastpath_key);
@@ -165,7 +165,7 @@ void za_set_switch(struct static_key_true *key, bool on)
 	else
 		static_branch_disable(key);
 	if (key == &za_fastpath_key && !on)
-		za_cache_drain_all();
+		za_mag_drain_all();
 }
 EXPORT_SYMBOL_NS_GPL(za_set_switch, ZA_NS);
 
@@ -200,130 +200,120 @@ module_param_cb(fastpath, &switch_ops, &za_fastpath_key, 0644);
 MODULE_PARM_DESC(fastpath,
 		 "Magazines and depots in front of the pools (default Y); N also empties them");
 
-/* === Internals === */
-
-/* The class that serves @size for @strategy, and whether it fell through. */
-static __always_inline unsigned int pick_class(size_t size,
-					       enum zalloc_strategy strategy,
-					       bool *fell)
-{
-	unsigned int cls = za_size_class(size);
-
-	switch (strategy) {
-	case ZALLOC_OBJECT_POOL:
-		*fell = size > ZA_OBJ_MAX;
-		break;
-	case ZALLOC_EXTENDED_POOL:
-		*fell = size <= ZA_OBJ_MAX || size > ZA_EXT_MAX;
-		break;
-	case ZALLOC_STANDARD:
-		cls = ZA_CLASS_STD;
-		fallthrough;
-	default:
-		*fell = false;
-		break;
-	}
-	return cls;
-}
-
-/* === Public interface === */
+/* === Allocation === */
 
 /*
- * The zalloc_alloc event. @usable is 0 where only a lookup tells it (the
- * standard backend's objects), which is done only while the event is on.
+ * The zalloc_alloc event: the class's backend by the strategy that forces
+ * it, @hit if this CPU's loaded magazine served it.
  */
 static __always_inline void trace_alloc(unsigned long caller, const void *obj,
 					size_t size, size_t usable, gfp_t gfp,
 					const struct za_class *c, bool hit)
 {
-	if (!trace_zalloc_alloc_enabled())
-		return;
-	if (obj && !usable)
-		za_ptr_lookup(obj, &usable);
 	trace_zalloc_alloc(caller, obj, size, obj ? usable : 0, gfp, c->index,
-			   za_ops(c)->strategy, hit);
+			   c->strategy, hit);
 }
 
 /*
- * Every allocation that the fast path below does not serve; @caller is
- * the return address of the exported function, for the tracepoint. The
- * debug mode's objects are traced and their failures counted like any.
+ * An allocation by the normal paths (not the debug mode's): the magazines
+ * of a pool class (@tried: the fast path found the loaded one empty), or
+ * the backend of one of no fixed size. Registered with kmemleak, and
+ * taken in by the debug mode if it was switched on meanwhile.
  */
-static noinline void *zalloc_alloc_slow(size_t size, gfp_t gfp,
-					enum zalloc_strategy strategy,
-					unsigned long caller)
+static __always_inline void *alloc_normal(struct za_class *c, size_t size,
+					  gfp_t gfp, bool tried,
+					  size_t *usable, bool *hit)
 {
-	struct za_class *c;
-	unsigned int cls;
-	bool fell, hit = false;
-	size_t usable;
 	void *obj;
 
-	might_alloc(gfp);
-	if (unlikely((unsigned int)strategy > ZALLOC_STANDARD)) {
-		za_count_refusal(ZR_STRATEGY);
-		return NULL;
+	*hit = false;
+	if (c->pooled)
+		obj = za_mag_alloc(c, gfp, tried, hit);
+	else
+		obj = za_backend_alloc(c, size, gfp, usable);
+	if (likely(obj)) {
+		za_track_alloc(c, obj, gfp);
+		za_debug_adopt(c, &obj, 1);
 	}
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
+	return obj;
+}
 
-	cls = pick_class(size, strategy, &fell);
-	c = &za_classes[cls];
+/*
+ * Every allocation that the fast path below does not serve, continuing
+ * from where it stopped: @c is the class za_route() picked (@fell: for a
+ * strategy that could not serve @size), @tried whether this CPU's loaded
+ * magazine was tried already. @caller is the return address of the
+ * exported function, for the tracepoint. The debug mode's objects are
+ * traced and their failures counted like any.
+ */
+static noinline void *zalloc_alloc_slow(struct za_class *c, size_t size,
+					gfp_t gfp, bool fell, bool tried,
+					unsigned long caller)
+{
+	size_t usable = c->size;
+	bool hit = false;
+	void *obj = NULL;
+
+	might_alloc(gfp);
 	if (unlikely(gfp & GFP_ZONEMASK))
 		goto fail;
 	if (static_branch_unlikely(&za_debug_key) &&
-	    za_debug_alloc(size, gfp, strategy, caller, &obj)) {
+	    za_debug_alloc(c, size, gfp, caller, &obj))
 		usable = size;
-	} else {
-		if (cls == ZA_CLASS_STD)
-			obj = za_std_alloc(size, gfp);
-		else
-			obj = za_cache_alloc(c, gfp, &hit);
-		if (likely(obj)) {
-			za_track_alloc(c, obj, gfp);
-			za_debug_adopt(c, &obj, 1);
-		}
-		usable = c->size;
-	}
+	else
+		obj = alloc_normal(c, size, gfp, tried, &usable, &hit);
 	if (unlikely(!obj))
 		goto fail;
 	if (unlikely(fell))
-		za_stat_inc(cls, ZE_FALLTHROUGH);
+		za_stat_inc(c->index, ZE_FALLTHROUGH);
 	trace_alloc(caller, obj, size, usable, gfp, c, hit);
 	return obj;
 fail:
-	za_stat_inc(cls, ZE_FAIL);
+	za_stat_inc(c->index, ZE_FAIL);
 	trace_alloc(caller, NULL, size, 0, gfp, c, false);
 	return NULL;
 }
 
+/* A strategy that does not exist (refused), or size 0: nothing to route. */
+static noinline void *zalloc_alloc_unrouted(size_t size, gfp_t gfp,
+					    enum zalloc_strategy strategy)
+{
+	might_alloc(gfp);
+	if ((unsigned int)strategy > ZALLOC_STANDARD) {
+		za_count_refusal(ZR_STRATEGY);
+		return NULL;
+	}
+	return ZERO_SIZE_PTR;
+}
+
 /*
- * Both allocation entry points, inlined into each. The fast path: a pool
- * size that the strategy sends to its own class, nothing to zero, nothing
- * to register with kmemleak, no debug mode or tracing (za_divert_key), and
- * an object on this CPU's loaded magazine. All else is zalloc_alloc_slow().
+ * Both allocation entry points, inlined into each. The class is routed
+ * once (za_route()). The fast path: a pool class the strategy asked for,
+ * nothing to zero, no zone modifier, nothing that must see each object
+ * (za_each_object()), and an object on this CPU's loaded magazine. All
+ * else continues in zalloc_alloc_slow().
  */
 static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 					    enum zalloc_strategy strategy,
 					    unsigned long caller)
 {
+	bool fell, tried = false;
 	struct za_class *c;
 	void *obj;
 
-	if (likely(size - 1 < ZA_EXT_MAX && !(gfp & GFP_ZONEMASK) &&
-		   !want_init_on_alloc(gfp) && !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) &&
-		   !static_branch_unlikely(&za_divert_key))) {
-		c = &za_classes[za_size_class(size)];
-		if (likely(strategy == ZALLOC_AUTO ||
-			   strategy == za_ops(c)->strategy)) {
-			obj = za_cache_pop(c);
-			if (likely(obj)) {
-				might_alloc(gfp);
-				return obj;
-			}
+	if (unlikely(!size || (unsigned int)strategy > ZALLOC_STANDARD))
+		return zalloc_alloc_unrouted(size, gfp, strategy);
+	c = za_route(size, strategy, &fell);
+	if (likely(c->pooled && !fell && !(gfp & GFP_ZONEMASK) &&
+		   !want_init_on_alloc(gfp) && !za_each_object())) {
+		obj = za_mag_pop(c);
+		if (likely(obj)) {
+			might_alloc(gfp);
+			return obj;
 		}
+		tried = true;
 	}
-	return zalloc_alloc_slow(size, gfp, strategy, caller);
+	return zalloc_alloc_slow(c, size, gfp, fell, tried, caller);
 }
 
 /**
@@ -368,83 +358,90 @@ void *zalloc_alloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc);
 
-/*
- * Whether @obj is on top of this CPU's magazine: a double free that would
- * otherwise unregister with kmemleak an object it does not know.
- */
-static bool kmemleak_double(struct za_class *c, const void *obj)
-{
-	struct za_pcpu *pc;
-	bool top = false;
-
-	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    c->backend != ZA_BE_EXTENDED ||
-	    !static_branch_likely(&za_fastpath_key))
-		return false;
-	pc = pcpu_trylock();
-	if (pc) {
-		top = mag_top_is(pc->cls[c->index].loaded, obj);
-		pcpu_unlock(pc);
-	}
-	return top;
-}
+/* === Free === */
 
 /*
- * Every free that the fast path in __zalloc_free() does not take: the debug
- * table, the pointer's checks and refusals, the tracepoint, kmemleak, the
- * magazines' slow path or the standard backend.
+ * A free once its pointer is looked up (@c: its class, NULL if it is not
+ * zalloc's), continuing from where the fast path stopped: @pushed is what
+ * this CPU's magazine did with it already, if it was offered.
  */
-static noinline void zalloc_free_slow(const void *ptr, unsigned long caller)
+static void free_found(const void *ptr, struct za_class *c, size_t usable,
+		       enum za_push pushed, unsigned long caller)
 {
-	struct za_class *c;
-	size_t usable;
-
-	if (static_branch_unlikely(&za_table_key) &&
-	    za_debug_free(ptr, caller, &c, &usable)) {
-		if (c)
-			trace_zalloc_free(caller, ptr, usable, c->index);
-		return;
-	}
-	c = za_ptr_lookup(ptr, &usable);
 	if (unlikely(!c)) {
 		za_refuse_free(ptr, ZR_INVALID_FREE, caller);
 		return;
 	}
 	trace_zalloc_free(caller, ptr, usable, c->index);
-	if (unlikely(kmemleak_double(c, ptr))) {
-		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
-		return;
-	}
-	za_track_free(c, ptr);
-	if (c->backend == ZA_BE_STANDARD)
-		za_std_free(ptr, usable);
-	else if (!za_cache_free(c, (void *)ptr))
+	if (!c->pooled)
+		za_backend_free(c, (void *)ptr, usable);
+	else if (!za_mag_free(c, (void *)ptr, pushed))
 		za_refuse_free(ptr, ZR_DOUBLE_FREE, caller);
 }
 
 /*
- * zalloc_free() and zalloc_free_bulk(). The fast path: nothing diverts
- * (debug mode, tracing: za_divert_key), nothing to wipe or unregister, a
- * pointer that passes the checks, to a pool object, with room on this
- * CPU's magazine. Anything else, a refusal included, is decided by
- * zalloc_free_slow(), which looks again.
+ * A free the fast path left alone at once: the debug table (if it may
+ * hold objects) decides first; then the pointer is looked up, once.
+ */
+static noinline void zalloc_free_slow(const void *ptr, unsigned long caller)
+{
+	enum za_table_free table = ZA_TABLE_MISS;
+	struct za_class *c;
+	size_t usable;
+
+	if (static_branch_unlikely(&za_table_key)) {
+		table = za_debug_free(ptr, caller, &c, &usable);
+		if (table == ZA_TABLE_DONE) {
+			if (c)
+				trace_zalloc_free(caller, ptr, usable,
+						  c->index);
+			return;
+		}
+	}
+	c = za_ptr_lookup(ptr, &usable);
+	if (table == ZA_TABLE_CHECK) {
+		if (za_debug_free_untracked(c, (void *)ptr, usable, caller))
+			trace_zalloc_free(caller, ptr, usable, c->index);
+		return;
+	}
+	free_found(ptr, c, usable, ZA_PUSH_UNTRIED, caller);
+}
+
+/* After the fast path's lookup and push: a no-inline call, off the path. */
+static noinline void zalloc_free_found(const void *ptr, struct za_class *c,
+				       size_t usable, enum za_push pushed,
+				       unsigned long caller)
+{
+	free_found(ptr, c, usable, pushed, caller);
+}
+
+/*
+ * zalloc_free() and each object of zalloc_free_bulk() that is seen on its
+ * own. The fast path: nothing must see each object (za_each_object()),
+ * nothing to wipe, a pointer that passes the checks, to a pool class,
+ * with room on this CPU's loaded magazine. Anything else continues in
+ * zalloc_free_found() (looked up already) or zalloc_free_slow().
  */
 static __always_inline void __zalloc_free(const void *ptr,
 					  unsigned long caller)
 {
+	enum za_push pushed = ZA_PUSH_UNTRIED;
 	struct za_class *c;
 	size_t usable;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	if (likely(!static_branch_unlikely(&za_divert_key) &&
-		   !want_init_on_free() && !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))) {
-		c = za_ptr_lookup(ptr, &usable);
-		if (likely(c && c->backend != ZA_BE_STANDARD &&
-			   za_cache_push(c, (void *)ptr) == ZA_PUSH_DONE))
+	if (unlikely(za_each_object() || want_init_on_free())) {
+		zalloc_free_slow(ptr, caller);
+		return;
+	}
+	c = za_ptr_lookup(ptr, &usable);
+	if (likely(c && c->pooled)) {
+		pushed = za_mag_push(c, (void *)ptr);
+		if (likely(pushed == ZA_PUSHED))
 			return;
 	}
-	zalloc_free_slow(ptr, caller);
+	zalloc_free_found(ptr, c, usable, pushed, caller);
 }
 
 /**
@@ -491,24 +488,49 @@ size_t zalloc_size(const void *ptr)
 }
 EXPORT_SYMBOL_GPL(zalloc_size);
 
+/* === Bulk === */
+
 static void free_bulk(size_t nr, void **objs, unsigned long caller,
 		      bool handed_out);
 
 /* zalloc_alloc_bulk() in debug mode: each object on its own; all or none. */
-static int alloc_bulk_each(size_t size, gfp_t gfp,
-			   enum zalloc_strategy strategy, size_t nr,
-			   void **objs, unsigned long caller)
+static int alloc_bulk_each(struct za_class *c, size_t size, gfp_t gfp,
+			   bool fell, size_t nr, void **objs,
+			   unsigned long caller)
 {
 	size_t i;
 
 	for (i = 0; i < nr; i++) {
-		objs[i] = zalloc_alloc_slow(size, gfp, strategy, caller);
+		objs[i] = zalloc_alloc_slow(c, size, gfp, fell, false, caller);
 		if (unlikely(!objs[i])) {
 			free_bulk(i, objs, caller, true);
 			return 0;
 		}
 	}
 	return nr;
+}
+
+/*
+ * @nr objects of class @c by the normal paths, not zeroed; returns how
+ * many, and in @hits how many the magazines gave, and in @usable the
+ * usable size of each.
+ */
+static size_t alloc_bulk_normal(struct za_class *c, size_t size, gfp_t gfp,
+				size_t nr, void **objs, size_t *hits,
+				size_t *usable)
+{
+	size_t i = 0;
+
+	*hits = 0;
+	*usable = c->size;
+	if (c->pooled)
+		i = za_mag_alloc_bulk(c, gfp, nr, objs, hits);
+	else
+		while (i < nr &&
+		       (objs[i] = za_backend_alloc(c, size, gfp, usable)))
+			i++;
+	za_debug_adopt(c, objs, i);
+	return i;
 }
 
 /**
@@ -530,10 +552,8 @@ static int alloc_bulk_each(size_t size, gfp_t gfp,
  */
 int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 {
-	enum zalloc_strategy strategy = za_get_strategy();
+	size_t i, hits, usable;
 	struct za_class *c;
-	unsigned int cls;
-	size_t i = 0, hits;
 	bool fell;
 
 	might_alloc(gfp);
@@ -544,58 +564,43 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 			objs[i] = ZERO_SIZE_PTR;
 		return nr;
 	}
-	cls = pick_class(size, strategy, &fell);
+	c = za_route(size, za_get_strategy(), &fell);
 	if (unlikely(gfp & GFP_ZONEMASK)) {
-		za_stat_inc(cls, ZE_FAIL);
+		za_stat_inc(c->index, ZE_FAIL);
 		return 0;
 	}
 	/* Debug mode: one by one, each traced, counted and tracked. */
 	if (static_branch_unlikely(&za_debug_key))
-		return alloc_bulk_each(size, gfp, strategy, nr, objs, _RET_IP_);
-	c = &za_classes[cls];
-	hits = 0;
-	if (cls == ZA_CLASS_STD) {
-		for (; i < nr && (objs[i] = za_std_alloc(size, gfp)); i++)
-			;
-	} else {
-		hits = za_cache_alloc_bulk(c, nr, objs);
-		i = hits;
-		for (; i < nr && (objs[i] = __za_cache_alloc(c, gfp)); i++)
-			;
-	}
-	za_debug_adopt(c, objs, i);
+		return alloc_bulk_each(c, size, gfp, fell, nr, objs, _RET_IP_);
+	i = alloc_bulk_normal(c, size, gfp, nr, objs, &hits, &usable);
 	if (unlikely(i < nr)) {
 		/* Not handed out: nothing to unregister, nothing to trace. */
 		free_bulk(i, objs, _RET_IP_, false);
-		za_stat_inc(cls, ZE_FAIL);
+		za_stat_inc(c->index, ZE_FAIL);
 		return 0;
 	}
-	/* Zeroing, kmemleak, the tracepoint: each object, if any is on. */
-	if (unlikely(want_init_on_alloc(gfp) ||
-		     IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-		     static_branch_unlikely(&za_divert_key))) {
+	/* Zeroing (pool classes: a backend of no fixed size zeroes its own). */
+	if (c->pooled && want_init_on_alloc(gfp))
+		for (i = 0; i < nr; i++)
+			memset(objs[i], 0, c->size);
+	if (unlikely(za_each_object())) {
 		for (i = 0; i < nr; i++) {
-			/* kmalloc() zeroes and registers its own. */
-			if (cls != ZA_CLASS_STD) {
-				if (want_init_on_alloc(gfp))
-					memset(objs[i], 0, c->size);
-				za_track_alloc(c, objs[i], gfp);
-			}
-			trace_alloc(_RET_IP_, objs[i], size, c->size, gfp, c,
+			za_track_alloc(c, objs[i], gfp);
+			trace_alloc(_RET_IP_, objs[i], size, usable, gfp, c,
 				    i < hits);
 		}
 	}
 	if (unlikely(fell))
-		za_stat_add(cls, ZE_FALLTHROUGH, nr);
+		za_stat_add(c->index, ZE_FALLTHROUGH, nr);
 	return nr;
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc_bulk);
 
 /*
- * One object of a bulk free, checked as zalloc_free() checks it. Returns
- * its pool class, for free_bulk() to gather into a run of that class; or
- * NULL if it was dealt with here: ignored (NULL, ZERO_SIZE_PTR), refused,
- * or freed to the standard backend.
+ * One object of a bulk free, looked up once. Returns its class if it is a
+ * pool class's, for free_bulk() to gather into a run; NULL if it was dealt
+ * with here: ignored (NULL, ZERO_SIZE_PTR), refused, or freed to its
+ * backend.
  */
 static struct za_class *free_bulk_one(const void *ptr, unsigned long caller)
 {
@@ -605,15 +610,10 @@ static struct za_class *free_bulk_one(const void *ptr, unsigned long caller)
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return NULL;
 	c = za_ptr_lookup(ptr, &usable);
-	if (unlikely(!c)) {
-		za_refuse_free(ptr, ZR_INVALID_FREE, caller);
-		return NULL;
-	}
-	if (c->backend == ZA_BE_STANDARD) {
-		za_std_free(ptr, usable);
-		return NULL;
-	}
-	return c;
+	if (c && c->pooled)
+		return c;
+	free_found(ptr, c, usable, ZA_PUSH_UNTRIED, caller);
+	return NULL;
 }
 
 /* @n objects of pool class @c, checked, onto the magazines (@c NULL: none). */
@@ -627,18 +627,24 @@ static void free_run(struct za_class *c, void **objs, size_t n,
 	if (want_init_on_free())
 		for (done = 0; done < n; done++)
 			memset(objs[done], 0, c->size);
-	done = za_cache_free_bulk(c, objs, n);
-	for (; done < n; done++)
-		if (!za_cache_free(c, objs[done]))
+	while (n) {
+		done = za_mag_free_bulk(c, objs, n);
+		if (done == n)
+			return;
+		/* No room left, or a double free: this one on its own. */
+		if (!za_mag_free_slow(c, objs[done]))
 			za_refuse_free(objs[done], ZR_DOUBLE_FREE, caller);
+		objs += done + 1;
+		n -= done + 1;
+	}
 }
 
 /*
  * zalloc_free_bulk(), and the undoing of a failed zalloc_alloc_bulk()
  * (@handed_out false: the objects were never registered or traced). Every
- * pointer is checked on its own; consecutive objects of one pool class go
- * onto the magazines as a run, under one lock, unless the debug table, a
- * tracepoint or kmemleak needs each object seen on its own.
+ * pointer is looked up once; consecutive objects of one pool class go
+ * onto the magazines as a run, claimed once, unless each object must be
+ * seen on its own (the debug table's, or za_each_object()).
  */
 static void free_bulk(size_t nr, void **objs, unsigned long caller,
 		      bool handed_out)
@@ -647,8 +653,7 @@ static void free_bulk(size_t nr, void **objs, unsigned long caller,
 	size_t i, start = 0;
 
 	if (static_branch_unlikely(&za_table_key) ||
-	    (handed_out && (static_branch_unlikely(&za_divert_key) ||
-			    IS_ENABLED(CONFIG_DEBUG_KMEMLEAK)))) {
+	    (handed_out && za_each_object())) {
 		for (i = 0; i < nr; i++)
 			__zalloc_free(objs[i], caller);
 		return;
@@ -672,7 +677,7 @@ static void free_bulk(size_t nr, void **objs, unsigned long caller,
  *
  * Like zalloc_free() on each, with the same checks of every pointer, but
  * a run of consecutive objects of one pool class goes onto this CPU's
- * magazines under one lock.
+ * magazines, claimed once.
  *
  * Context: any context kfree() may be called from.
  */
@@ -719,17 +724,17 @@ static int __init zalloc_init(void)
 	err = za_pools_init();
 	if (err)
 		goto debug_exit;
-	err = za_pcpu_init();
+	err = za_mag_init();
 	if (err)
 		goto pools_exit;
 	err = za_reclaim_init();
 	if (err)
-		goto pcpu_free;
+		goto mags_free;
 	za_stats_init();
 	return 0;
 
-pcpu_free:
-	za_pcpu_free();
+mags_free:
+	za_mag_free_all();
 pools_exit:
 	za_pools_exit(NULL);
 debug_exit:
@@ -750,7 +755,7 @@ static void __exit zalloc_exit(void)
 	za_debug_exit();
 	report_leaks(leaked);
 	za_pools_exit(leaked);
-	za_pcpu_free();
+	za_mag_free_all();
 	za_reclaim_free();
 }
 

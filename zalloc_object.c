@@ -8,17 +8,20 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kfence.h>
+#include <linux/kmemleak.h>
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "zalloc_internal.h"
+#include "zalloc_lookup.h"
 
 static int obj_class_init(struct za_class *c, unsigned int size)
 {
 	slab_flags_t flags = 0;
 	char cache_name[24];
+	unsigned int align;
 
 #ifdef SLAB_NO_MERGE
 	flags |= SLAB_NO_MERGE;
@@ -30,11 +33,10 @@ static int obj_class_init(struct za_class *c, unsigned int size)
 	 * SLAB_NO_MERGE, and allows copy_to_user() like a kmalloc cache.
 	 */
 	snprintf(cache_name, sizeof(cache_name), "zalloc-%u", size);
-	c->cache = kmem_cache_create_usercopy(cache_name, size,
-					      is_power_of_2(size) ?
-					      size : sizeof(void *), flags,
-					      0, size, NULL);
-	return c->cache ? 0 : -ENOMEM;
+	align = is_power_of_2(size) ? size : sizeof(void *);
+	c->kmem_cache = kmem_cache_create_usercopy(cache_name, size, align,
+						   flags, 0, size, NULL);
+	return c->kmem_cache ? 0 : -ENOMEM;
 }
 
 /*
@@ -44,7 +46,7 @@ static int obj_class_init(struct za_class *c, unsigned int size)
 static void obj_class_exit(struct za_class *c, bool leaked)
 {
 	if (!leaked)
-		kmem_cache_destroy(c->cache);
+		kmem_cache_destroy(c->kmem_cache);
 }
 
 /* === Telling the classes apart by ksize() === */
@@ -109,7 +111,7 @@ static unsigned int obj_ksize(struct za_class *c)
 	void *objs[4];
 
 	for (n = 0; n < ARRAY_SIZE(objs); n++) {
-		objs[n] = kmem_cache_alloc(c->cache, GFP_KERNEL);
+		objs[n] = kmem_cache_alloc(c->kmem_cache, GFP_KERNEL);
 		if (!objs[n])
 			break;
 		if (!is_kfence_address(objs[n])) {
@@ -119,7 +121,7 @@ static unsigned int obj_ksize(struct za_class *c)
 		}
 	}
 	while (n--)
-		kmem_cache_free(c->cache, objs[n]);
+		kmem_cache_free(c->kmem_cache, objs[n]);
 	return reported;
 }
 
@@ -173,8 +175,8 @@ static unsigned int obj_get(struct za_class *c, gfp_t gfp, void **objs,
 			    unsigned int n)
 {
 	if (n > 1 && !irqs_disabled())
-		return kmem_cache_alloc_bulk(c->cache, gfp, n, objs) ? n : 0;
-	objs[0] = kmem_cache_alloc(c->cache, gfp);
+		return kmem_cache_alloc_bulk(c->kmem_cache, gfp, n, objs) ? n : 0;
+	objs[0] = kmem_cache_alloc(c->kmem_cache, gfp);
 	return objs[0] ? 1 : 0;
 }
 
@@ -196,9 +198,19 @@ static void obj_put(struct za_class *c, void **objs, unsigned int n)
 		kfree(objs[n]);
 }
 
-/* SLUB holds the pages: the class holds none of its own. */
+/* SLUB tracks the object already: it gets its caller's stack, as mempool's. */
+static void obj_track(const struct za_class *c, void *obj, gfp_t gfp)
+{
+	kmemleak_update_trace(obj);
+}
+
+/*
+ * SLUB holds the pages: the class holds none of its own. Not exact: a
+ * kmalloc() object of a class's size passes for one of the class's own.
+ */
 const struct za_backend_ops za_object_ops = {
 	.strategy	= ZALLOC_OBJECT_POOL,
+	.track		= obj_track,
 	.init_class	= obj_class_init,
 	.exit_class	= obj_class_exit,
 	.get		= obj_get,

@@ -4,8 +4,8 @@
  * backends, the calls through which the rest of zalloc reaches a backend,
  * and the setup and teardown of both. The backends themselves are
  * zalloc_object.c, zalloc_extended.c and zalloc_standard.c. The magazines
- * and depots in front of the two pool backends (zalloc_pcpu.c, with the
- * fast path in zalloc_pcpu.h) and their reclaim (zalloc_reclaim.c) take
+ * and depots in front of the two pool backends (zalloc_mag.c, with the
+ * fast path in zalloc_mag.h) and their reclaim (zalloc_reclaim.c) take
  * and give objects in batches through za_backend_get() and
  * za_backend_put().
  *
@@ -59,6 +59,11 @@
 
 /* === Data === */
 
+/*
+ * Exported, like za_obj_index[] below, for the inline routing and lookup
+ * (za_route(), zalloc_lookup.h) that the test and benchmark modules
+ * compile in; they read the table, and only zalloc writes it.
+ */
 struct za_class za_classes[ZA_NR_CLASSES];
 EXPORT_SYMBOL_NS_GPL(za_classes, ZA_NS);
 
@@ -77,6 +82,9 @@ const struct za_backend_ops *const za_backends[ZA_NR_BACKENDS] = {
 	[ZA_BE_STANDARD]	= &za_standard_ops,
 };
 EXPORT_SYMBOL_NS_GPL(za_backends, ZA_NS);
+
+/* See za_route(); set by za_pools_init(). */
+struct za_class *za_strategy_class[ZALLOC_STANDARD + 1];
 
 /* === Size classes === */
 
@@ -151,37 +159,104 @@ void za_backend_put(struct za_class *c, void **objs, unsigned int n)
 EXPORT_SYMBOL_NS_GPL(za_backend_put, ZA_NS);
 
 /**
- * za_std_alloc() - allocate from the standard backend, and count it
+ * za_backend_alloc() - one object from a backend of no fixed size, counted
+ * @c: a class of such a backend (not @c->pooled)
  * @size: requested size
- * @gfp: the caller's flags
+ * @gfp: the caller's flags, passed on as they are
+ * @usable: where to store the object's usable size
  *
  * Context: as kmalloc() with @gfp.
  * Return: the object or NULL.
  */
-void *za_std_alloc(size_t size, gfp_t gfp)
+void *za_backend_alloc(struct za_class *c, size_t size, gfp_t gfp,
+		       size_t *usable)
 {
-	struct za_class *c = &za_classes[ZA_CLASS_STD];
-	void *obj = za_ops(c)->alloc(c, size, gfp);
+	void *obj = za_ops(c)->alloc(c, size, gfp, usable);
 
-	/* Its allocs and misses are this count (zalloc_standard.c). */
 	if (obj)
-		za_count_backend(ZA_CLASS_STD, ZE_OUT, 1);
+		za_count_out(c, *usable);
 	return obj;
 }
 
 /**
- * za_std_free() - free an object of the standard backend, and count it
- * @ptr: the object
- * @usable: its size, as za_ptr_lookup() found it
+ * za_backend_free() - free an object that was handed out straight to its
+ *	backend, past the magazines: unregistered from kmemleak, wiped if
+ *	init_on_free asks, counted
+ * @c: its class, as za_ptr_lookup() found it
+ * @obj: the object
+ * @usable: its usable size, as za_ptr_lookup() found it
  *
  * Context: any context kfree() may be called from.
  */
-void za_std_free(const void *ptr, size_t usable)
+void za_backend_free(struct za_class *c, void *obj, size_t usable)
 {
-	struct za_class *c = &za_classes[ZA_CLASS_STD];
+	za_track_free(c, obj);
+	/* Counted before it goes: a reader may see it early, never lose it. */
+	za_count_in(c, usable);
+	if (!c->pooled) {
+		za_ops(c)->free(c, obj, usable);
+		return;
+	}
+	if (want_init_on_free())
+		memset(obj, 0, c->size);
+	za_ops(c)->put(c, &obj, 1);
+}
 
-	za_count_backend(ZA_CLASS_STD, ZE_IN, 1);
-	za_ops(c)->free(c, ptr, usable);
+/**
+ * za_count_out() - count one object that class @c handed out past its
+ *	magazines (its backend's, or the debug mode's kmalloc())
+ * @c: the class
+ * @bytes: its usable size
+ *
+ * A pool class counts it as a miss; a class of no fixed size, whose
+ * figures are derived from these counts (zalloc_standard.c), counts its
+ * bytes.
+ *
+ * Context: any.
+ */
+void za_count_out(struct za_class *c, size_t bytes)
+{
+	za_count_backend(c->index, ZE_OUT, 1);
+	if (!c->pooled) {
+		za_stat_add_std_bytes(bytes);
+		return;
+	}
+	za_stat_inc(c->index, ZE_MISS);
+	za_stat_inc(c->index, ZE_ALLOC);
+}
+
+/**
+ * za_count_in() - count one object that came back to class @c past its
+ *	magazines
+ * @c: the class
+ * @bytes: its usable size
+ *
+ * Context: any.
+ */
+void za_count_in(struct za_class *c, size_t bytes)
+{
+	za_count_backend(c->index, ZE_IN, 1);
+	if (!c->pooled)
+		za_stat_add_std_bytes(-(long)bytes);
+	else
+		za_stat_inc(c->index, ZE_FREE);
+}
+
+/**
+ * za_kmalloc_class() - the class that counts a kmalloc() object routed to
+ *	@c (the debug mode hands out nothing else)
+ * @c: the class the object was routed to
+ *
+ * @c itself, if its backend takes a kmalloc() object of its sizes for one
+ * of its own anyway (not @exact); else the standard class, whose objects
+ * kmalloc() objects are.
+ *
+ * Context: any.
+ * Return: the class.
+ */
+struct za_class *za_kmalloc_class(struct za_class *c)
+{
+	return za_ops(c)->exact ? &za_classes[ZA_CLASS_STD] : c;
 }
 
 /**
@@ -225,6 +300,25 @@ static bool obj_class_sizes(unsigned int *sizes)
 	}
 	za_obj_index[0] = 0;
 	return true;
+}
+
+/*
+ * Sets up class @i of @size bytes (0: no fixed size) with its backend,
+ * and what the fast paths and za_route() read of that backend.
+ */
+static int init_class(struct za_class *c, unsigned int i, unsigned int size)
+{
+	const struct za_backend_ops *ops;
+
+	c->index = i;
+	c->backend = class_backend(i);
+	ops = za_ops(c);
+	c->pooled = ops->get && ops->put;
+	c->strategy = ops->strategy;
+	/* A backend of no fixed size serves every size it is forced to. */
+	if (!size)
+		za_strategy_class[ops->strategy] = c;
+	return ops->init_class(c, size);
 }
 
 /* Calls each backend's teardown; @leaked as for za_pools_exit(). */
@@ -271,10 +365,7 @@ int za_pools_init(void)
 			goto teardown;
 	}
 	for (i = 0; i < ZA_NR_CLASSES; i++) {
-		za_classes[i].index = i;
-		za_classes[i].backend = class_backend(i);
-		err = za_ops(&za_classes[i])->init_class(&za_classes[i],
-							 sizes[i]);
+		err = init_class(&za_classes[i], i, sizes[i]);
 		if (err)
 			goto unwind;
 	}

@@ -5,12 +5,12 @@
  * empty the magazines of the classes it left alone (za_decay_this_cpu()),
  * then trims the depots and reserves to what was used in the interval
  * (za_trim()). Under memory pressure (the shrinker) and on fastpath=N,
- * za_cache_drain_all() gives back everything idle; a CPU that goes offline
+ * za_mag_drain_all() gives back everything idle; a CPU that goes offline
  * is drained by the CPU hotplug teardown; at unload, everything.
  *
  * The magazines, the depots and the rules this file keeps (each CPU
  * empties its own magazines, the backends are called with no zalloc lock
- * held) are described in zalloc_pcpu.c, "Lock order" and "Context rules".
+ * held) are described in zalloc_mag.c, "Lock order" and "Context rules".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,7 +27,7 @@
 #include <linux/workqueue.h>
 
 #include "zalloc_internal.h"
-#include "zalloc_pcpu.h"
+#include "zalloc_mag.h"
 
 /* How often the depots and reserves give back what sat idle. */
 #define ZA_TRIM_INTERVAL	HZ
@@ -39,55 +39,60 @@ static DECLARE_DEFERRABLE_WORK(za_trim_work, trim_work_fn);
 
 /* === Draining and decay === */
 
-/* Empties @pc; its CPU must not be able to touch it (see the top). */
-static unsigned long drain_pcpu(struct za_pcpu *pc)
+/* Gives @m's objects to @c's backend, counted; returns how many. */
+static unsigned int drain_mag(struct za_class *c, struct za_mag *m)
+{
+	void *objs[ZA_MAG_MAX];
+	unsigned int n = mag_take_all(m, objs);
+
+	za_mag_backend_put(NULL, c, objs, n);
+	return n;
+}
+
+/* Empties @cm; its CPU must not be able to touch it (see the top). */
+static unsigned long drain_mags(struct za_cpu_mags *cm)
 {
 	unsigned long freed = 0;
 	unsigned int cls;
 
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
-		struct za_pcpu_class *pcc = &pc->cls[cls];
+		struct za_mag_class *mc = &cm->cls[cls];
 		struct za_class *c = &za_classes[cls];
 
-		freed += pcc->loaded->count + pcc->prev->count;
-		za_pcpu_backend_put(NULL, c, pcc->loaded->objs, pcc->loaded->count);
-		za_pcpu_backend_put(NULL, c, pcc->prev->objs, pcc->prev->count);
-		mag_forget(pcc->loaded, 0, pcc->loaded->count);
-		mag_forget(pcc->prev, 0, pcc->prev->count);
-		pcc->loaded->count = 0;
-		pcc->prev->count = 0;
+		freed += drain_mag(c, mc->loaded);
+		freed += drain_mag(c, mc->prev);
 	}
 	return freed;
 }
 
-/* Copies out the objects of one of @pcc's magazines; returns how many. */
-static unsigned int pcpu_take_mag(struct za_pcpu_class *pcc, void **objs)
+/* Copies out the objects of one of @mc's magazines; returns how many. */
+static unsigned int mags_take_one(struct za_mag_class *mc, void **objs)
 {
-	return mag_take_all(pcc->prev->count ? pcc->prev : pcc->loaded, objs);
+	return mag_take_all(mc->prev->count ? mc->prev : mc->loaded, objs);
 }
 
 /*
- * Whether this CPU left @pcc alone since the last look: the same loaded
+ * Whether this CPU left @mc alone since the last look: the same loaded
  * magazine with the same objects. A class in balanced use may look idle
  * too; emptying it then costs one refill per trim interval.
  */
-static bool pcpu_class_idle(struct za_pcpu_class *pcc)
+static bool mag_class_idle(struct za_mag_class *mc)
 {
-	unsigned int n = pcc->loaded->count + pcc->prev->count;
-	bool idle = pcc->mark == pcc->loaded && pcc->mark_count == n;
+	unsigned int n = mc->loaded->count + mc->prev->count;
+	bool idle = mc->mark == mc->loaded && mc->mark_count == n;
 
-	pcc->mark = pcc->loaded;
-	pcc->mark_count = n;
+	mc->mark = mc->loaded;
+	mc->mark_count = n;
 	return idle;
 }
 
 /*
  * Empties this CPU's magazines, of every class or (@idle_only) of the
  * classes it left alone since the last decay, one magazine at a time:
- * each is copied out under the CPU's cache lock and given to the backend
- * after it is dropped, so that the backends' locks are never taken with
- * it held. In a work item bound to the CPU nothing else can hold the lock
- * (a holder has preemption off): pcpu_trylock() succeeds.
+ * each is copied out with the CPU's magazines claimed and given to the
+ * backend once they are released, so that no backend lock is taken while
+ * they are claimed. In a work item bound to the CPU nothing else can have
+ * them claimed (a claimant has preemption off): mags_claim() succeeds.
  */
 static unsigned long empty_this_cpu(bool idle_only)
 {
@@ -99,19 +104,19 @@ static unsigned long empty_this_cpu(bool idle_only)
 		bool take = !idle_only;
 
 		do {
-			struct za_pcpu *pc = pcpu_trylock();
-			struct za_pcpu_class *pcc;
+			struct za_cpu_mags *cm = mags_claim();
+			struct za_mag_class *mc;
 
 			/* Bound to this CPU in task context: nobody holds it. */
-			if (WARN_ON_ONCE(!pc))
+			if (WARN_ON_ONCE(!cm))
 				return freed;
-			pcc = &pc->cls[cls];
+			mc = &cm->cls[cls];
 			if (!take)
-				take = pcpu_class_idle(pcc);
-			n = take ? pcpu_take_mag(pcc, objs) : 0;
-			za_pcpu_count_backend(pc, cls, ZE_IN, n);
-			pcc->mark_count -= min(pcc->mark_count, n);
-			pcpu_unlock(pc);
+				take = mag_class_idle(mc);
+			n = take ? mags_take_one(mc, objs) : 0;
+			za_mag_count_backend(cm, cls, ZE_IN, n);
+			mc->mark_count -= min(mc->mark_count, n);
+			mags_release(cm);
 			za_backend_put(&za_classes[cls], objs, n);
 			freed += n;
 		} while (n);
@@ -218,7 +223,7 @@ static unsigned long trim_classes(bool all)
  */
 unsigned long za_trim(void)
 {
-	return za_pcpu ? trim_classes(false) : 0;
+	return za_mags ? trim_classes(false) : 0;
 }
 EXPORT_SYMBOL_NS_GPL(za_trim, ZA_NS);
 
@@ -240,7 +245,7 @@ static void trim_work_fn(struct work_struct *work)
 }
 
 /**
- * za_cache_drain_all() - give back everything idle: every CPU's magazines,
+ * za_mag_drain_all() - give back everything idle: every CPU's magazines,
  *	the depots and the reserves of empty spans
  *
  * Each online CPU empties its own magazines in a work item (a
@@ -251,18 +256,18 @@ static void trim_work_fn(struct work_struct *work)
  * Context: process; sleeps.
  * Return: objects and spans given back; 0 before the caches exist.
  */
-unsigned long za_cache_drain_all(void)
+unsigned long za_mag_drain_all(void)
 {
-	/* "fastpath=0" on the insmod line comes before za_pcpu_init(). */
-	if (!za_pcpu)
+	/* "fastpath=0" on the insmod line comes before za_mag_init(). */
+	if (!za_mags)
 		return 0;
 	return drain_cpus() + trim_classes(true);
 }
-EXPORT_SYMBOL_NS_GPL(za_cache_drain_all, ZA_NS);
+EXPORT_SYMBOL_NS_GPL(za_mag_drain_all, ZA_NS);
 
 static int za_cpu_dead(unsigned int cpu)
 {
-	drain_pcpu(per_cpu_ptr(za_pcpu, cpu));
+	drain_mags(per_cpu_ptr(za_mags, cpu));
 	return 0;
 }
 
@@ -275,14 +280,14 @@ static unsigned long za_shrink_count(struct shrinker *s,
 	unsigned int cls;
 
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++)
-		n += za_class_cached(cls) + READ_ONCE(za_classes[cls].nr_empty);
+		n += za_mag_cached(cls) + READ_ONCE(za_classes[cls].nr_empty);
 	return n ?: SHRINK_EMPTY;
 }
 
 static unsigned long za_shrink_scan(struct shrinker *s,
 				    struct shrink_control *sc)
 {
-	return za_cache_drain_all() ?: SHRINK_STOP;
+	return za_mag_drain_all() ?: SHRINK_STOP;
 }
 
 /* shrinker_alloc() came with 6.7, and SHRINKER_ALLOCATED with it. */
@@ -366,7 +371,7 @@ destroy_wq:
  *	give back everything the magazines and depots hold
  *
  * The per-CPU caches stay allocated, empty, for the statistics read at
- * unload; za_pcpu_free() frees them.
+ * unload; za_mag_free_all() frees them.
  *
  * Context: process, at unload, when no user is left.
  */
@@ -381,14 +386,14 @@ void za_reclaim_exit(void)
 	cpuhp_remove_state_nocalls(za_cpuhp_state);
 	/* No user is left and nothing else drains: each CPU's cache is ours. */
 	for_each_possible_cpu(cpu)
-		drain_pcpu(per_cpu_ptr(za_pcpu, cpu));
+		drain_mags(per_cpu_ptr(za_mags, cpu));
 	trim_classes(true);
 }
 
 /**
  * za_reclaim_free() - free the drains' workqueue
  *
- * Context: process, at unload, after za_reclaim_exit() and za_pcpu_free().
+ * Context: process, at unload, after za_reclaim_exit() and za_mag_free_all().
  */
 void za_reclaim_free(void)
 {

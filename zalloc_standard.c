@@ -23,10 +23,9 @@ static int std_class_init(struct za_class *c, unsigned int size)
 	return 0;
 }
 
-static void *std_alloc(struct za_class *c, size_t size, gfp_t gfp)
+static void *std_alloc(struct za_class *c, size_t size, gfp_t gfp,
+		       size_t *usable)
 {
-	void *obj;
-
 	/* Keep kmalloc objects out of the object pools' ksize() range. */
 	size = max_t(size_t, size, ZA_OBJ_MAX + 1);
 	/*
@@ -35,15 +34,12 @@ static void *std_alloc(struct za_class *c, size_t size, gfp_t gfp)
 	 */
 	if (size <= KMALLOC_MAX_SIZE)
 		size = kmalloc_size_roundup(size);
-	obj = kmalloc(size, gfp);
-	if (obj)
-		za_stat_add_std_bytes(size);
-	return obj;
+	*usable = size;
+	return kmalloc(size, gfp);
 }
 
 static void std_free(struct za_class *c, const void *ptr, size_t usable)
 {
-	za_stat_add_std_bytes(-(long)usable);
 	kfree(ptr);
 }
 

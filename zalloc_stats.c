@@ -4,9 +4,9 @@
  * debugfs files that show them.
  *
  * Events are counted per CPU, in two places: the fast and slow paths that
- * hold their CPU's cache lock do plain increments of the counters beside
- * the magazines (struct za_pcpu_class, zalloc_pcpu.c), and the paths that
- * do not hold it use this_cpu_inc()/this_cpu_add() on struct
+ * have their CPU's magazines claimed do plain increments of the counters
+ * beside the magazines (struct za_mag_class, zalloc_mag.h), and the paths
+ * that do not use this_cpu_inc()/this_cpu_add() on struct
  * za_pcpu_stats. Either way: no lock, no shared cache line, no atomic
  * read-modify-write, and safe in any context. A reader sums both over
  * every possible CPU with READ_ONCE(); it can miss an increment that is
@@ -136,8 +136,8 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 	int e;
 
 	sum_events(cls, st->ev);
-	za_class_pcpu_events(cls, st->ev);
-	st->cached = za_class_cached(cls);
+	za_mag_events(cls, st->ev);
+	st->cached = za_mag_cached(cls);
 	st->live_objs = za_gauge(st->ev[ZE_OUT], st->ev[ZE_IN], st->cached);
 	st->live_bytes = st->live_objs * c->size;
 	st->cached_bytes = st->cached * c->size;

@@ -13,10 +13,12 @@
  * least. The loops differ only in the calls they make, and each is warmed
  * up before it is timed.
  *
- * Figures are nanoseconds per allocation+free pair (per iteration where an
- * iteration also memsets). Only ratios from one run mean anything: absolute
- * figures drift on a shared machine, and QEMU timings are emulation
- * artefacts. UML runs kernel code natively: measure there.
+ * Each figure is the time of one allocation+free pair (of one iteration
+ * where an iteration also memsets), kept in picoseconds so that the
+ * fastest rows keep their digits; the report shows nanoseconds. Only
+ * ratios from one run mean anything: absolute figures drift on a shared
+ * machine, and QEMU timings are emulation artefacts. UML runs kernel code
+ * natively: measure there.
  *
  * Output: raw rows (picoseconds per pair, hits per mille), one "row" line
  * each in the kernel log and as CSV in /sys/kernel/debug/zalloc/bench. This

@@ -23,7 +23,8 @@
 #include <linux/timekeeping.h>
 
 #include "zalloc_bench.h"
-#include "zalloc_pcpu.h"
+#include "zalloc_lookup.h"
+#include "zalloc_mag.h"
 
 /* Hot pairs: allocate, touch, free, @n times; ns taken, 0 on failure. */
 static u64 hot_loop(enum zb_alloc a, const struct zb_size *s, unsigned int n,
@@ -406,16 +407,20 @@ int zb_run_bulk(void)
 
 /*
  * The pieces of zalloc_alloc() + zalloc_free() timed alone, in the same
- * loop shape: the per-CPU cache's pop and push, the pointer lookup of an
+ * loop shape: the magazines' pop and push, the pointer lookup of an
  * extended-pool and of an object-pool object (ksize() is in the latter),
  * might_alloc(), which kmalloc() does too, and the extended-pool backend of
  * 64 KiB objects: one object taken and given back (the class's reserve
  * span serves it), and two (the second needs a span from the page
- * allocator, given back at once).
+ * allocator, given back at once). And a miss, through the public calls:
+ * two 64 KiB objects (one per magazine) taken and given back, so that the
+ * second allocation finds the loaded magazine empty and swaps in the
+ * previous one, and the second free finds it full and swaps back: per
+ * iteration, two allocations and two frees, one of each a miss.
  */
 enum zb_part {
-	ZP_CACHE, ZP_LOOKUP_EXT, ZP_LOOKUP_OBJ, ZP_MIGHT_ALLOC, ZP_BACKEND,
-	ZP_SPAN, ZP_NR
+	ZP_MAG, ZP_LOOKUP_EXT, ZP_LOOKUP_OBJ, ZP_MIGHT_ALLOC, ZP_BACKEND,
+	ZP_SPAN, ZP_MISS, ZP_NR
 };
 
 /* Each part's row name and the size of the class it works on. */
@@ -423,12 +428,13 @@ static const struct {
 	const char *name;
 	size_t size;
 } parts[] = {
-	[ZP_CACHE]	 = { "cache-pop-push", 512 },
+	[ZP_MAG]	 = { "mag-pop-push", 512 },
 	[ZP_LOOKUP_EXT]	 = { "lookup-ext", 512 },
 	[ZP_LOOKUP_OBJ]	 = { "lookup-obj", 64 },
 	[ZP_MIGHT_ALLOC] = { "might_alloc", 512 },
 	[ZP_BACKEND]	 = { "backend", 65536 },
 	[ZP_SPAN]	 = { "backend-span", 65536 },
+	[ZP_MISS]	 = { "miss-swap", 65536 },
 };
 
 static_assert(ARRAY_SIZE(parts) == ZP_NR);
@@ -447,6 +453,22 @@ static bool part_backend(struct za_class *c, unsigned int n)
 	return i == n;
 }
 
+/* Two objects of @size, one per magazine, taken and given back. */
+static bool part_miss(size_t size)
+{
+	void *a = zalloc_alloc(size, GFP_KERNEL);
+	void *b = zalloc_alloc(size, GFP_KERNEL);
+	bool ok = a && b;
+
+	if (ok) {
+		ZB_TOUCH(a);
+		ZB_TOUCH(b);
+	}
+	zalloc_free(b);
+	zalloc_free(a);
+	return ok;
+}
+
 static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 		     unsigned int n)
 {
@@ -457,12 +479,16 @@ static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 
 	while (n--) {
 		switch (part) {
-		case ZP_CACHE:
-			p = za_cache_alloc(c, GFP_KERNEL, &hit);
+		case ZP_MAG:
+			p = za_mag_alloc(c, GFP_KERNEL, false, &hit);
 			if (unlikely(!p))
 				return 0;
 			ZB_TOUCH(p);
-			za_cache_free(c, p);
+			za_mag_free(c, p, ZA_PUSH_UNTRIED);
+			break;
+		case ZP_MISS:
+			if (!part_miss(c->size))
+				return 0;
 			break;
 		case ZP_LOOKUP_EXT:
 		case ZP_LOOKUP_OBJ:

@@ -9,7 +9,7 @@
  * for: pages per live byte, where 1.00 would be no waste at all. The same
  * sizes, in the same order, go through zalloc_alloc() and through
  * kmalloc(). Then, for zalloc: the pages still taken once every object is
- * freed, and once its caches are drained (za_cache_drain_all()), and the
+ * freed, and once its caches are drained (za_mag_drain_all()), and the
  * pages its extended pools hold then beyond what they held before the
  * set (their own count: the documented floor is 0, other modules' live
  * objects aside).
@@ -130,7 +130,7 @@ static unsigned int zf_fill(struct zf_set *set, void **objs, unsigned int max,
 /* Settles what earlier sets left: zalloc's caches, RCU-freed magazines. */
 static void zf_settle(void)
 {
-	za_cache_drain_all();
+	za_mag_drain_all();
 	rcu_barrier();
 }
 

@@ -21,7 +21,7 @@
 #include <linux/workqueue.h>
 
 #include "zalloc_kunit.h"
-#include "zalloc_pcpu.h"
+#include "zalloc_mag.h"
 
 static const struct zk_size pool_sizes[] = {
 	{ 8 }, { 256 }, { 300 }, { 4096 }, { 20000 }, { 65536 },
@@ -32,9 +32,9 @@ KUNIT_ARRAY_PARAM(pool, pool_sizes, zk_size_desc);
 /* Objects of @cls idle in @cpu's two magazines. */
 static unsigned int cpu_cached(int cpu, unsigned int cls)
 {
-	const struct za_pcpu_class *pcc = &per_cpu_ptr(za_pcpu, cpu)->cls[cls];
+	const struct za_mag_class *mc = &per_cpu_ptr(za_mags, cpu)->cls[cls];
 
-	return READ_ONCE(pcc->loaded->count) + READ_ONCE(pcc->prev->count);
+	return READ_ONCE(mc->loaded->count) + READ_ONCE(mc->prev->count);
 }
 
 /* Allocate @n objects of @size into @p, each tracked for zk_exit(). */
@@ -96,7 +96,7 @@ static void zalloc_depot_bounded(struct kunit *test)
 
 	p = kvcalloc(n, sizeof(*p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
-	za_cache_drain_all();
+	za_mag_drain_all();
 	zk_read_stats(cls, &before);
 	for (i = 0; i < n; i++) {
 		p[i] = zalloc_alloc(size, GFP_KERNEL);
@@ -114,7 +114,7 @@ static void zalloc_depot_bounded(struct kunit *test)
 	KUNIT_EXPECT_GE(test, st.ev[ZE_IN] - before.ev[ZE_IN],
 			(u64)2 * c->mag_size);
 	KUNIT_EXPECT_EQ(test, st.live_objs, before.live_objs);
-	za_cache_drain_all();
+	za_mag_drain_all();
 }
 
 /*
@@ -172,10 +172,10 @@ static void zalloc_depot_serves_burst(struct kunit *test)
 {
 	struct za_class *c = &za_classes[zk_expected_class(zk_param_size(test))];
 
-	za_cache_drain_all();
+	za_mag_drain_all();
 	KUNIT_EXPECT_EQ(test, work_on_cpu(raw_smp_processor_id(), depot_burst,
 					  c), 0);
-	za_cache_drain_all();
+	za_mag_drain_all();
 }
 
 /* Objects for free_here(): @p ends with NULL. */
@@ -207,7 +207,7 @@ static void zalloc_depot_crosses_cpus(struct kunit *test)
 		kunit_skip(test, "needs two online CPUs");
 	fa.p = kunit_kcalloc(test, n + 1, sizeof(*fa.p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fa.p);
-	za_cache_drain_all();
+	za_mag_drain_all();
 	alloc_n(test, 700, n, fa.p);
 	other = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
 	KUNIT_ASSERT_EQ(test, work_on_cpu(other, free_here, &fa), 0);
@@ -217,7 +217,7 @@ static void zalloc_depot_crosses_cpus(struct kunit *test)
 	zk_read_stats(c - za_classes, &after);
 	KUNIT_EXPECT_EQ(test, after.ev[ZE_OUT], before.ev[ZE_OUT]);
 	free_n(test, 4 * c->mag_size, fa.p);
-	za_cache_drain_all();
+	za_mag_drain_all();
 }
 
 /*
@@ -252,7 +252,7 @@ static void zalloc_trim_decays_idle(struct kunit *test)
 	KUNIT_EXPECT_LE(test, st.pages,
 			(unsigned long)DIV_ROUND_UP(st.cached, c->per_span)
 			<< c->order);
-	za_cache_drain_all();
+	za_mag_drain_all();
 }
 
 /* Runs on one CPU: frees objects into its magazines, then decays twice. */
@@ -280,7 +280,7 @@ static void zalloc_decay_empties_idle_cpu(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, work_on_cpu(raw_smp_processor_id(), decay_here,
 					  c), 0);
-	za_cache_drain_all();
+	za_mag_drain_all();
 }
 
 static void zalloc_cache_drain_empties_all(struct kunit *test)
@@ -290,9 +290,9 @@ static void zalloc_cache_drain_empties_all(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
 	zalloc_free(p);
-	KUNIT_EXPECT_GE(test, za_cache_drain_all(), 1);
+	KUNIT_EXPECT_GE(test, za_mag_drain_all(), 1);
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++)
-		KUNIT_EXPECT_EQ(test, za_class_cached(cls), 0);
+		KUNIT_EXPECT_EQ(test, za_mag_cached(cls), 0);
 }
 
 /* With the fast path off every allocation goes to the backend. */
@@ -371,7 +371,7 @@ static void zalloc_pages_returned_after_free(struct kunit *test)
 	zk_read_stats(cls, &st);
 	KUNIT_EXPECT_GE(test, st.pages, 5UL << c->order);
 	free_n(test, n, p);
-	za_cache_drain_all();
+	za_mag_drain_all();
 	zk_read_stats(cls, &st);
 	KUNIT_EXPECT_EQ(test, st.cached, 0);
 	KUNIT_EXPECT_EQ(test, st.live_objs, 0);

@@ -254,7 +254,7 @@ static void zalloc_obj_class_found_by_ksize(struct kunit *test)
 	for (cls = 0; cls < ZA_NR_OBJ_CLASSES; cls++) {
 		struct za_class *c = &za_classes[cls];
 
-		p = kmem_cache_alloc(c->cache, GFP_KERNEL);
+		p = kmem_cache_alloc(c->kmem_cache, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		KUNIT_EXPECT_EQ_MSG(test, ksize(p), (size_t)c->size, "%s",
 				    c->name);
@@ -263,7 +263,7 @@ static void zalloc_obj_class_found_by_ksize(struct kunit *test)
 					"%s", c->name);
 		KUNIT_EXPECT_EQ_MSG(test, usable, (size_t)c->size, "%s",
 				    c->name);
-		kmem_cache_free(c->cache, p);
+		kmem_cache_free(c->kmem_cache, p);
 	}
 	KUNIT_EXPECT_EQ(test, za_obj_check_classes(), 0);
 }
@@ -342,7 +342,7 @@ static void zalloc_foreign_object_back_to_own_cache(struct kunit *test)
 	za_set_debug(false);
 	za_set_switch(&za_fastpath_key, true);
 	/* The class's caches empty: the object is all the drain gives back. */
-	za_cache_drain_all();
+	za_mag_drain_all();
 	for (k = 0; k < n; k++) {
 		held[k] = kmalloc(64, GFP_KERNEL);
 		if (!held[k])
@@ -356,12 +356,12 @@ static void zalloc_foreign_object_back_to_own_cache(struct kunit *test)
 		KUNIT_FAIL(test, "kmalloc(64) gives %zu bytes here", usable);
 		goto out;
 	}
-	cached = za_class_cached(cls);
+	cached = za_mag_cached(cls);
 	zalloc_free(p);
 	held[0] = NULL;
-	KUNIT_EXPECT_EQ(test, za_class_cached(cls), cached + 1);
-	za_cache_drain_all();
-	KUNIT_EXPECT_EQ(test, za_class_cached(cls), 0);
+	KUNIT_EXPECT_EQ(test, za_mag_cached(cls), cached + 1);
+	za_mag_drain_all();
+	KUNIT_EXPECT_EQ(test, za_mag_cached(cls), 0);
 	/*
 	 * The object never came out of the backend: count it as if it had, so
 	 * that the class's live objects are back where they were.
@@ -369,7 +369,7 @@ static void zalloc_foreign_object_back_to_own_cache(struct kunit *test)
 	za_count_backend(cls, ZE_OUT, 1);
 
 	for (i = 0; i < n; i++) {
-		objs[i] = kmem_cache_alloc(c->cache, GFP_KERNEL);
+		objs[i] = kmem_cache_alloc(c->kmem_cache, GFP_KERNEL);
 		if (!objs[i])
 			break;
 		KUNIT_EXPECT_PTR_NE_MSG(test, objs[i], p,
@@ -377,7 +377,7 @@ static void zalloc_foreign_object_back_to_own_cache(struct kunit *test)
 					c->name);
 	}
 	while (i--)
-		kmem_cache_free(c->cache, objs[i]);
+		kmem_cache_free(c->kmem_cache, objs[i]);
 	if (!warned)
 		KUNIT_EXPECT_FALSE_MSG(test, test_taint(TAINT_WARN),
 				       "the kernel warned");

@@ -20,6 +20,7 @@
 #include <linux/xarray.h>
 
 #include "zalloc_internal.h"
+#include "zalloc_lookup.h"
 
 /*
  * Test attributes came with Linux 6.7 (6.1 has none): there a slow case

@@ -16,7 +16,7 @@
 #include <linux/module.h>
 
 #include "zalloc_kunit.h"
-#include "zalloc_pcpu.h"
+#include "zalloc_mag.h"
 
 static const struct zk_size stats_sizes[] = {
 	{ 48 }, { 3000 }, { 100000 },
@@ -98,7 +98,7 @@ static void zalloc_accounting_adds_up(struct kunit *test)
 		n = 3 * c->per_span + 5;
 		p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
-		za_cache_drain_all();
+		za_mag_drain_all();
 		zk_read_stats(cls, &before);
 		for (i = 0; i < n; i++) {
 			p[i] = zk_track(test, zalloc_alloc(sizes[k], GFP_KERNEL));
@@ -128,7 +128,7 @@ static void zalloc_accounting_adds_up(struct kunit *test)
 		}
 		for (i = 1; i < n; i += 2)
 			zk_free(test, p[i]);
-		za_cache_drain_all();
+		za_mag_drain_all();
 	}
 }
 
@@ -195,7 +195,7 @@ static void zalloc_stats_gauge_wraps(struct kunit *test)
 
 /*
  * 2^32 - 1 objects out of a class's backend counted on this CPU's cache
- * (struct za_pcpu_class) and as many back through the other counters
+ * (struct za_mag_class) and as many back through the other counters
  * (struct za_pcpu_stats), as when objects taken on one CPU come back on
  * another: the live objects do not move. With counters of 32 bits, the
  * first sum would have wrapped and the second not.
@@ -205,20 +205,20 @@ static void zalloc_stats_counts_past_2_32(struct kunit *test)
 	const u64 n = U32_MAX;
 	unsigned int cls = zk_expected_class(64);
 	struct za_class_stats before, mid, after;
-	struct za_pcpu *pc;
+	struct za_cpu_mags *pc;
 
 	zk_read_stats(cls, &before);
-	pc = pcpu_trylock();
+	pc = mags_claim();
 	KUNIT_ASSERT_NOT_NULL(test, pc);
 	pc->cls[cls].ev[ZE_OUT] += n;
 	this_cpu_add(za_pcpu_stats.ev[cls][ZE_IN], n);
-	pcpu_unlock(pc);
+	mags_release(pc);
 	zk_read_stats(cls, &mid);
-	pc = pcpu_trylock();
+	pc = mags_claim();
 	KUNIT_ASSERT_NOT_NULL(test, pc);
 	pc->cls[cls].ev[ZE_OUT] -= n;
 	this_cpu_sub(za_pcpu_stats.ev[cls][ZE_IN], n);
-	pcpu_unlock(pc);
+	mags_release(pc);
 	zk_read_stats(cls, &after);
 	KUNIT_EXPECT_EQ(test, mid.ev[ZE_OUT] - before.ev[ZE_OUT], n);
 	KUNIT_EXPECT_EQ(test, mid.ev[ZE_IN] - before.ev[ZE_IN], n);
