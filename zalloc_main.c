@@ -274,46 +274,62 @@ fail:
 	return NULL;
 }
 
-/* A strategy that does not exist (refused), or size 0: nothing to route. */
-static noinline void *zalloc_alloc_unrouted(size_t size, gfp_t gfp,
-					    enum zalloc_strategy strategy)
+/*
+ * An allocation the fast path did not route: the strategy checked, size 0
+ * answered, then routed once (@c: the class ZALLOC_AUTO picks, if the fast
+ * path found it already, else NULL) and on to zalloc_alloc_slow().
+ */
+static noinline void *zalloc_alloc_route(struct za_class *c, size_t size,
+					 gfp_t gfp,
+					 enum zalloc_strategy strategy,
+					 unsigned long caller)
 {
-	might_alloc(gfp);
-	if ((unsigned int)strategy > ZALLOC_STANDARD) {
+	bool fell;
+
+	if (unlikely((unsigned int)strategy > ZALLOC_STANDARD)) {
+		might_alloc(gfp);
 		za_count_refusal(ZR_STRATEGY);
 		return NULL;
 	}
-	return ZERO_SIZE_PTR;
+	if (unlikely(!size)) {
+		might_alloc(gfp);
+		return ZERO_SIZE_PTR;
+	}
+	if (!c)
+		c = &za_classes[za_size_class(size)];
+	c = za_route(c, strategy, &fell);
+	return zalloc_alloc_slow(c, size, gfp, fell, false, caller);
 }
 
 /*
- * Both allocation entry points, inlined into each. The class is routed
- * once (za_route()). The fast path: a pool class the strategy asked for,
- * nothing to zero, no zone modifier, nothing that must see each object
- * (za_each_object()), and an object on this CPU's loaded magazine. All
- * else continues in zalloc_alloc_slow().
+ * Both allocation entry points, inlined into each. The fast path: a pool
+ * size, no zone modifier, nothing to zero, nothing that must see each
+ * object (za_each_object()), a strategy that takes the size's class as it
+ * is (za_strategy_takes()), and an object on this CPU's loaded magazine.
+ * A miss continues in zalloc_alloc_slow() with the class; anything else is
+ * routed by zalloc_alloc_route(). The size class is computed once.
  */
 static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 					    enum zalloc_strategy strategy,
 					    unsigned long caller)
 {
-	bool fell, tried = false;
-	struct za_class *c;
+	struct za_class *c = NULL;
 	void *obj;
 
-	if (unlikely(!size || (unsigned int)strategy > ZALLOC_STANDARD))
-		return zalloc_alloc_unrouted(size, gfp, strategy);
-	c = za_route(size, strategy, &fell);
-	if (likely(c->pooled && !fell && !(gfp & GFP_ZONEMASK) &&
+	if (likely(size - 1 < ZA_EXT_MAX && !(gfp & GFP_ZONEMASK) &&
 		   !want_init_on_alloc(gfp) && !za_each_object())) {
-		obj = za_mag_pop(c);
-		if (likely(obj)) {
-			might_alloc(gfp);
-			return obj;
+		c = &za_classes[za_size_class(size)];
+		if (likely(za_strategy_takes(c, strategy) && c->pooled)) {
+			obj = za_mag_pop(c);
+			if (likely(obj)) {
+				might_alloc(gfp);
+				return obj;
+			}
+			return zalloc_alloc_slow(c, size, gfp, false, true,
+						 caller);
 		}
-		tried = true;
 	}
-	return zalloc_alloc_slow(c, size, gfp, fell, tried, caller);
+	return zalloc_alloc_route(c, size, gfp, strategy, caller);
 }
 
 /**
@@ -440,6 +456,8 @@ static __always_inline void __zalloc_free(const void *ptr,
 		pushed = za_mag_push(c, (void *)ptr);
 		if (likely(pushed == ZA_PUSHED))
 			return;
+		/* A pool class's usable size: not kept across the push. */
+		usable = c->size;
 	}
 	zalloc_free_found(ptr, c, usable, pushed, caller);
 }
@@ -564,7 +582,8 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 			objs[i] = ZERO_SIZE_PTR;
 		return nr;
 	}
-	c = za_route(size, za_get_strategy(), &fell);
+	c = za_route(&za_classes[za_size_class(size)], za_get_strategy(),
+		     &fell);
 	if (unlikely(gfp & GFP_ZONEMASK)) {
 		za_stat_inc(c->index, ZE_FAIL);
 		return 0;
