@@ -23,6 +23,7 @@
 #include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <zalloc.h>
 
@@ -298,20 +299,34 @@ static __always_inline bool za_strategy_takes(const struct za_class *c,
 
 /**
  * za_route() - the class that serves a request for @strategy: the one place
- *	strategies are routed
+ *	requests are routed
  * @c: the class ZALLOC_AUTO picks for the size (za_size_class())
  * @strategy: a valid strategy
- * @fell: set if @strategy's backend cannot serve the size, so that @c
- *	serves it instead, and is counted so
+ * @gfp: the caller's flags
+ * @fell: set if @strategy's backend cannot serve the request, so that
+ *	another class serves it instead, and is counted so
+ *
+ * A request with __GFP_ACCOUNT goes to kmalloc() (the standard class),
+ * which charges it to the caller's memory cgroup and uncharges it when
+ * zalloc_free() gives it back with kfree(): the pools' objects are shared
+ * through the magazines, and charge no one (Documentation/zalloc.rst,
+ * "Memory cgroups").
  *
  * Context: any.
  * Return: the class.
  */
 static __always_inline struct za_class *za_route(struct za_class *c,
 						 enum zalloc_strategy strategy,
-						 bool *fell)
+						 gfp_t gfp, bool *fell)
 {
+	struct za_class *kmalloc_class = za_strategy_class[ZALLOC_STANDARD];
+
 	*fell = false;
+	if (unlikely(gfp & __GFP_ACCOUNT)) {
+		*fell = strategy != ZALLOC_AUTO &&
+			!za_strategy_takes(kmalloc_class, strategy);
+		return kmalloc_class;
+	}
 	if (likely(za_strategy_takes(c, strategy)))
 		return c;
 	if (za_strategy_class[strategy])
@@ -389,6 +404,28 @@ static inline long za_gauge(u64 out, u64 in, s64 idle)
 static inline const struct za_backend_ops *za_ops(const struct za_class *c)
 {
 	return za_backends[c->backend];
+}
+
+/*
+ * What kmalloc() does to an object of a pool class as it hands it out and
+ * as it takes it back, done once, where the object is popped or pushed:
+ * zeroed if @gfp or init_on_alloc asks, wiped if init_on_free asks (a
+ * backend of no fixed size, kmalloc(), does its own). Bytes that the page
+ * allocator zeroed already, in a span just carved under init_on_alloc, are
+ * zeroed again: the magazines do not know which objects are fresh.
+ */
+static __always_inline void za_obj_alloc_init(const struct za_class *c,
+					      void *obj, gfp_t gfp)
+{
+	if (want_init_on_alloc(gfp))
+		memset(obj, 0, c->size);
+}
+
+static __always_inline void za_obj_free_init(const struct za_class *c,
+					     void *obj)
+{
+	if (want_init_on_free())
+		memset(obj, 0, c->size);
 }
 
 /* zalloc_pool.c: the class table and the calls into the backends */

@@ -282,8 +282,7 @@ static __always_inline void *za_mag_alloc(struct za_class *c, gfp_t gfp,
 		if (!obj)
 			return NULL;
 	}
-	if (want_init_on_alloc(gfp))
-		memset(obj, 0, c->size);
+	za_obj_alloc_init(c, obj, gfp);
 	return obj;
 }
 
@@ -302,8 +301,7 @@ static __always_inline bool za_mag_free(struct za_class *c, void *obj,
 					enum za_push pushed)
 {
 	if (pushed == ZA_PUSH_UNTRIED) {
-		if (want_init_on_free())
-			memset(obj, 0, c->size);
+		za_obj_free_init(c, obj);
 		pushed = za_mag_push(c, obj);
 	}
 	if (likely(pushed == ZA_PUSHED))

@@ -297,15 +297,16 @@ static noinline void *zalloc_alloc_route(struct za_class *c, size_t size,
 	}
 	if (!c)
 		c = &za_classes[za_size_class(size)];
-	c = za_route(c, strategy, &fell);
+	c = za_route(c, strategy, gfp, &fell);
 	return zalloc_alloc_slow(c, size, gfp, fell, false, caller);
 }
 
 /*
  * Both allocation entry points, inlined into each. The fast path: a pool
- * size, no zone modifier, nothing to zero, nothing that must see each
- * object (za_each_object()), a strategy that takes the size's class as it
- * is (za_strategy_takes()), and an object on this CPU's loaded magazine.
+ * size, no zone modifier and nothing to charge to a memory cgroup (both
+ * routed), nothing that must see each object (za_each_object()), a
+ * strategy that takes the size's class as it is (za_strategy_takes()), and
+ * an object on this CPU's loaded magazine, zeroed there if asked.
  * A miss continues in zalloc_alloc_slow() with the class; anything else is
  * routed by zalloc_alloc_route(). The size class is computed once.
  */
@@ -316,13 +317,15 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 	struct za_class *c = NULL;
 	void *obj;
 
-	if (likely(size - 1 < ZA_EXT_MAX && !(gfp & GFP_ZONEMASK) &&
-		   !want_init_on_alloc(gfp) && !za_each_object())) {
+	if (likely(size - 1 < ZA_EXT_MAX &&
+		   !(gfp & (GFP_ZONEMASK | __GFP_ACCOUNT)) &&
+		   !za_each_object())) {
 		c = &za_classes[za_size_class(size)];
 		if (likely(za_strategy_takes(c, strategy) && c->pooled)) {
 			obj = za_mag_pop(c);
 			if (likely(obj)) {
 				might_alloc(gfp);
+				za_obj_alloc_init(c, obj, gfp);
 				return obj;
 			}
 			return zalloc_alloc_slow(c, size, gfp, false, true,
@@ -434,9 +437,10 @@ static noinline void zalloc_free_found(const void *ptr, struct za_class *c,
 /*
  * zalloc_free() and each object of zalloc_free_bulk() that is seen on its
  * own. The fast path: nothing must see each object (za_each_object()),
- * nothing to wipe, a pointer that passes the checks, to a pool class,
- * with room on this CPU's loaded magazine. Anything else continues in
- * zalloc_free_found() (looked up already) or zalloc_free_slow().
+ * a pointer that passes the checks, to a pool class, with room on this
+ * CPU's loaded magazine, wiped there if init_on_free asks. Anything else
+ * continues in zalloc_free_found() (looked up already) or
+ * zalloc_free_slow().
  */
 static __always_inline void __zalloc_free(const void *ptr,
 					  unsigned long caller)
@@ -447,12 +451,13 @@ static __always_inline void __zalloc_free(const void *ptr,
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	if (unlikely(za_each_object() || want_init_on_free())) {
+	if (unlikely(za_each_object())) {
 		zalloc_free_slow(ptr, caller);
 		return;
 	}
 	c = za_ptr_lookup(ptr, &usable);
 	if (likely(c && c->pooled)) {
+		za_obj_free_init(c, (void *)ptr);
 		pushed = za_mag_push(c, (void *)ptr);
 		if (likely(pushed == ZA_PUSHED))
 			return;
@@ -582,7 +587,7 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 			objs[i] = ZERO_SIZE_PTR;
 		return nr;
 	}
-	c = za_route(&za_classes[za_size_class(size)], za_get_strategy(),
+	c = za_route(&za_classes[za_size_class(size)], za_get_strategy(), gfp,
 		     &fell);
 	if (unlikely(gfp & GFP_ZONEMASK)) {
 		za_stat_inc(c->index, ZE_FAIL);
@@ -601,7 +606,7 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 	/* Zeroing (pool classes: a backend of no fixed size zeroes its own). */
 	if (c->pooled && want_init_on_alloc(gfp))
 		for (i = 0; i < nr; i++)
-			memset(objs[i], 0, c->size);
+			za_obj_alloc_init(c, objs[i], gfp);
 	if (unlikely(za_each_object())) {
 		for (i = 0; i < nr; i++) {
 			za_track_alloc(c, objs[i], gfp);
@@ -645,7 +650,7 @@ static void free_run(struct za_class *c, void **objs, size_t n,
 		return;
 	if (want_init_on_free())
 		for (done = 0; done < n; done++)
-			memset(objs[done], 0, c->size);
+			za_obj_free_init(c, objs[done]);
 	while (n) {
 		done = za_mag_free_bulk(c, objs, n);
 		if (done == n)

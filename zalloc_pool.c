@@ -197,8 +197,7 @@ void za_backend_free(struct za_class *c, void *obj, size_t usable)
 		za_ops(c)->free(c, obj, usable);
 		return;
 	}
-	if (want_init_on_free())
-		memset(obj, 0, c->size);
+	za_obj_free_init(c, obj);
 	za_ops(c)->put(c, &obj, 1);
 }
 
