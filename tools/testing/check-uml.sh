@@ -168,19 +168,35 @@ $(guest_script "$TOOLS_DIR/tools-test.sh")"
 
 # The KUnit cases that may skip on one-CPU UML: one needs a second CPU, and
 # remove_cpu() fails on UML (CPU hotplug is the QEMU target's). Any other
-# case that skips fails.
-UML_SKIPPABLE='\.(zalloc_depot_crosses_cpus|zalloc_cpu_offline_drains_cache)$'
+# case that skips fails, but for zalloc_init's boot-option cases, which run
+# where their option is on (uml_init_args).
+UML_SKIPPABLE_CASES='zalloc_depot_crosses_cpus|zalloc_cpu_offline_drains_cache'
+
+# uml_init_args VERSION - the memory-initialisation option the UML test
+# kernel of VERSION boots with, so that each of zalloc_init's boot-option
+# cases runs somewhere: 6.1 as Debian 12 ships it (init_on_alloc on), 6.12
+# with init_on_free, the newest with neither (the bare default). Prints
+# "ARGS;SKIPPABLE": the arguments, and the cases that may skip.
+uml_init_args()
+{
+	case $1 in
+	6.1) printf 'init_on_alloc=1;%s\n' 'zalloc_init_on_free' ;;
+	6.12) printf 'init_on_free=1;%s\n' 'zalloc_init_on_alloc' ;;
+	*) printf ';%s\n' "$INIT_CASES" ;;
+	esac
+}
 
 # target_uml VERSION - every check on the UML test kernel of VERSION
 target_uml()
 {
-	local start=$SECONDS
+	local start=$SECONDS args skip
 
 	kernel_target uml "$1" %s uml-%s um || return 0
 	check_checkpatch "$KT_SRC" "$KT_LABEL" "$KT_DIR"
 	check_sparse "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/sparse.log" ARCH=um
-	check_boot uml "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/boot" "" \
-		"$UML_SKIPPABLE"
+	IFS=';' read -r args skip < <(uml_init_args "$1")
+	check_boot uml "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/boot" "$args" \
+		"\\.($UML_SKIPPABLE_CASES|$skip)\$"
 	check_interfaces "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR"
 	# Not check_unload: on one-CPU 6.1 its boot hung in rmmod (cycle 4 of
 	# 20) in 2 of about 8 runs, unexplained; uml-smp runs it, where it
@@ -194,7 +210,7 @@ target_uml()
 UML_SMP_ARGS="ncpus=2 seccomp=on"
 # The KUnit case that may skip on UML SMP: remove_cpu() fails there (CPU
 # hotplug is the QEMU target's).
-UML_SMP_SKIPPABLE='\.zalloc_cpu_offline_drains_cache$'
+UML_SMP_SKIPPABLE="\\.(zalloc_cpu_offline_drains_cache|$INIT_CASES)\$"
 
 # check_smp_threads LABEL DIR - the stress suite ran one thread per CPU,
 # two, in each of its three modes (caches on, caches off, debug mode
