@@ -82,12 +82,15 @@ struct zb_row {
  * @cache: a private kmem_cache of @size
  * @order: page order of @size, or -1 if @size is not a page multiple
  * @strategy: the strategy the zalloc loops use
+ * @gfp: the flags every allocator's loops use (GFP_KERNEL, or
+ *	GFP_KERNEL_ACCOUNT for the accounted rows)
  */
 struct zb_size {
 	size_t size;
 	struct kmem_cache *cache;
 	int order;
 	enum zalloc_strategy strategy;
+	gfp_t gfp;
 };
 
 /* Every loop writes one byte of each object: a user would too. */
@@ -140,13 +143,13 @@ static __always_inline void *zb_alloc(enum zb_alloc a,
 {
 	switch (a) {
 	case ZB_ZALLOC:
-		return zalloc_alloc_strategy(s->size, GFP_KERNEL, s->strategy);
+		return zalloc_alloc_strategy(s->size, s->gfp, s->strategy);
 	case ZB_KMALLOC:
-		return kmalloc(s->size, GFP_KERNEL);
+		return kmalloc(s->size, s->gfp);
 	case ZB_CACHE:
-		return kmem_cache_alloc(s->cache, GFP_KERNEL);
+		return kmem_cache_alloc(s->cache, s->gfp);
 	case ZB_PAGES:
-		return (void *)__get_free_pages(GFP_KERNEL, s->order);
+		return (void *)__get_free_pages(s->gfp, s->order);
 	default:
 		return zb_floor_pop();
 	}

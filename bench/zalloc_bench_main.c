@@ -135,6 +135,7 @@ int zb_size_init(struct zb_size *s, size_t size)
 	snprintf(name, sizeof(name), "zbench-%zu", size);
 	s->size = size;
 	s->strategy = ZALLOC_AUTO;
+	s->gfp = GFP_KERNEL;
 	s->order = (size % PAGE_SIZE) ? -1 : get_order(size);
 	s->cache = kmem_cache_create(name, size, 0, 0, NULL);
 	return s->cache ? 0 : -ENOMEM;

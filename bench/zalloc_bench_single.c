@@ -156,6 +156,79 @@ static const size_t npat_sizes[] = {
 	8, 64, 256, 512, 1024, 4096, 8192, 16384, 65536,
 };
 
+/*
+ * Accounted rows: hot pairs and allocate-128-then-free-128 with
+ * GFP_KERNEL_ACCOUNT, for zalloc and kmalloc alike. zalloc serves them with
+ * kmalloc() (za_route()); they are charged only outside the root memory
+ * cgroup, so where the benchmark runs matters (tools/testing/run.sh).
+ */
+static const size_t acct_sizes[] = { 64, 1024, 16384 };
+
+/*
+ * Zeroing rows: hot pairs with __GFP_ZERO for zalloc, kmalloc and
+ * kmem_cache alike: against the "hot" rows of the same sizes, what each
+ * pays for zeroing the same bytes.
+ */
+static const size_t zero_sizes[] = { 64, 1024, 16384, 65536 };
+
+static int run_zero(void)
+{
+	struct zb_timing hot = {
+		.loop = hot_loop, .warm = zb_loops / 10 + 1, .n = zb_loops,
+		.pairs = zb_loops, .hits = true,
+		.allocs = BIT(ZB_ZALLOC) | BIT(ZB_KMALLOC) | BIT(ZB_CACHE),
+	};
+	int i, err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(zero_sizes) && !err; i++) {
+		struct zb_size s;
+		struct zb_row *r;
+
+		err = zb_size_init(&s, zero_sizes[i]);
+		if (err)
+			break;
+		s.gfp = GFP_KERNEL | __GFP_ZERO;
+		r = zb_new_row("hot-zero", "auto", s.size);
+		if (r)
+			zb_time_row(r, &s, &hot);
+		zb_size_exit(&s);
+	}
+	return err;
+}
+
+static int run_acct(void)
+{
+	struct zb_timing hot = {
+		.loop = hot_loop, .warm = zb_loops / 10 + 1, .n = zb_loops,
+		.pairs = zb_loops, .hits = true,
+		.allocs = BIT(ZB_ZALLOC) | BIT(ZB_KMALLOC),
+	};
+	struct zb_timing npat = {
+		.loop = npat_loop, .hits = true, .warm = 128, .n = 128,
+		.pairs = max(1U, zb_loops / 128) * 128,
+		.allocs = BIT(ZB_ZALLOC) | BIT(ZB_KMALLOC),
+	};
+	int i, err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(acct_sizes) && !err; i++) {
+		struct zb_size s;
+		struct zb_row *r;
+
+		err = zb_size_init(&s, acct_sizes[i]);
+		if (err)
+			break;
+		s.gfp = GFP_KERNEL_ACCOUNT;
+		r = zb_new_row("hot-acct", "auto", s.size);
+		if (r)
+			zb_time_row(r, &s, &hot);
+		r = zb_new_row("npat-128-acct", "auto", s.size);
+		if (r)
+			zb_time_row(r, &s, &npat);
+		zb_size_exit(&s);
+	}
+	return err;
+}
+
 int zb_run_npat(void)
 {
 	static const char * const names[] = {
@@ -189,6 +262,10 @@ int zb_run_npat(void)
 		}
 		zb_size_exit(&s);
 	}
+	if (!err)
+		err = run_acct();
+	if (!err)
+		err = run_zero();
 	kvfree(npat_objs);
 	return err;
 }
@@ -416,11 +493,13 @@ int zb_run_bulk(void)
  * two 64 KiB objects (one per magazine) taken and given back, so that the
  * second allocation finds the loaded magazine empty and swaps in the
  * previous one, and the second free finds it full and swaps back: per
- * iteration, two allocations and two frees, one of each a miss.
+ * iteration, two allocations and two frees, one of each a miss. And the
+ * zeroing of a 16 KiB object as the fast path does it (the "hot-zero" rows
+ * put it beside kmalloc()'s).
  */
 enum zb_part {
 	ZP_MAG, ZP_LOOKUP_EXT, ZP_LOOKUP_OBJ, ZP_MIGHT_ALLOC, ZP_BACKEND,
-	ZP_SPAN, ZP_MISS, ZP_NR
+	ZP_SPAN, ZP_MISS, ZP_ZERO, ZP_NR
 };
 
 /* Each part's row name and the size of the class it works on. */
@@ -435,6 +514,7 @@ static const struct {
 	[ZP_BACKEND]	 = { "backend", 65536 },
 	[ZP_SPAN]	 = { "backend-span", 65536 },
 	[ZP_MISS]	 = { "miss-swap", 65536 },
+	[ZP_ZERO]	 = { "zero", 16384 },
 };
 
 static_assert(ARRAY_SIZE(parts) == ZP_NR);
@@ -490,6 +570,10 @@ static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 			if (!part_miss(c->size))
 				return 0;
 			break;
+		case ZP_ZERO:
+			OPTIMIZER_HIDE_VAR(obj);
+			za_obj_alloc_init(c, obj, GFP_KERNEL | __GFP_ZERO);
+			break;
 		case ZP_LOOKUP_EXT:
 		case ZP_LOOKUP_OBJ:
 			OPTIMIZER_HIDE_VAR(obj);
@@ -512,12 +596,14 @@ int zb_run_parts(void)
 {
 	void *e = zalloc_alloc(512, GFP_KERNEL);
 	void *o = zalloc_alloc(64, GFP_KERNEL);
+	void *z = zalloc_alloc(parts[ZP_ZERO].size, GFP_KERNEL);
+	bool ok = e && o && z;
 	int part, i;
 
-	for (part = 0; e && o && part < ZP_NR; part++) {
+	for (part = 0; ok && part < ZP_NR; part++) {
 		unsigned int cls = za_size_class(parts[part].size);
 		struct za_class *c = &za_classes[cls];
-		void *p = part == ZP_LOOKUP_OBJ ? o : e;
+		void *p = part == ZP_LOOKUP_OBJ ? o : part == ZP_ZERO ? z : e;
 		struct zb_row *r = zb_new_row("parts", parts[part].name,
 					      c->size);
 		u64 best = 0;
@@ -532,5 +618,6 @@ int zb_run_parts(void)
 	}
 	zalloc_free(e);
 	zalloc_free(o);
-	return e && o ? 0 : -ENOMEM;
+	zalloc_free(z);
+	return ok ? 0 : -ENOMEM;
 }
