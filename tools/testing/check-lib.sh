@@ -248,7 +248,8 @@ ktap_report()
 }
 
 # zalloc_init's cases that run only where the boot turns their option on:
-# a target whose boot leaves one off lets it skip (check-uml.sh).
+# a target whose boot leaves one off lets it skip (check-uml.sh); they are
+# parameterised, so a pattern allows a ".<param>" after the name.
 INIT_CASES='zalloc_init_on_alloc|zalloc_init_on_free'
 
 # check_kunit KVER DIR [SKIPPABLE] - one check per KUnit case of the zalloc

@@ -31,7 +31,7 @@ target_qemu()
 		ARCH=x86_64
 	# zalloc_init's boot-option cases run in the UML targets.
 	check_boot qemu "$KT_OUT/arch/x86/boot/bzImage" "$KT_TREE" "$KT_LABEL" "$KT_DIR/boot" \
-		"" "\\.($INIT_CASES)\$"
+		"" "\\.($INIT_CASES)(\\..*)?\$"
 	log "$KT_LABEL: done in $(elapsed "$start") (emulated: not a timing)"
 }
 

@@ -196,7 +196,7 @@ target_uml()
 	check_sparse "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/sparse.log" ARCH=um
 	IFS=';' read -r args skip < <(uml_init_args "$1")
 	check_boot uml "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/boot" "$args" \
-		"\\.($UML_SKIPPABLE_CASES|$skip)\$"
+		"\\.($UML_SKIPPABLE_CASES|$skip)(\\..*)?\$"
 	check_interfaces "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR"
 	# Not check_unload: on one-CPU 6.1 its boot hung in rmmod (cycle 4 of
 	# 20) in 2 of about 8 runs, unexplained; uml-smp runs it, where it
@@ -210,7 +210,7 @@ target_uml()
 UML_SMP_ARGS="ncpus=2 seccomp=on"
 # The KUnit case that may skip on UML SMP: remove_cpu() fails there (CPU
 # hotplug is the QEMU target's).
-UML_SMP_SKIPPABLE="\\.(zalloc_cpu_offline_drains_cache|$INIT_CASES)\$"
+UML_SMP_SKIPPABLE="\\.(zalloc_cpu_offline_drains_cache|$INIT_CASES)(\\..*)?\$"
 
 # check_smp_threads LABEL DIR - the stress suite ran one thread per CPU,
 # two, in each of its three modes (caches on, caches off, debug mode
