@@ -164,6 +164,28 @@ static __always_inline struct za_class *za_slab_class(size_t usable)
 	return c->size == usable ? c : NULL;
 }
 
+/* za_ptr_lookup() once @ptr, a valid address, is known to be on @folio. */
+static __always_inline struct za_class *
+za_folio_lookup(struct folio *folio, const void *ptr, size_t *usable)
+{
+	struct za_class *c;
+
+	if (likely(!folio_test_slab(folio) && !folio_test_large(folio))) {
+		c = za_span_lookup(folio, ptr);
+		if (likely(c))
+			*usable = c->size;
+		return c;
+	}
+	if (!folio_test_slab(folio)) {
+		if (ptr != folio_address(folio) || !za_large_kmalloc(folio))
+			return NULL;
+		*usable = folio_size(folio);
+		return &za_classes[ZA_CLASS_STD];
+	}
+	*usable = ksize(ptr);
+	return za_slab_class(*usable);
+}
+
 /**
  * za_ptr_lookup() - the class that owns a pointer, and its usable size
  * @ptr: a pointer a caller passed, not NULL or ZERO_SIZE_PTR
@@ -184,26 +206,59 @@ static __always_inline struct za_class *za_slab_class(size_t usable)
 static __always_inline struct za_class *
 za_ptr_lookup(const void *ptr, size_t *usable)
 {
+	if (unlikely(!virt_addr_valid(ptr)))
+		return NULL;
+	return za_folio_lookup(virt_to_folio(ptr), ptr, usable);
+}
+
+/**
+ * struct za_lookup_hint - what a bulk free learnt of the slab of the pointer
+ *	before: a slab object on the same folio is in the same cache, so it
+ *	has the same class and usable size
+ * @slab: that pointer's slab folio, or NULL
+ * @c: its class
+ * @usable: its usable size
+ */
+struct za_lookup_hint {
+	struct folio *slab;
+	struct za_class *c;
+	size_t usable;
+};
+
+/**
+ * za_ptr_lookup_hinted() - za_ptr_lookup() of the next pointer of a bulk
+ *	free
+ * @ptr: as for za_ptr_lookup()
+ * @usable: likewise
+ * @h: the hint, zeroed before the first pointer; updated
+ *
+ * A slab object on the folio of the slab object before it needs no
+ * ksize(): the cache is the same. Anything else is looked up in full, and
+ * becomes the hint if it is a slab object of a class.
+ *
+ * Return: as za_ptr_lookup().
+ */
+static __always_inline struct za_class *
+za_ptr_lookup_hinted(const void *ptr, size_t *usable,
+		     struct za_lookup_hint *h)
+{
 	struct folio *folio;
 	struct za_class *c;
 
 	if (unlikely(!virt_addr_valid(ptr)))
 		return NULL;
 	folio = virt_to_folio(ptr);
-	if (likely(!folio_test_slab(folio) && !folio_test_large(folio))) {
-		c = za_span_lookup(folio, ptr);
-		if (likely(c))
-			*usable = c->size;
-		return c;
+	if (h->slab == folio) {
+		*usable = h->usable;
+		return h->c;
 	}
-	if (!folio_test_slab(folio)) {
-		if (ptr != folio_address(folio) || !za_large_kmalloc(folio))
-			return NULL;
-		*usable = folio_size(folio);
-		return &za_classes[ZA_CLASS_STD];
+	c = za_folio_lookup(folio, ptr, usable);
+	if (c && folio_test_slab(folio)) {
+		h->slab = folio;
+		h->c = c;
+		h->usable = *usable;
 	}
-	*usable = ksize(ptr);
-	return za_slab_class(*usable);
+	return c;
 }
 
 #endif /* _ZALLOC_LOOKUP_H */

@@ -621,19 +621,21 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 EXPORT_SYMBOL_GPL(zalloc_alloc_bulk);
 
 /*
- * One object of a bulk free, looked up once. Returns its class if it is a
- * pool class's, for free_bulk() to gather into a run; NULL if it was dealt
- * with here: ignored (NULL, ZERO_SIZE_PTR), refused, or freed to its
- * backend.
+ * One object of a bulk free, looked up once (za_ptr_lookup_hinted(): a
+ * slab object on the slab of the one before needs no ksize()). Returns its
+ * class if it is a pool class's, for free_bulk() to gather into a run;
+ * NULL if it was dealt with here: ignored (NULL, ZERO_SIZE_PTR), refused,
+ * or freed to its backend.
  */
-static struct za_class *free_bulk_one(const void *ptr, unsigned long caller)
+static struct za_class *free_bulk_one(const void *ptr, unsigned long caller,
+				      struct za_lookup_hint *hint)
 {
 	struct za_class *c;
 	size_t usable;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return NULL;
-	c = za_ptr_lookup(ptr, &usable);
+	c = za_ptr_lookup_hinted(ptr, &usable, hint);
 	if (c && c->pooled)
 		return c;
 	free_found(ptr, c, usable, ZA_PUSH_UNTRIED, caller);
@@ -673,6 +675,7 @@ static void free_run(struct za_class *c, void **objs, size_t n,
 static void free_bulk(size_t nr, void **objs, unsigned long caller,
 		      bool handed_out)
 {
+	struct za_lookup_hint hint = {};
 	struct za_class *c, *run = NULL;
 	size_t i, start = 0;
 
@@ -683,7 +686,7 @@ static void free_bulk(size_t nr, void **objs, unsigned long caller,
 		return;
 	}
 	for (i = 0; i < nr; i++) {
-		c = free_bulk_one(objs[i], caller);
+		c = free_bulk_one(objs[i], caller, &hint);
 		if (c != run) {
 			free_run(run, objs + start, i - start, caller);
 			run = c;
