@@ -2,7 +2,7 @@
 # tools/testing/check-uml.sh - the targets uml and uml-smp of
 # tools/testing/check.sh: the UML test kernels, with the user-space interface,
 # zallocstat and tracepoint checks, the unload under parameter writes, and the
-# SMP boot. Sourced by check.sh.
+# SMP boot with the memory cgroup check. Sourced by check.sh.
 
 # guest_script SCRIPT - print the shell code that runs the guest script
 # SCRIPT in a UML boot's init (uml-run.sh -x), with the KTAP helpers it uses
@@ -56,6 +56,30 @@ $(guest_script "$TOOLS_DIR/unload-test.sh")"
 		"$out" "$dir" >/dev/null 2>&1 || true
 	check_ktap "$dir/unload.ktap" "$dir/ktap" "unload $kver: " ""
 	check_log "$kver unload under parameter writes" "$dir"
+}
+
+# check_memcg OUT TREE KVER DIR [ARGS] - GFP_KERNEL_ACCOUNT allocations
+# through zalloc and through kmalloc, charged to the memory cgroup of the
+# process that asks for them, and refused at memory.max with __GFP_NORETRY,
+# in a UML boot of its own (with the kernel arguments ARGS;
+# tools/testing/memcg-test.sh, with tools/testing/memcg/zalloc_memcg.ko);
+# the kernel needs the memory controller (kconfig/uml-test-smp.config)
+check_memcg()
+{
+	local out=$1 tree=$2 kver=$3 dir=$4/memcg snippet
+	local mod=$2/tools/testing/memcg/zalloc_memcg.ko
+
+	if [[ ! -f $mod ]]; then
+		result FAIL "memcg $kver (tools/testing/memcg/zalloc_memcg.ko not built)"
+		return
+	fi
+	snippet="MT_ZALLOC=$(squote "$tree/zalloc.ko")
+MT_MODULE=$(squote "$mod")
+$(guest_script "$TOOLS_DIR/memcg-test.sh")"
+	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -a "${5:-}" -x "$snippet" \
+		"$out" "$dir" >/dev/null 2>&1 || true
+	check_ktap "$dir/memcg.ktap" "$dir/ktap" "memcg $kver: " ""
+	check_log "$kver memcg" "$dir"
 }
 
 # The sizes samples/zalloc_example.c allocates (its cases[]), each once a
@@ -231,8 +255,9 @@ check_smp_threads()
 
 # target_uml-smp VERSION - the SMP UML test kernel of VERSION (7.x on) with
 # two CPUs: W=1 build, KUnit (the stress suite and the cross-CPU cases run
-# on both CPUs at once, and must not skip), log and debugfs checks, and the
-# unload check with both CPUs, where writers and rmmod truly run at once
+# on both CPUs at once, and must not skip), log and debugfs checks, the
+# unload check with both CPUs, where writers and rmmod truly run at once,
+# and the memory cgroup check (this kernel has the memory controller)
 target_uml-smp()
 {
 	local start=$SECONDS
@@ -242,5 +267,6 @@ target_uml-smp()
 		"$UML_SMP_SKIPPABLE"
 	check_smp_threads "$KT_LABEL" "$KT_DIR/boot"
 	check_unload "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR" "$UML_SMP_ARGS"
+	check_memcg "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR" "$UML_SMP_ARGS"
 	log "$KT_LABEL: done in $(elapsed "$start")"
 }

@@ -16,7 +16,10 @@
 #   uml-smp:VERSION  the UML test kernel with SMP and preemption (7.x on),
 #                  booted with two CPUs: W=1 build, KUnit with the SMP suite
 #                  zalloc_smp (no case may skip but CPU hotplug), log and debugfs,
-#                  zalloc removed while its parameters are written
+#                  zalloc removed while its parameters are written, and the
+#                  memory cgroup check (tools/testing/memcg-test.sh:
+#                  GFP_KERNEL_ACCOUNT through zalloc charged to the caller's
+#                  group as through kmalloc, and refused at memory.max)
 #   uml-sanitizer:VERSION  the UML test kernel with KASAN, kmemleak, failslab
 #                  and fail_page_alloc (7.x on): W=1 build, and the cases of
 #                  kunit/zalloc_sanitizer_kunit.c in three boots: fault
@@ -38,7 +41,7 @@
 # $ZALLOC_UML_TIMEOUT (default 600) and $ZALLOC_QEMU_TIMEOUT (default 900)
 # bound each boot, in seconds. Each check prints PASS, FAIL or SKIP and its
 # name; every KUnit case is one check, and so is every case of the KTAP that
-# the guest scripts iface-test.sh, unload-test.sh and tools-test.sh write: all KTAP is parsed
+# the guest scripts iface-test.sh, unload-test.sh, tools-test.sh and memcg-test.sh write: all KTAP is parsed
 # by the kernel's tools/testing/kunit/kunit.py, of the newest kernel source.
 # Before the targets, that source's scripts/kernel-doc checks every kernel
 # source file (one check each: no warning, every export documented).

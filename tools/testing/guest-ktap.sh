@@ -1,6 +1,7 @@
 # shellcheck shell=sh
 # tools/testing/guest-ktap.sh - KTAP output for the checks that the guest
-# scripts (iface-test.sh, unload-test.sh, tools-test.sh) make in a UML guest:
+# scripts (iface-test.sh, unload-test.sh, tools-test.sh, memcg-test.sh) make
+# in a UML guest:
 # each records its results here, then writes one KTAP document ("KTAP version
 # 1", "1..N", a line "ok N name", "not ok N name" or "ok N name # SKIP why"
 # per check) that
