@@ -34,8 +34,9 @@
 # memory.current counts the pages charged to a group, and the memory
 # controller charges ahead: each CPU keeps up to MEMCG_CHARGE_BATCH (64)
 # pages charged to a recent group in its stock (mm/memcontrol.c,
-# refill_stock()), which the next charges use first and which an uncharge
-# refills. So memory.current may move by up to that many pages a CPU less
+# refill_stock()), and up to a page of bytes for the objects of one group
+# (obj_stock): the next charges use those first, and an uncharge refills
+# them. So memory.current may move by up to that many pages a CPU less
 # (growth) or more (after the free) than the objects alone: MT_STOCK. The
 # memory that the shell itself uses meanwhile is a few pages. Only builtins
 # run between two readings of memory.current (a child process would be
@@ -53,9 +54,9 @@ MT_SIZES="64 1024 16384 131072"
 # half of them fit.
 MT_BYTES=$((8 << 20))
 MT_LIMIT=$((4 << 20))
-# The charge stocks of all CPUs (64 pages of 4 KiB each), and the slack of
-# the fall-back: those and 128 KiB for the shell's own memory.
-MT_STOCK=$((64 * 4096 * $($bb nproc)))
+# The charge stocks of all CPUs (64 + 1 pages of 4 KiB each), and the slack
+# of the fall-back: those and 128 KiB for the shell's own memory.
+MT_STOCK=$((65 * 4096 * $($bb nproc)))
 MT_SLACK=$((MT_STOCK + (128 << 10)))
 
 # figures TEXT - append TEXT to memcg.txt
