@@ -8,7 +8,8 @@ allocator, hits per mille) and bench/zalloc_footprint.ko pages per live set;
 this script, run by tools/testing/run.sh on the host, does the arithmetic and
 holds the targets, as tools/mm/slabinfo.c and lib/test_vmalloc.c split it.
 
-usage: bench-report.py --profile up61|up|smp --title TITLE
+usage: bench-report.py --profile up61|up612|up|smp --boot zero|nozero
+                       --title TITLE [--note LINE]
                        --csv OUT.csv --md OUT.md BENCH.csv [FOOTPRINT.csv]
 Prints the table and one "target ..." line per target on stdout; writes the
 rows with ratios as OUT.csv (read by the plot) and a summary as OUT.md.
@@ -177,9 +178,11 @@ def summary_row(r):
     return True
 
 
-def write_md(rows, sets, targets, title, path):
+def write_md(rows, sets, targets, title, note, path):
     with open(path, "w") as f:
         f.write(f"### {title}\n\n")
+        if note:
+            f.write(f"{note}\n\n")
         f.write("| scenario | label | size | zalloc ns | kmalloc ns | "
                 "kmem_cache ns | pages ns | floor ns | /kmalloc | "
                 "/kmem_cache | hit % |\n")
@@ -215,8 +218,12 @@ def write_md(rows, sets, targets, title, path):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--profile", required=True, choices=("up61", "up", "smp"))
+    p.add_argument("--profile", required=True,
+                   choices=("up61", "up612", "up", "smp"))
+    p.add_argument("--boot", required=True, choices=("zero", "nozero"))
     p.add_argument("--title", required=True)
+    p.add_argument("--note", default="",
+                   help="a line for the summary, under the title")
     p.add_argument("--csv", required=True)
     p.add_argument("--md", required=True)
     p.add_argument("bench")
@@ -232,7 +239,7 @@ def main():
     for line in targets:
         print(line)
     write_csv(rows, args.csv)
-    write_md(rows, sets, targets, args.title, args.md)
+    write_md(rows, sets, targets, args.title, args.note, args.md)
 
 
 if __name__ == "__main__":
