@@ -8,46 +8,73 @@ allocator, hits per mille) and bench/zalloc_footprint.ko pages per live set;
 this script, run by tools/testing/run.sh on the host, does the arithmetic and
 holds the targets, as tools/mm/slabinfo.c and lib/test_vmalloc.c split it.
 
-usage: bench-report.py --profile up61|up|smp --title TITLE
+usage: bench-report.py --profile up61|up612|up|smp --boot zero|nozero
+                       --title TITLE [--note LINE]
                        --csv OUT.csv --md OUT.md BENCH.csv [FOOTPRINT.csv]
 Prints the table and one "target ..." line per target on stdout; writes the
 rows with ratios as OUT.csv (read by the plot) and a summary as OUT.md.
+A missed target is reported, never an error: the exit status says only
+whether the rows could be read.
 """
 
 import argparse
 import csv
+import fnmatch
 import sys
 
 ALLOCATORS = ("zalloc", "kmalloc", "kmem_cache", "pages", "floor")
 
-# Limits per profile (None where one does not apply): the performance
-# issue's. Rows that share a limit share its dict.
-NPAT_SMALL = {"up61": 0.80, "up": 1.00, "smp": 1.00}
-NPAT_LARGE = {"up61": 0.50, "up": 0.50, "smp": 0.50}
-MIXED = {"up61": 0.80, "up": 0.90, "smp": 1.00}
+# The kernels (run.sh's profiles) and their boots: up61 6.1, up612 6.12 and
+# up the newest kernel on one CPU, smp the newest on two; each booted with
+# zeroing on allocation (zero, Debian's default) and with init_on_alloc=0
+# (nozero).
+PROFILES = ("up61", "up612", "up", "smp")
+BOOTS = ("zero", "nozero")
 
-# name, scenario, label, smallest size, largest size, compared with, limits.
+
+def per_boot(nozero, zero):
+    """A limit that depends on the boot."""
+    return {"nozero": nozero, "zero": zero}
+
+
+def every(limit, *profiles):
+    """The same limit on every profile given (all of them by default)."""
+    return {p: limit for p in profiles or PROFILES}
+
+
+# The performance targets of issue 17, judged on kernels built with
+# Debian's allocator options, on both boots. A target is
+#   (name, scenarios, label, smallest size, largest size, compared with,
+#    limits)
+# scenarios and label are fnmatch patterns of the rows' columns; limits
+# maps a profile to a limit, or to a per_boot() pair; a profile it does
+# not name is not judged. Every matching row counts; the line names the
+# worst one. A target over rows the benchmark does not print yet (say the
+# GFP_KERNEL_ACCOUNT rows, label "account") is one more line here; until
+# the rows exist it prints "not measured".
+ONE_CPU = ("up61", "up612", "up")
 TARGETS = (
-    ("hot 8B-256B vs kmem_cache", "hot", "auto", 8, 256, "kmem_cache",
-     {"up61": 0.80, "up": 1.20, "smp": 1.00}),
-    ("hot 320B-8K vs kmem_cache", "hot", "auto", 320, 8192, "kmem_cache",
-     {"up61": 0.60, "up": 1.00, "smp": 1.00}),
-    ("hot 16K-64K vs kmalloc", "hot", "auto", 16384, 65536, "kmalloc",
-     {"up61": 0.20, "up": 0.20, "smp": 0.20}),
-    *((f"npat-{n} up to 8K vs kmalloc", f"npat-{n}", "auto", 0, 8192,
-       "kmalloc", NPAT_SMALL) for n in (128, 1024)),
-    *((f"npat-{n} 16K-64K vs kmalloc", f"npat-{n}", "auto", 16384, 65536,
-       "kmalloc", NPAT_LARGE) for n in (128, 1024)),
-    *((f"{s} vs kmalloc", s, "auto", 0, 0, "kmalloc", MIXED)
-      for s in ("churn", "basic", "tokio")),
-    ("prodcons up to 8K vs kmalloc", "prodcons", "cross-cpu", 0, 8192,
-     "kmalloc", {"smp": 1.00}),
-    ("prodcons 16K-64K vs kmalloc", "prodcons", "cross-cpu", 16384, 65536,
-     "kmalloc", {"smp": 0.50}),
-    ("bulk-16 vs kmem_cache bulk", "bulk-16", "auto", 0, 1 << 32,
-     "kmem_cache", {"up61": 1.00, "up": 1.00}),
+    ("every row vs kmalloc",
+     ("hot", "npat-*", "churn", "basic", "tokio"), "auto", 0, 1 << 32,
+     "kmalloc", every(1.00)),
+    ("hot and npat 8B-8K vs kmalloc",
+     ("hot", "npat-*"), "auto", 8, 8192,
+     "kmalloc", {"up61": 0.80, "up612": 0.80, "up": 1.00, "smp": 1.00}),
+    ("hot 16K-64K vs kmalloc",
+     ("hot",), "auto", 16384, 65536,
+     "kmalloc", every(per_boot(0.20, 0.95))),
+    ("producer/consumer vs kmalloc",
+     ("prodcons", "threads"), "cross-cpu", 0, 1 << 32,
+     "kmalloc", every(1.00, "smp")),
+    ("parallel hot vs kmalloc",
+     ("threads",), "local", 0, 1 << 32,
+     "kmalloc", every(1.00, "smp")),
+    ("bulk-16 vs kmem_cache bulk",
+     ("bulk-16",), "auto", 0, 1 << 32,
+     "kmem_cache", every(1.00, *ONE_CPU)),
 )
-STATS_LIMIT = {"up61": 1.05, "up": 1.05}
+# Statistics on against off (an earlier issue's target, still held).
+STATS_LIMIT = every(1.05, *ONE_CPU)
 
 # Footprint: pages per live byte, share of kmalloc's pages (1.0 for the
 # object-pool sizes), extended-pool pages left after a drain (the floor).
@@ -96,28 +123,52 @@ def table(rows, out):
             fmt(ratio(r["zalloc"], r["floor"]), 2), hit_pct(r)), file=out)
 
 
-def judge(rows, profile):
-    """One line per target: the worst ratio over its rows, and the verdict."""
+def limit_of(limits, profile, boot):
+    """A target's limit on this kernel and boot, or None."""
+    limit = limits.get(profile)
+    return limit.get(boot) if isinstance(limit, dict) else limit
+
+
+def covers(row, scens, label, lo, hi):
+    return (any(fnmatch.fnmatchcase(row["scenario"], s) for s in scens) and
+            fnmatch.fnmatchcase(row["label"], label) and
+            lo <= row["size"] <= hi)
+
+
+def row_name(row):
+    """A row as a target line names it: scenario, label unless "auto",
+    size unless 0 (the mixed-size loops)."""
+    words = [row["scenario"]]
+    if row["label"] != "auto":
+        words.append(row["label"])
+    if row["size"]:
+        words.append(str(row["size"]))
+    return " ".join(words)
+
+
+def judge(rows, profile, boot):
+    """One line per target: the worst ratio over its rows, how many rows
+    are over the limit, and the verdict."""
     lines = []
-    for name, scen, label, lo, hi, den, limits in TARGETS:
-        limit = limits.get(profile)
+    for name, scens, label, lo, hi, den, limits in TARGETS:
+        limit = limit_of(limits, profile, boot)
         if limit is None:
             continue
-        worst = None
+        ratios = []
         for r in rows:
-            if (r["scenario"] != scen or r["label"] != label or
-                    not lo <= r["size"] <= hi):
-                continue
             q = ratio(r["zalloc"], r[den])
-            if q is not None and (worst is None or q > worst[0]):
-                worst = (q, r["size"])
-        if worst is None:
+            if covers(r, scens, label, lo, hi) and q is not None:
+                ratios.append((q, row_name(r)))
+        if not ratios:
             lines.append(f"target {name}: not measured")
             continue
+        worst = max(ratios)
+        over = sum(q > limit for q, _ in ratios)
         verdict = "met" if worst[0] <= limit else "MISSED"
-        lines.append(f"target {name}: worst {worst[0]:.2f} at size "
-                     f"{worst[1]}, limit {limit:.2f}: {verdict}")
-    limit = STATS_LIMIT.get(profile)
+        lines.append(f"target {name}: worst {worst[0]:.2f} at {worst[1]} "
+                     f"({over} of {len(ratios)} rows over), "
+                     f"limit {limit:.2f}: {verdict}")
+    limit = limit_of(STATS_LIMIT, profile, boot)
     on = {r["size"]: r["zalloc"] for r in rows
           if r["scenario"] == "stats" and r["label"] == "on"}
     off = {r["size"]: r["zalloc"] for r in rows
@@ -177,9 +228,11 @@ def summary_row(r):
     return True
 
 
-def write_md(rows, sets, targets, title, path):
+def write_md(rows, sets, targets, title, note, path):
     with open(path, "w") as f:
         f.write(f"### {title}\n\n")
+        if note:
+            f.write(f"{note}\n\n")
         f.write("| scenario | label | size | zalloc ns | kmalloc ns | "
                 "kmem_cache ns | pages ns | floor ns | /kmalloc | "
                 "/kmem_cache | hit % |\n")
@@ -215,8 +268,11 @@ def write_md(rows, sets, targets, title, path):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--profile", required=True, choices=("up61", "up", "smp"))
+    p.add_argument("--profile", required=True, choices=PROFILES)
+    p.add_argument("--boot", required=True, choices=BOOTS)
     p.add_argument("--title", required=True)
+    p.add_argument("--note", default="",
+                   help="a line for the summary, under the title")
     p.add_argument("--csv", required=True)
     p.add_argument("--md", required=True)
     p.add_argument("bench")
@@ -227,12 +283,12 @@ def main():
     if not rows:
         sys.exit(f"{args.bench}: no rows")
     sets = read_footprint(args.footprint) if args.footprint else []
-    targets = judge(rows, args.profile) + judge_footprint(sets)
+    targets = judge(rows, args.profile, args.boot) + judge_footprint(sets)
     table(rows, sys.stdout)
     for line in targets:
         print(line)
     write_csv(rows, args.csv)
-    write_md(rows, sets, targets, args.title, args.md)
+    write_md(rows, sets, targets, args.title, args.note, args.md)
 
 
 if __name__ == "__main__":

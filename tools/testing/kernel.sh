@@ -6,9 +6,13 @@
 #   COMMAND   src        print the path of the unpacked source tree
 #             version    print the kernel version of that tree (e.g. 6.1.192)
 #             uml        print the build dir (holding "linux") of the UML test kernel
-#             uml-bench  the same for the UML kernel without debug options
-#             uml-bench-preempt  uml-bench with CONFIG_PREEMPT (newest only)
-#             uml-bench-smp      uml-bench-preempt with SMP (newest only)
+#             uml-bench  the same for the one-CPU UML benchmark kernel: no
+#                        debug options, Debian's allocator options
+#                        (kconfig/uml-bench.config says which, and which
+#                        UML cannot have), CONFIG_PREEMPT where UML has it
+#                        (6.12 and later)
+#             uml-bench-smp      uml-bench with SMP and CONFIG_PREEMPT
+#                        (newest only; boot with "ncpus=2 seccomp=on")
 #             uml-smp    the UML test kernel with SMP and preemption (newest only;
 #                        boot with "ncpus=2 seccomp=on")
 #             uml-sanitizer  the UML test kernel with KASAN, kmemleak and fault
@@ -38,7 +42,7 @@ STAMP=.zalloc-built
 
 usage()
 {
-	echo "usage: $PROG src|version|uml|uml-smp|uml-sanitizer|uml-bench|uml-bench-preempt|uml-bench-smp|x86_64 6.1|newest|X.Y" >&2
+	echo "usage: $PROG src|version|uml|uml-smp|uml-sanitizer|uml-bench|uml-bench-smp|x86_64 6.1|newest|X.Y" >&2
 	exit 2
 }
 
@@ -409,8 +413,8 @@ main()
 
 	[[ $# -eq 2 ]] || usage
 	case $cmd in
-	src | version | uml | uml-smp | uml-sanitizer | uml-bench | uml-bench-preempt | \
-		uml-bench-smp | x86_64) ;;
+	src | version | uml | uml-smp | uml-sanitizer | uml-bench | uml-bench-smp | \
+		x86_64) ;;
 	*) usage ;;
 	esac
 	mkdir -p "$ZALLOC_CACHE/src" "$ZALLOC_CACHE/debs" "$ZALLOC_CACHE/build"
