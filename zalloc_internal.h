@@ -414,18 +414,36 @@ static inline const struct za_backend_ops *za_ops(const struct za_class *c)
  * allocator zeroed already, in a span just carved under init_on_alloc, are
  * zeroed again: the magazines do not know which objects are fresh.
  */
+static inline void za_obj_zero(const struct za_class *c, void *obj)
+{
+	unsigned int off;
+
+	/*
+	 * Whole, aligned pages as the page allocator zeroes them: with
+	 * clear_page(), whose fill of a known size can be faster than a
+	 * memset() of a variable one (on UML, twice as fast).
+	 */
+	if (c->size >= PAGE_SIZE && !(c->size % PAGE_SIZE) &&
+	    PAGE_ALIGNED(obj)) {
+		for (off = 0; off < c->size; off += PAGE_SIZE)
+			clear_page(obj + off);
+		return;
+	}
+	memset(obj, 0, c->size);
+}
+
 static __always_inline void za_obj_alloc_init(const struct za_class *c,
 					      void *obj, gfp_t gfp)
 {
 	if (want_init_on_alloc(gfp))
-		memset(obj, 0, c->size);
+		za_obj_zero(c, obj);
 }
 
 static __always_inline void za_obj_free_init(const struct za_class *c,
 					     void *obj)
 {
 	if (want_init_on_free())
-		memset(obj, 0, c->size);
+		za_obj_zero(c, obj);
 }
 
 /* zalloc_pool.c: the class table and the calls into the backends */
