@@ -319,10 +319,11 @@ static __always_inline struct za_class *za_route(struct za_class *c,
 						 enum zalloc_strategy strategy,
 						 gfp_t gfp, bool *fell)
 {
-	struct za_class *kmalloc_class = za_strategy_class[ZALLOC_STANDARD];
+	struct za_class *kmalloc_class;
 
 	*fell = false;
 	if (unlikely(gfp & __GFP_ACCOUNT)) {
+		kmalloc_class = za_strategy_class[ZALLOC_STANDARD];
 		*fell = strategy != ZALLOC_AUTO &&
 			!za_strategy_takes(kmalloc_class, strategy);
 		return kmalloc_class;

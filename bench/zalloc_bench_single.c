@@ -171,6 +171,24 @@ static const size_t acct_sizes[] = { 64, 1024, 16384 };
  */
 static const size_t zero_sizes[] = { 64, 1024, 16384, 65536 };
 
+/* One row of @scenario for @size, with @gfp for every allocator timed. */
+static int time_gfp_row(const char *scenario, size_t size, gfp_t gfp,
+			const struct zb_timing *t)
+{
+	struct zb_size s;
+	struct zb_row *r;
+	int err = zb_size_init(&s, size);
+
+	if (err)
+		return err;
+	s.gfp = gfp;
+	r = zb_new_row(scenario, "auto", s.size);
+	if (r)
+		zb_time_row(r, &s, t);
+	zb_size_exit(&s);
+	return 0;
+}
+
 static int run_zero(void)
 {
 	struct zb_timing hot = {
@@ -180,19 +198,9 @@ static int run_zero(void)
 	};
 	int i, err = 0;
 
-	for (i = 0; i < ARRAY_SIZE(zero_sizes) && !err; i++) {
-		struct zb_size s;
-		struct zb_row *r;
-
-		err = zb_size_init(&s, zero_sizes[i]);
-		if (err)
-			break;
-		s.gfp = GFP_KERNEL | __GFP_ZERO;
-		r = zb_new_row("hot-zero", "auto", s.size);
-		if (r)
-			zb_time_row(r, &s, &hot);
-		zb_size_exit(&s);
-	}
+	for (i = 0; i < ARRAY_SIZE(zero_sizes) && !err; i++)
+		err = time_gfp_row("hot-zero", zero_sizes[i],
+				   GFP_KERNEL | __GFP_ZERO, &hot);
 	return err;
 }
 
@@ -211,20 +219,11 @@ static int run_acct(void)
 	int i, err = 0;
 
 	for (i = 0; i < ARRAY_SIZE(acct_sizes) && !err; i++) {
-		struct zb_size s;
-		struct zb_row *r;
-
-		err = zb_size_init(&s, acct_sizes[i]);
-		if (err)
-			break;
-		s.gfp = GFP_KERNEL_ACCOUNT;
-		r = zb_new_row("hot-acct", "auto", s.size);
-		if (r)
-			zb_time_row(r, &s, &hot);
-		r = zb_new_row("npat-128-acct", "auto", s.size);
-		if (r)
-			zb_time_row(r, &s, &npat);
-		zb_size_exit(&s);
+		err = time_gfp_row("hot-acct", acct_sizes[i],
+				   GFP_KERNEL_ACCOUNT, &hot);
+		if (!err)
+			err = time_gfp_row("npat-128-acct", acct_sizes[i],
+					   GFP_KERNEL_ACCOUNT, &npat);
 	}
 	return err;
 }
