@@ -477,6 +477,7 @@ size_t za_mag_alloc_bulk(struct za_class *c, gfp_t gfp, size_t nr,
 			 void **objs, size_t *hits);
 size_t za_mag_free_bulk(struct za_class *c, void **objs, size_t nr);
 void za_mag_events(unsigned int cls, u64 *ev);
+long za_mag_std_bytes(void);
 s64 za_mag_cached(unsigned int cls);
 int za_mag_init(void);
 void za_mag_free_all(void);
@@ -506,6 +507,9 @@ enum za_refusal {
  *
  * Only this_cpu operations touch it, so updates are safe from any context
  * with no lock; readers sum all CPUs and may see a count one step behind.
+ * Code that holds this CPU's magazines claimed counts in struct
+ * za_cpu_mags instead (zalloc_mag.h), with plain increments; readers add
+ * both.
  */
 struct za_pcpu_stats {
 	u64 ev[ZA_NR_CLASSES][ZE_NR];

@@ -632,16 +632,42 @@ EXPORT_SYMBOL_NS_GPL(za_mag_cached, ZA_NS);
  */
 void za_mag_events(unsigned int cls, u64 *ev)
 {
+	const u64 *counts;
 	int cpu, e;
 
-	if (cls >= ZA_NR_POOL_CLASSES || !za_mags)
+	if (!za_mags)
 		return;
 	for_each_possible_cpu(cpu) {
-		struct za_mag_class *mc = &per_cpu_ptr(za_mags, cpu)->cls[cls];
+		struct za_cpu_mags *cm = per_cpu_ptr(za_mags, cpu);
 
+		if (cls < ZA_NR_POOL_CLASSES)
+			counts = cm->cls[cls].ev;
+		else if (cls == ZA_CLASS_STD)
+			counts = cm->std.ev;
+		else
+			return;
 		for (e = 0; e < ZE_NR; e++)
-			ev[e] += READ_ONCE(mc->ev[e]);
+			ev[e] += READ_ONCE(counts[e]);
 	}
+}
+
+/**
+ * za_mag_std_bytes() - the bytes the standard class counted under the
+ *	CPUs' magazines claimed, summed over all CPUs
+ *
+ * Context: any; racy while CPUs allocate.
+ * Return: the sum.
+ */
+long za_mag_std_bytes(void)
+{
+	long bytes = 0;
+	int cpu;
+
+	if (!za_mags)
+		return 0;
+	for_each_possible_cpu(cpu)
+		bytes += READ_ONCE(per_cpu_ptr(za_mags, cpu)->std.bytes);
+	return bytes;
 }
 
 /* === Setup and teardown === */

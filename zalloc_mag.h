@@ -62,8 +62,22 @@ struct za_mag_class {
 static_assert(sizeof_field(struct za_mag_class, ev[0]) == sizeof(u64));
 
 /**
- * struct za_cpu_mags - one CPU's magazines, of every pool class
- * @claimed: 1 while code on this CPU uses @cls (mags_claim())
+ * struct za_std_counts - the counters of the standard class, which has no
+ *	magazines, kept as the pool classes' are
+ * @ev: its events: the objects taken from and given to kmalloc() (ZE_OUT,
+ *	ZE_IN) and what the statistics switch counts
+ * @bytes: usable bytes handed out minus bytes taken back on this CPU
+ */
+struct za_std_counts {
+	u64 ev[ZE_NR];
+	long bytes;
+};
+
+/**
+ * struct za_cpu_mags - one CPU's magazines, of every pool class, and the
+ *	counters that code on this CPU keeps while it has them claimed
+ * @claimed: 1 while code on this CPU uses @cls or @std (mags_claim())
+ * @std: the standard class's counters (za_count_out(), za_count_in())
  * @cls: per pool class, the magazines and counters
  *
  * Only the owning CPU touches it, having claimed it; readers of the
@@ -71,6 +85,7 @@ static_assert(sizeof_field(struct za_mag_class, ev[0]) == sizeof(u64));
  */
 struct za_cpu_mags {
 	unsigned int claimed;
+	struct za_std_counts std;
 	struct za_mag_class cls[ZA_NR_POOL_CLASSES];
 };
 

@@ -56,6 +56,7 @@
 #include <linux/string.h>
 
 #include "zalloc_internal.h"
+#include "zalloc_mag.h"
 
 /* === Data === */
 
@@ -201,27 +202,59 @@ void za_backend_free(struct za_class *c, void *obj, size_t usable)
 	za_ops(c)->put(c, &obj, 1);
 }
 
+/*
+ * Counts one object that class @c handed out (@ev ZE_OUT) or took back
+ * (ZE_IN) past its magazines, @bytes its usable size, added or taken off.
+ * A pool class counts it as a miss and an allocation, or as a free; a
+ * class of no fixed size, whose figures are derived from these counts
+ * (zalloc_standard.c), counts its bytes. With plain increments under this
+ * CPU's magazines claimed, as the fast path counts; with this_cpu_*() only
+ * where the claim is taken already (we interrupted its holder): on UML
+ * each this_cpu_*() read-modify-write disables interrupts, and four of
+ * them cost a standard pair more than kmalloc() itself.
+ */
+static void count_past_mags(struct za_class *c, enum za_event ev,
+			    long bytes)
+{
+	enum za_event user = ev == ZE_OUT ? ZE_ALLOC : ZE_FREE;
+	struct za_cpu_mags *cm = mags_claim();
+	struct za_mag_class *mc;
+
+	if (unlikely(!cm)) {
+		za_count_backend(c->index, ev, 1);
+		if (!c->pooled) {
+			za_stat_add_std_bytes(bytes);
+			return;
+		}
+		za_stat_inc(c->index, user);
+		if (ev == ZE_OUT)
+			za_stat_inc(c->index, ZE_MISS);
+		return;
+	}
+	if (!c->pooled) {
+		cm->std.ev[ev]++;
+		cm->std.bytes += bytes;
+	} else {
+		mc = &cm->cls[c->index];
+		mc->ev[ev]++;
+		mags_stat(mc, user);
+		if (ev == ZE_OUT)
+			mags_stat(mc, ZE_MISS);
+	}
+	mags_release(cm);
+}
+
 /**
  * za_count_out() - count one object that class @c handed out past its
  *	magazines (its backend's, or the debug mode's kmalloc())
  * @c: the class
  * @bytes: its usable size
  *
- * A pool class counts it as a miss; a class of no fixed size, whose
- * figures are derived from these counts (zalloc_standard.c), counts its
- * bytes.
- *
  * Context: any.
  */
 void za_count_out(struct za_class *c, size_t bytes)
 {
-	za_count_backend(c->index, ZE_OUT, 1);
-	if (!c->pooled) {
-		za_stat_add_std_bytes(bytes);
-		return;
-	}
-	za_stat_inc(c->index, ZE_MISS);
-	za_stat_inc(c->index, ZE_ALLOC);
+	count_past_mags(c, ZE_OUT, bytes);
 }
 
 /**
@@ -234,11 +267,7 @@ void za_count_out(struct za_class *c, size_t bytes)
  */
 void za_count_in(struct za_class *c, size_t bytes)
 {
-	za_count_backend(c->index, ZE_IN, 1);
-	if (!c->pooled)
-		za_stat_add_std_bytes(-(long)bytes);
-	else
-		za_stat_inc(c->index, ZE_FREE);
+	count_past_mags(c, ZE_IN, -(long)bytes);
 }
 
 /**

@@ -2,8 +2,8 @@
 /*
  * zalloc's standard backend: kmalloc() and kfree(), for sizes above 64 KiB
  * and for callers that force it. It has one class of no fixed size and no
- * magazines; what it counts is in za_pcpu_stats.std_bytes besides the
- * objects (ZE_OUT, ZE_IN) that every backend counts.
+ * magazines; it counts its bytes besides the objects (ZE_OUT, ZE_IN) that
+ * every backend counts (za_count_out(), struct za_std_counts).
  *
  * It never asks kmalloc() for less than 257 bytes, so that za_ptr_lookup()
  * tells its objects from the object pools' by their ksize() ("Telling the

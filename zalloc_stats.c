@@ -5,7 +5,8 @@
  *
  * Events are counted per CPU, in two places: the fast and slow paths that
  * have their CPU's magazines claimed do plain increments of the counters
- * beside the magazines (struct za_mag_class, zalloc_mag.h), and the paths
+ * beside the magazines (struct za_mag_class; struct za_std_counts for the
+ * standard class, which has none: zalloc_mag.h), and the paths
  * that do not use this_cpu_inc()/this_cpu_add() on struct
  * za_pcpu_stats. Either way: no lock, no shared cache line, no atomic
  * read-modify-write, and safe in any context. A reader sums both over
@@ -107,7 +108,7 @@ long za_stats_std_bytes(void)
 
 	for_each_possible_cpu(cpu)
 		bytes += READ_ONCE(per_cpu_ptr(&za_pcpu_stats, cpu)->std_bytes);
-	return bytes;
+	return bytes + za_mag_std_bytes();
 }
 
 static u64 sum_refusals(enum za_refusal why)
