@@ -483,22 +483,25 @@ int zb_run_bulk(void)
 
 /*
  * The pieces of zalloc_alloc() + zalloc_free() timed alone, in the same
- * loop shape: the magazines' pop and push, the pointer lookup of an
- * extended-pool and of an object-pool object (ksize() is in the latter),
- * might_alloc(), which kmalloc() does too, and the extended-pool backend of
- * 64 KiB objects: one object taken and given back (the class's reserve
- * span serves it), and two (the second needs a span from the page
- * allocator, given back at once). And a miss, through the public calls:
- * two 64 KiB objects (one per magazine) taken and given back, so that the
- * second allocation finds the loaded magazine empty and swaps in the
- * previous one, and the second free finds it full and swaps back: per
- * iteration, two allocations and two frees, one of each a miss. And the
- * zeroing of a 16 KiB object as the fast path does it (the "hot-zero" rows
- * put it beside kmalloc()'s).
+ * loop shape: the magazines' pop and push, of an extended-pool class and
+ * of an object-pool class, beside what SLUB's own per-CPU caches (7.x:
+ * sheaves) take for the same object class's cache (kmem_cache_alloc() and
+ * kfree(), the pair a class without magazines would make before zalloc's
+ * lookup and counting); the pointer lookup of an extended-pool and of an
+ * object-pool object (ksize() is in the latter); might_alloc(), which
+ * kmalloc() does too; a single-object span of 64 KiB taken from the
+ * backend and given back, beside the bare pages of the same order in the
+ * row's pages column. And a miss, through the public calls: two 64 KiB
+ * objects (one per magazine) taken and given back, so that the second
+ * allocation finds the loaded magazine empty and swaps in the previous
+ * one, and the second free finds it full and swaps back: per iteration,
+ * two allocations and two frees, one of each a miss. And the zeroing of a
+ * 16 KiB object as the fast path does it (the "hot-zero" rows put it
+ * beside kmalloc()'s).
  */
 enum zb_part {
-	ZP_MAG, ZP_LOOKUP_EXT, ZP_LOOKUP_OBJ, ZP_MIGHT_ALLOC, ZP_BACKEND,
-	ZP_SPAN, ZP_MISS, ZP_ZERO, ZP_NR
+	ZP_MAG, ZP_MAG_OBJ, ZP_SLAB, ZP_LOOKUP_EXT, ZP_LOOKUP_OBJ,
+	ZP_MIGHT_ALLOC, ZP_SOLO, ZP_MISS, ZP_ZERO, ZP_NR
 };
 
 /* Each part's row name and the size of the class it works on. */
@@ -507,29 +510,44 @@ static const struct {
 	size_t size;
 } parts[] = {
 	[ZP_MAG]	 = { "mag-pop-push", 512 },
+	[ZP_MAG_OBJ]	 = { "mag-pop-push", 64 },
+	[ZP_SLAB]	 = { "slab-pair", 64 },
 	[ZP_LOOKUP_EXT]	 = { "lookup-ext", 512 },
 	[ZP_LOOKUP_OBJ]	 = { "lookup-obj", 64 },
 	[ZP_MIGHT_ALLOC] = { "might_alloc", 512 },
-	[ZP_BACKEND]	 = { "backend", 65536 },
-	[ZP_SPAN]	 = { "backend-span", 65536 },
+	[ZP_SOLO]	 = { "backend-solo", 65536 },
 	[ZP_MISS]	 = { "miss-swap", 65536 },
 	[ZP_ZERO]	 = { "zero", 16384 },
 };
 
 static_assert(ARRAY_SIZE(parts) == ZP_NR);
 
-/* Takes @n objects one by one from the backend, then gives them back. */
-static bool part_backend(struct za_class *c, unsigned int n)
+/* One object taken from @c's backend and given back. */
+static bool part_backend(struct za_class *c)
 {
-	void *objs[2];
-	unsigned int i;
+	void *obj;
 
-	for (i = 0; i < n; i++)
-		if (!za_backend_get(c, GFP_KERNEL, &objs[i], 1))
-			break;
+	if (!za_backend_get(c, GFP_KERNEL, &obj, 1))
+		return false;
 	/* Taken and given back at once: the gauges need no count. */
-	za_backend_put(c, objs, i);
-	return i == n;
+	za_backend_put(c, &obj, 1);
+	return true;
+}
+
+/* The bare pages of @c's order, taken and given back: ZP_SOLO's floor. */
+static u64 pages_loop(const struct za_class *c, unsigned int n)
+{
+	u64 t0 = ktime_get_ns();
+	struct page *page;
+
+	while (n--) {
+		page = alloc_pages(GFP_KERNEL, c->order);
+		if (!page)
+			return 0;
+		ZB_TOUCH(page_address(page));
+		__free_pages(page, c->order);
+	}
+	return ktime_get_ns() - t0;
 }
 
 /* Two objects of @size, one per magazine, taken and given back. */
@@ -559,11 +577,19 @@ static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 	while (n--) {
 		switch (part) {
 		case ZP_MAG:
+		case ZP_MAG_OBJ:
 			p = za_mag_alloc(c, GFP_KERNEL, false, &hit);
 			if (unlikely(!p))
 				return 0;
 			ZB_TOUCH(p);
 			za_mag_free(c, p, ZA_PUSH_UNTRIED);
+			break;
+		case ZP_SLAB:
+			p = kmem_cache_alloc(c->kmem_cache, GFP_KERNEL);
+			if (unlikely(!p))
+				return 0;
+			ZB_TOUCH(p);
+			kfree(p);
 			break;
 		case ZP_MISS:
 			if (!part_miss(c->size))
@@ -582,10 +608,12 @@ static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 		case ZP_MIGHT_ALLOC:
 			might_alloc(GFP_KERNEL);
 			break;
-		default:
-			if (!part_backend(c, part == ZP_SPAN ? 2 : 1))
+		case ZP_SOLO:
+			if (!part_backend(c))
 				return 0;
 			break;
+		default:
+			return 0;
 		}
 	}
 	return ktime_get_ns() - t0;
@@ -614,6 +642,12 @@ int zb_run_parts(void)
 			best = zb_min_ns(best, part_loop(part, c, p, zb_loops),
 					 !i);
 		r->ps[ZB_ZALLOC] = zb_to_ps(best, zb_loops);
+		if (part != ZP_SOLO)
+			continue;
+		pages_loop(c, zb_loops / 10 + 1);
+		for (i = 0, best = 0; i < ZB_RUNS; i++)
+			best = zb_min_ns(best, pages_loop(c, zb_loops), !i);
+		r->ps[ZB_PAGES] = zb_to_ps(best, zb_loops);
 	}
 	zalloc_free(e);
 	zalloc_free(o);

@@ -80,6 +80,19 @@ TARGETS = (
 )
 # Statistics on against off (an earlier issue's target, still held).
 STATS_LIMIT = every(1.05, *ONE_CPU)
+# Parts of a pair against what they replace, in the same run:
+#   (name, (part, size), its column, (part, size), its column, limits)
+# A single-object span against the bare pages of its order (issue 17's
+# "large classes"); the magazines of an object class against SLUB's own
+# per-CPU caches (sheaves on 7.x) serving that class's cache: over 1.00,
+# the magazines would not earn their cost (issue 17's "sheaves").
+PART_TARGETS = (
+    ("single-object span vs bare pages", ("backend-solo", 65536), "zalloc",
+     ("backend-solo", 65536), "pages", every(1.10)),
+    ("object-class magazines vs SLUB's per-CPU caches",
+     ("mag-pop-push", 64), "zalloc", ("slab-pair", 64), "zalloc",
+     every(1.00)),
+)
 
 # Footprint: pages per live byte, share of kmalloc's pages (1.0 for the
 # object-pool sizes), extended-pool pages left after a drain (the floor).
@@ -151,6 +164,15 @@ def row_name(row):
     return " ".join(words)
 
 
+def part_name(part, column):
+    """A parts row's figure as a target line names it: the part, its size,
+    and the column unless it is zalloc's."""
+    words = [part[0], str(part[1])]
+    if column != "zalloc":
+        words.append(column)
+    return " ".join(words)
+
+
 def judge(rows, profile, boot):
     """One line per target: the worst ratio over its rows, how many rows
     are over the limit, and the verdict."""
@@ -173,6 +195,21 @@ def judge(rows, profile, boot):
         lines.append(f"target {name}: worst {worst[0]:.2f} at {worst[1]} "
                      f"({over} of {len(ratios)} rows over), "
                      f"limit {limit:.2f}: {verdict}")
+    parts = {(r["label"], r["size"]): r for r in rows
+             if r["scenario"] == "parts"}
+    for name, num, num_col, den, den_col, limits in PART_TARGETS:
+        limit = limit_of(limits, profile, boot)
+        if limit is None:
+            continue
+        q = ratio((parts.get(num) or {}).get(num_col),
+                  (parts.get(den) or {}).get(den_col))
+        if q is None:
+            lines.append(f"target {name}: not measured")
+            continue
+        verdict = "met" if q <= limit else "MISSED"
+        lines.append(f"target {name}: {q:.2f} ({part_name(num, num_col)} / "
+                     f"{part_name(den, den_col)}), limit {limit:.2f}: "
+                     f"{verdict}")
     limit = limit_of(STATS_LIMIT, profile, boot)
     on = {r["size"]: r["zalloc"] for r in rows
           if r["scenario"] == "stats" and r["label"] == "on"}
