@@ -129,8 +129,9 @@ static struct za_span *span_new(struct za_class *c, gfp_t gfp)
 	struct page *page;
 	unsigned int order;
 
-	gfp &= ~(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT);
-	span = kmem_cache_alloc(span_cache, gfp);
+	/* The pages zeroed if @gfp asks (za_backend_get()); not the descriptor. */
+	gfp &= ~(__GFP_COMP | __GFP_ACCOUNT);
+	span = kmem_cache_alloc(span_cache, gfp & ~__GFP_ZERO);
 	if (!span)
 		return NULL;
 	page = span_pages(c, gfp, &order);
@@ -171,11 +172,16 @@ static unsigned int span_index(const struct za_span *span, const void *obj)
 	return reciprocal_divide(obj - span->base, span->cls->recip);
 }
 
-static void *span_take(struct za_span *span)
+/*
+ * The next object of @span: a freed one first, else the next never carved
+ * (as new as the span's pages). Sets @used for a freed one.
+ */
+static void *span_take(struct za_span *span, bool *used)
 {
 	void *obj = span->freelist;
 
 	if (obj) {
+		*used = true;
 		span->freelist = *(void **)obj;
 		/* init_on_free promised a wiped object: wipe the link too. */
 		if (want_init_on_free())
@@ -197,13 +203,15 @@ static void *span_take(struct za_span *span)
  * depot above it plays the part of the reserve.
  */
 static unsigned int solo_get(struct za_class *c, gfp_t gfp, void **objs,
-			     unsigned int n)
+			     unsigned int n, bool *zeroed)
 {
 	unsigned int got;
 	struct page *page;
 
+	/* New pages each: zeroed by the page allocator if @gfp asks. */
+	*zeroed = gfp & __GFP_ZERO;
 	for (got = 0; got < n; got++) {
-		page = alloc_pages(gfp & ~(__GFP_ZERO | __GFP_COMP), c->order);
+		page = alloc_pages(gfp & ~__GFP_COMP, c->order);
 		if (!page)
 			break;
 		set_page_private(page, (unsigned long)&c->self);
@@ -246,33 +254,43 @@ static struct za_span *ext_pick_span(struct za_class *c)
 	return span;
 }
 
-/* Up to @n objects from the class's spans; class lock held, IRQs off. */
-static unsigned int ext_take(struct za_class *c, void **objs, unsigned int n)
+/*
+ * Up to @n objects from the class's spans; sets @used if one was freed
+ * before. Class lock held, IRQs off.
+ */
+static unsigned int ext_take(struct za_class *c, void **objs, unsigned int n,
+			     bool *used)
 {
 	struct za_span *span;
 	unsigned int got = 0;
 
 	while (got < n && (span = ext_pick_span(c))) {
 		while (got < n && span->inuse < span->capacity)
-			objs[got++] = span_take(span);
+			objs[got++] = span_take(span, used);
 		if (span->inuse == span->capacity)
 			list_move(&span->node, &c->full);
 	}
 	return got;
 }
 
+/*
+ * Objects never carved before are as new as their span's pages, which
+ * were zeroed if @gfp asks: za_backend_get() asks for every span or for
+ * none, as init_on_alloc is set at boot.
+ */
 static unsigned int span_get(struct za_class *c, gfp_t gfp, void **objs,
-			     unsigned int n)
+			     unsigned int n, bool *zeroed)
 {
 	struct za_span *span;
 	unsigned long flags;
+	bool used = false;
 	unsigned int got;
 
 	spin_lock_irqsave(&c->lock, flags);
-	got = ext_take(c, objs, n);
+	got = ext_take(c, objs, n, &used);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (got)
-		return got;
+		goto out;
 
 	/* May sleep, if @gfp allows: no lock held. */
 	span = span_new(c, gfp);
@@ -281,8 +299,10 @@ static unsigned int span_get(struct za_class *c, gfp_t gfp, void **objs,
 	spin_lock_irqsave(&c->lock, flags);
 	list_add(&span->node, &c->partial);
 	span_account(c, span, 1);
-	got = ext_take(c, objs, n);
+	got = ext_take(c, objs, n, &used);
 	spin_unlock_irqrestore(&c->lock, flags);
+out:
+	*zeroed = (gfp & __GFP_ZERO) && !used;
 	return got;
 }
 
@@ -422,11 +442,11 @@ static void ext_class_exit(struct za_class *c, bool leaked)
 }
 
 static unsigned int ext_get(struct za_class *c, gfp_t gfp, void **objs,
-			    unsigned int n)
+			    unsigned int n, bool *zeroed)
 {
 	if (c->per_span == 1)
-		return solo_get(c, gfp, objs, n);
-	return span_get(c, gfp, objs, n);
+		return solo_get(c, gfp, objs, n, zeroed);
+	return span_get(c, gfp, objs, n, zeroed);
 }
 
 static void ext_put(struct za_class *c, void **objs, unsigned int n)

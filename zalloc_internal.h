@@ -120,7 +120,9 @@ enum za_backend {
  *	has no fixed size)
  * @exit_class: gives back what @c holds; @leaked: users still hold objects
  *	of @c, whose memory must be left alone
- * @get: pool backends: takes up to @n objects of @c, returns how many
+ * @get: pool backends: takes up to @n objects of @c, returns how many;
+ *	sets @zeroed if each is known to be zero: new memory that its
+ *	allocator zeroed because @gfp has __GFP_ZERO, never used since
  * @put: pool backends: gives @n objects of @c back
  * @alloc: a backend of no fixed size: one object of @size bytes, and its
  *	usable size in @usable (what za_ptr_lookup() will find for it)
@@ -150,7 +152,7 @@ struct za_backend_ops {
 	int (*init_class)(struct za_class *c, unsigned int size);
 	void (*exit_class)(struct za_class *c, bool leaked);
 	unsigned int (*get)(struct za_class *c, gfp_t gfp, void **objs,
-			    unsigned int n);
+			    unsigned int n, bool *zeroed);
 	void (*put)(struct za_class *c, void **objs, unsigned int n);
 	void *(*alloc)(struct za_class *c, size_t size, gfp_t gfp,
 		       size_t *usable);
@@ -411,9 +413,11 @@ static inline const struct za_backend_ops *za_ops(const struct za_class *c)
  * What kmalloc() does to an object of a pool class as it hands it out and
  * as it takes it back, done once, where the object is popped or pushed:
  * zeroed if @gfp or init_on_alloc asks, wiped if init_on_free asks (a
- * backend of no fixed size, kmalloc(), does its own). Bytes that the page
- * allocator zeroed already, in a span just carved under init_on_alloc, are
- * zeroed again: the magazines do not know which objects are fresh.
+ * backend of no fixed size, kmalloc(), does its own). An object that a
+ * refill hands out straight from the backend is not zeroed again where
+ * the backend's allocator zeroed it (za_backend_get()); the objects a
+ * refill stacks in the magazines are, as the magazines do not know which
+ * of their objects are new.
  */
 static inline void za_obj_zero(const struct za_class *c, void *obj)
 {
@@ -451,7 +455,7 @@ static __always_inline void za_obj_free_init(const struct za_class *c,
 int za_pools_init(void);
 void za_pools_exit(const bool *leaked);
 unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
-			    unsigned int n);
+			    unsigned int n, bool *zeroed);
 void za_backend_put(struct za_class *c, void **objs, unsigned int n);
 void *za_backend_alloc(struct za_class *c, size_t size, gfp_t gfp,
 		       size_t *usable);
@@ -471,7 +475,7 @@ void za_class_walk(struct za_class *c, unsigned long *pages,
 		   unsigned long *objs, unsigned long *free);
 
 /* zalloc_mag.c: the magazines' slow paths, the depots (fast path: inline) */
-void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp);
+void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp, bool *zeroed);
 bool za_mag_free_slow(struct za_class *c, void *obj);
 size_t za_mag_alloc_bulk(struct za_class *c, gfp_t gfp, size_t nr,
 			 void **objs, size_t *hits);

@@ -341,8 +341,10 @@ static unsigned int mags_stash(struct za_cpu_mags *cm, struct za_class *c,
 /*
  * Takes up to a magazine's worth from the backend, keeps one and stacks
  * the rest in this CPU's magazines; @want is 1 where they cannot be used.
+ * Sets @zeroed if the one kept is zero already (za_backend_get()).
  */
-static void *refill(struct za_class *c, gfp_t gfp, unsigned int want)
+static void *refill(struct za_class *c, gfp_t gfp, unsigned int want,
+		    bool *zeroed)
 {
 	/*
 	 * Only the slots filled are read: not zeroed on entry where the
@@ -353,7 +355,7 @@ static void *refill(struct za_class *c, gfp_t gfp, unsigned int want)
 	unsigned int cls = c->index, n, left;
 	struct za_cpu_mags *cm;
 
-	n = za_backend_get(c, gfp, objs, want);
+	n = za_backend_get(c, gfp, objs, want, zeroed);
 	if (!n)
 		return NULL;
 	left = --n;
@@ -376,30 +378,33 @@ static void *refill(struct za_class *c, gfp_t gfp, unsigned int want)
  * za_mag_alloc_slow() - allocation slow path: the loaded magazine is empty
  * @c: an object-pool or extended-pool class
  * @gfp: the caller's flags
+ * @zeroed: set if the object is zero already (new from the backend, which
+ *	zeroed it under init_on_alloc)
  *
  * Swaps magazines, trades with the depot, or takes a magazine's worth
  * from the backend (one object with the fast path off).
  *
  * Context: as kmalloc() with @gfp.
- * Return: an object, not zeroed; or NULL.
+ * Return: an object, not zeroed unless @zeroed says so; or NULL.
  */
-void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp)
+void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp, bool *zeroed)
 {
 	unsigned int cls = c->index;
 	struct za_cpu_mags *cm;
 	void *obj;
 
+	*zeroed = false;
 	if (!static_branch_likely(&za_fastpath_key))
-		return refill(c, gfp, 1);
+		return refill(c, gfp, 1, zeroed);
 	cm = mags_claim();
 	if (!cm)
-		return refill(c, gfp, 1);
+		return refill(c, gfp, 1, zeroed);
 	obj = mags_reload(c, &cm->cls[cls]) ? mag_pop(cm->cls[cls].loaded) :
 					      NULL;
 	if (obj)
 		mags_stat(&cm->cls[cls], ZE_ALLOC);
 	mags_release(cm);
-	return obj ?: refill(c, gfp, c->mag_size);
+	return obj ?: refill(c, gfp, c->mag_size, zeroed);
 }
 EXPORT_SYMBOL_NS_GPL(za_mag_alloc_slow, ZA_NS);
 
@@ -486,24 +491,31 @@ mags_bulk(struct za_class *c, void **objs, size_t nr, enum za_event ev,
  *
  * Takes whole runs off the loaded magazine with the magazines claimed
  * once, then what is missing from the backend in batches, counted as
- * misses.
+ * misses. Each object is zeroed if @gfp or init_on_alloc asks, once: a
+ * batch the backend zeroed is not zeroed again.
  *
  * Context: as kmalloc() with @gfp.
- * Return: how many were stored, not zeroed; fewer than @nr only if the
- * backend had no more.
+ * Return: how many were stored; fewer than @nr only if the backend had no
+ * more.
  */
 size_t za_mag_alloc_bulk(struct za_class *c, gfp_t gfp, size_t nr,
 			 void **objs, size_t *hits)
 {
-	size_t n = mags_bulk(c, objs, nr, ZE_ALLOC, bulk_take);
+	size_t i, n = mags_bulk(c, objs, nr, ZE_ALLOC, bulk_take);
 	unsigned int got;
+	bool zeroed;
 
 	*hits = n;
+	for (i = 0; i < n; i++)
+		za_obj_alloc_init(c, objs[i], gfp);
 	while (n < nr) {
 		got = za_backend_get(c, gfp, objs + n,
-				     min_t(size_t, nr - n, ZA_MAG_MAX));
+				     min_t(size_t, nr - n, ZA_MAG_MAX),
+				     &zeroed);
 		if (!got)
 			break;
+		for (i = n; !zeroed && i < n + got; i++)
+			za_obj_alloc_init(c, objs[i], gfp);
 		za_count_backend(c->index, ZE_OUT, got);
 		za_stat_add(c->index, ZE_MISS, got);
 		za_stat_add(c->index, ZE_ALLOC, got);

@@ -290,12 +290,13 @@ static __always_inline void *za_mag_alloc(struct za_class *c, gfp_t gfp,
 					  bool tried, bool *hit)
 {
 	void *obj = tried ? NULL : za_mag_pop(c);
+	bool zeroed;
 
 	*hit = obj;
 	if (unlikely(!obj)) {
-		obj = za_mag_alloc_slow(c, gfp);
-		if (!obj)
-			return NULL;
+		obj = za_mag_alloc_slow(c, gfp, &zeroed);
+		if (!obj || zeroed)
+			return obj;
 	}
 	za_obj_alloc_init(c, obj, gfp);
 	return obj;

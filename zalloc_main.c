@@ -534,7 +534,8 @@ static int alloc_bulk_each(struct za_class *c, size_t size, gfp_t gfp,
 }
 
 /*
- * @nr objects of class @c by the normal paths, not zeroed; returns how
+ * @nr objects of class @c by the normal paths, zeroed as @gfp and
+ * init_on_alloc ask (by the magazines, or by kmalloc()); returns how
  * many, and in @hits how many the magazines gave, and in @usable the
  * usable size of each.
  */
@@ -603,10 +604,6 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 		za_stat_inc(c->index, ZE_FAIL);
 		return 0;
 	}
-	/* Zeroing (pool classes: a backend of no fixed size zeroes its own). */
-	if (c->pooled && want_init_on_alloc(gfp))
-		for (i = 0; i < nr; i++)
-			za_obj_alloc_init(c, objs[i], gfp);
 	if (unlikely(za_each_object())) {
 		for (i = 0; i < nr; i++) {
 			za_track_alloc(c, objs[i], gfp);

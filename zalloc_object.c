@@ -169,11 +169,12 @@ EXPORT_SYMBOL_NS_GPL(za_obj_check_classes, ZA_NS);
 /*
  * SLUB's bulk calls want interrupts enabled; one by one otherwise. The bulk
  * allocation gives all or nothing: it returns the count on 6.1 and a bool
- * on later kernels.
+ * on later kernels. SLUB zeroes every object with __GFP_ZERO.
  */
 static unsigned int obj_get(struct za_class *c, gfp_t gfp, void **objs,
-			    unsigned int n)
+			    unsigned int n, bool *zeroed)
 {
+	*zeroed = gfp & __GFP_ZERO;
 	if (n > 1 && !irqs_disabled())
 		return kmem_cache_alloc_bulk(c->kmem_cache, gfp, n, objs) ? n : 0;
 	objs[0] = kmem_cache_alloc(c->kmem_cache, gfp);

@@ -125,6 +125,16 @@ static enum za_backend class_backend(unsigned int i)
  * @gfp: the caller's flags; __GFP_ZERO and __GFP_ACCOUNT are ignored
  * @objs: where to store them
  * @n: how many are wanted, at least 1
+ * @zeroed: set if every object stored is zero, as the backend's allocator
+ *	zeroed it and no one used it since
+ *
+ * Under init_on_alloc the backend's allocator (SLUB, the page allocator)
+ * zeroes what it hands out anyway; it is asked to with __GFP_ZERO, which
+ * it also honours where a cache poisons instead (slub_debug=P), so that
+ * @zeroed can be trusted and the object handed out at once is not zeroed
+ * twice. Otherwise the caller zeroes what it hands out, as @gfp asks.
+ * Objects are shared through the magazines, depots and spans, so no
+ * memory cgroup is charged for them.
  *
  * The caller counts them (ZE_OUT): the gauges need it.
  *
@@ -132,13 +142,13 @@ static enum za_backend class_backend(unsigned int i)
  * Return: how many were stored, 0 if none could be had.
  */
 unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
-			    unsigned int n)
+			    unsigned int n, bool *zeroed)
 {
-	/*
-	 * The caller zeroes what it hands out. Objects are shared through the
-	 * magazines, depots and spans, so no memory cgroup is charged for them.
-	 */
-	return za_ops(c)->get(c, gfp & ~(__GFP_ZERO | __GFP_ACCOUNT), objs, n);
+	gfp &= ~(__GFP_ZERO | __GFP_ACCOUNT);
+	if (want_init_on_alloc(gfp))
+		gfp |= __GFP_ZERO;
+	*zeroed = false;
+	return za_ops(c)->get(c, gfp, objs, n, zeroed);
 }
 EXPORT_SYMBOL_NS_GPL(za_backend_get, ZA_NS);
 

@@ -525,9 +525,10 @@ static_assert(ARRAY_SIZE(parts) == ZP_NR);
 /* One object taken from @c's backend and given back. */
 static bool part_backend(struct za_class *c)
 {
+	bool zeroed;
 	void *obj;
 
-	if (!za_backend_get(c, GFP_KERNEL, &obj, 1))
+	if (!za_backend_get(c, GFP_KERNEL, &obj, 1, &zeroed))
 		return false;
 	/* Taken and given back at once: the gauges need no count. */
 	za_backend_put(c, &obj, 1);
