@@ -449,8 +449,9 @@ deb_depends()
 # own release both hold, as for a Debian 13 user building a module.
 debian_root()
 {
-	local root=$1 uri key deb inc
-	local -a pkgs=(make)
+	local root=$1 uri key deb inc cc
+	# gcc-N-for-host calls "as" and "ld", which only binutils provides.
+	local -a pkgs=(make binutils)
 
 	shift
 	for deb in "$@"; do
@@ -472,6 +473,12 @@ debian_root()
 	for deb in "$@"; do
 		dpkg-deb -x "$deb" "$root"
 	done
+	# The compiler that built the kernel (its config names it) must
+	# compile and assemble there.
+	cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' "$root"/usr/src/linux-headers-*/.config |
+		head -n1)
+	chroot "$root" "${cc:-gcc}" -c -x c -o /dev/null /dev/null ||
+		die "${cc:-no compiler} does not work in $root"
 }
 
 # debian_kernel SERIES - print the dir of the newest of Debian 13's amd64
