@@ -110,6 +110,32 @@ check_expected_log()
 	fi
 }
 
+# stock_boot IMAGE DIR MODULE... - boot Debian's kernel IMAGE in QEMU with 2
+# CPUs (tools/testing/qemu-run.sh, output in DIR), load the modules and run
+# STOCK_SNIPPET. A kernel that stops before its init loaded anything (no
+# "loading modules" line on its console) crashed while booting, which no
+# module of ours can have caused: that boot is kept in DIR.early and logged,
+# and the kernel booted once more. Seen once in 17 boots of Debian's 7.3
+# under TCG: an int3 Oops in sched_clock_cpu while the kernel patched a
+# static key ("sched_clock: Marking stable"), at 1.2 s.
+stock_boot()
+{
+	local image=$1 dir=$2
+
+	shift 2
+	"$TOOLS_DIR/qemu-run.sh" -t "$QEMU_TIMEOUT" -c 2 -x "$STOCK_SNIPPET" "$image" \
+		"$dir" "$@" || true
+	if [[ ! -e $dir/done ]] && ! grep -q 'qemu-run: loading modules' "$dir/console.log"; then
+		log "${image##*/}: the kernel stopped before loading a module (in" \
+			"$dir.early): booting it again"
+		grep -m1 -A2 -E 'Oops|BUG|Kernel panic' "$dir/console.log" >&2 || true
+		rm -rf "$dir.early"
+		mv "$dir" "$dir.early"
+		"$TOOLS_DIR/qemu-run.sh" -t "$QEMU_TIMEOUT" -c 2 -x "$STOCK_SNIPPET" "$image" \
+			"$dir" "$@" || true
+	fi
+}
+
 # target_stock FLAVOUR - Debian's installed stock kernel in QEMU with 2 CPUs:
 # W=1 build against its headers, the sample built as documented, zalloc and
 # the sample loaded, stats read with and without the sample, log checks
@@ -135,8 +161,7 @@ target_stock()
 		return
 	fi
 	log "$label: booting qemu with zalloc.ko zalloc_example.ko"
-	"$TOOLS_DIR/qemu-run.sh" -t "$QEMU_TIMEOUT" -c 2 -x "$STOCK_SNIPPET" "$image" \
-		"$dir/boot" "$tree/zalloc.ko" "$tree/samples/zalloc_example.ko" || true
+	stock_boot "$image" "$dir/boot" "$tree/zalloc.ko" "$tree/samples/zalloc_example.ko"
 	check_log "$label" "$dir/boot"
 	check_expected_log "$label" "$dir/boot"
 	check_debugfs "$label" "$dir/boot"
@@ -222,8 +247,7 @@ target_debian()
 		return
 	fi
 	log "$label: booting qemu with zalloc.ko zalloc_example.ko"
-	"$TOOLS_DIR/qemu-run.sh" -t "$QEMU_TIMEOUT" -c 2 -x "$STOCK_SNIPPET" "$kd/vmlinuz" \
-		"$dir/boot" "$tree/zalloc.ko" "$tree/samples/zalloc_example.ko" || true
+	stock_boot "$kd/vmlinuz" "$dir/boot" "$tree/zalloc.ko" "$tree/samples/zalloc_example.ko"
 	check_log "$label" "$dir/boot"
 	check_expected_log "$label" "$dir/boot"
 	check_debugfs "$label" "$dir/boot"
@@ -355,8 +379,7 @@ target_dkms()
 	result PASS "example built against dkms's zalloc $label"
 	mods=("$ko" "$src/samples/zalloc_example.ko")
 	log "$label: booting qemu with the dkms-built zalloc.ko and the example"
-	"$TOOLS_DIR/qemu-run.sh" -t "$QEMU_TIMEOUT" -c 2 -x "$STOCK_SNIPPET" "$image" \
-		"$dir/boot" "${mods[@]}" || true
+	stock_boot "$image" "$dir/boot" "${mods[@]}"
 	check_log "$label" "$dir/boot"
 	check_expected_log "$label" "$dir/boot"
 	check_stock_stats "$label" "$dir/boot"
