@@ -486,10 +486,13 @@ debian_root()
 # downloading its packages and making the dir first when it is not there:
 # "release" (e.g. 7.3.4+deb13-amd64), "vmlinuz" and "config" (from the
 # linux-binary package and the linux-base package it depends on, unpacked in
-# "binary"), and "root", where modules are
-# built for it: a Debian 13 system with linux-headers-RELEASE, its common
-# headers and its kbuild tools (see debian_root), whose build dir is
-# /usr/src/linux-headers-RELEASE there. Nothing is installed on the machine.
+# "binary"), and "root", where modules are built for it: a Debian 13 system
+# with linux-headers-RELEASE, its common headers and its kbuild tools (see
+# debian_root), whose build dir is /usr/src/linux-headers-RELEASE there.
+# Nothing is installed on the machine. The series pins no Z on purpose:
+# backports keep only their newest upload, so a pinned 7.3.4 would vanish
+# from the archive with 7.3.5; a series X.Y lasts until backports move on
+# to X.Y+1, and then the run fails, naming the series it cannot find.
 debian_kernel()
 {
 	local series=$1 line pkg ver rel dir tmp bin hdr mod f start=$SECONDS
