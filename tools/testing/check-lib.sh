@@ -8,6 +8,12 @@
 # shellcheck disable=SC2034 # read by the targets in the other check-*.sh
 KT_SRC='' KT_LABEL='' KT_DIR='' KT_OUT='' KT_TREE=''
 
+# The command that runs the kernel's make for the module builds below: make,
+# or where a target sets it (a local of its own, which the checks it calls
+# see), a command that runs make elsewhere (check-qemu.sh's in_debian_root:
+# in the Debian system that holds Debian's headers).
+KMAKE=(make)
+
 # Messages of a broken kernel or of a failed load/unload: any one fails "log clean".
 BAD_PATTERNS=(
 	'BUG:' 'WARNING:' 'Oops' 'Kernel panic' 'cut here' 'still has objects'
@@ -133,7 +139,7 @@ check_build()
 
 	shift 4
 	log "$kver: building modules in $tree"
-	make -C "$out" "$@" M="$tree" W=1 -j"$(nproc)" modules >"$log" 2>&1 || rc=$?
+	"${KMAKE[@]}" -C "$out" "$@" M="$tree" W=1 -j"$(nproc)" modules >"$log" 2>&1 || rc=$?
 	sed -i "s|$tree/||g" "$log"
 	if [[ $rc -ne 0 ]]; then
 		result FAIL "build W=1 $kver"
@@ -445,8 +451,8 @@ check_sample_build()
 	local kdir=$1 tree=$2 kver=$3 log=$4 rc=0 ko=$2/samples/zalloc_example.ko
 
 	shift 4
-	make -C "$kdir" "$@" M="$tree/samples" clean >/dev/null 2>&1 || true
-	make -C "$kdir" "$@" M="$tree/samples" \
+	"${KMAKE[@]}" -C "$kdir" "$@" M="$tree/samples" clean >/dev/null 2>&1 || true
+	"${KMAKE[@]}" -C "$kdir" "$@" M="$tree/samples" \
 		KBUILD_EXTRA_SYMBOLS="$tree/Module.symvers" modules >"$log" 2>&1 || rc=$?
 	sed -i "s|$tree/||g" "$log"
 	if [[ $rc -ne 0 || ! -f $ko ]] || grep -qi 'warning' "$log"; then
@@ -465,7 +471,7 @@ check_sparse()
 	local out=$1 tree=$2 kver=$3 log=$4
 
 	shift 4
-	make -C "$out" "$@" M="$tree" C=2 -j"$(nproc)" modules >"$log" 2>&1 || true
+	"${KMAKE[@]}" -C "$out" "$@" M="$tree" C=2 -j"$(nproc)" modules >"$log" 2>&1 || true
 	sed -i "s|$tree/||g" "$log"
 	if grep -q 'sparse is not available or not up to date' "$log"; then
 		result SKIP "sparse $kver (sparse too old for this kernel)"

@@ -5,7 +5,7 @@
 # usage: tools/testing/check.sh
 # Targets are "KIND:VERSION" words in $ZALLOC_TARGETS (default "uml:6.1
 # uml:6.12 uml:newest uml-smp:newest uml-sanitizer:newest qemu:newest
-# stock:amd64 dkms:amd64"); KIND names a function target_KIND:
+# stock:amd64 debian:7.3 dkms:amd64"); KIND names a function target_KIND:
 #   uml:VERSION    UML test kernel of tools/testing/kernel.sh (6.1, 6.12 for
 #                  Debian 13, newest): checkpatch against its tree, W=1 build,
 #                  KUnit (no case may skip but the two that need a second
@@ -35,6 +35,15 @@
 #                  headers, the sample built as documented, zalloc's stats
 #                  while the sample is loaded and after it is removed, and a
 #                  log with nothing but the expected taint lines
+#   debian:SERIES  Debian 13's own amd64 kernel binary of SERIES (7.3: the
+#                  newest 7.3.Z in trixie-backports, linux-binary-7.3.Z+deb13-amd64;
+#                  or X.Y.Z, or newest) in QEMU -smp 2, as stock: W=1 build
+#                  against its linux-headers package (in a Debian 13 system
+#                  made with debootstrap in the cache: their gcc-14 and kbuild
+#                  tools do not run on Debian 12), the sample built as
+#                  documented, stats, expected log lines only; its config has
+#                  no KUnit ("# CONFIG_KUNIT is not set" in 7.3), so the KUnit
+#                  suites cannot run there: one SKIP says so
 #   dkms:FLAVOUR   the same kernel with zalloc.ko as Debian's dkms builds,
 #                  signs and installs it (in trees of the run, not the
 #                  system's), the example built against it; and "make install"
@@ -51,8 +60,9 @@
 # QEMU emulates: its run times are no performance figures.
 #
 # The targets' functions are in tools/testing/check-uml.sh (uml, uml-smp),
-# check-sanitizer.sh and check-qemu.sh (qemu, stock, dkms); the checks that
-# several share are in check-lib.sh. This file counts and prints the results.
+# check-sanitizer.sh and check-qemu.sh (qemu, stock, debian, dkms); the
+# checks that several share are in check-lib.sh. This file counts and prints
+# the results.
 #
 # The module tree is this checkout (tracked and untracked non-ignored files),
 # copied for each kernel into the run dir (RUN/uml-KVER/tree, ...) and built
@@ -76,7 +86,7 @@ set -euo pipefail
 # shellcheck source=tools/testing/check-qemu.sh
 . "$TOOLS_DIR/check-qemu.sh"
 
-TARGETS=${ZALLOC_TARGETS:-uml:6.1 uml:6.12 uml:newest uml-smp:newest uml-sanitizer:newest qemu:newest stock:amd64 dkms:amd64}
+TARGETS=${ZALLOC_TARGETS:-uml:6.1 uml:6.12 uml:newest uml-smp:newest uml-sanitizer:newest qemu:newest stock:amd64 debian:7.3 dkms:amd64}
 UML_TIMEOUT=${ZALLOC_UML_TIMEOUT:-600}
 QEMU_TIMEOUT=${ZALLOC_QEMU_TIMEOUT:-900}
 KEEP_RUNS=10
@@ -118,14 +128,15 @@ kunit_py()
 	echo "$src/tools/testing/kunit/kunit.py"
 }
 
-# needs_kunit_py - some target of TARGETS reads KTAP (all but stock and dkms)
+# needs_kunit_py - some target of TARGETS reads KTAP (all but stock, debian
+# and dkms)
 needs_kunit_py()
 {
 	local t
 
 	for t in $TARGETS; do
 		case ${t%%:*} in
-		stock | dkms) ;;
+		stock | debian | dkms) ;;
 		*) return 0 ;;
 		esac
 	done

@@ -7,7 +7,10 @@
 # linux-image-amd64 and linux-headers-amd64 are Debian's stock kernel, which
 # "make check" boots in QEMU (targets stock and dkms); it is never booted on
 # this machine. dkms and openssl: the dkms target builds and signs zalloc.ko
-# as Debian's DKMS does; libc6-dev: zallocstat; python3: the kernel's
+# as Debian's DKMS does; debootstrap (and debian-archive-keyring, whose
+# keys it checks the archive with): the debian target builds against
+# Debian 13's kernel headers in a Debian 13 system it makes in the cache
+# (tools/testing/kernel.sh debian); libc6-dev: zallocstat; python3: the kernel's
 # tools/testing/kunit/kunit.py, which builds the test kernels and parses
 # every KTAP document of "make check".
 set -euo pipefail
@@ -16,7 +19,8 @@ PACKAGES=(
 	make gcc libc6-dev git bc flex bison libelf-dev libssl-dev python3 perl
 	rsync xz-utils busybox-static cpio qemu-system-x86 gnuplot-nox kmod
 	distro-info-data linux-source-6.1 sparse
-	linux-headers-amd64 linux-image-amd64 dkms openssl
+	linux-headers-amd64 linux-image-amd64 dkms openssl debootstrap
+	debian-archive-keyring
 )
 
 # missing - print the packages of PACKAGES that are not installed

@@ -19,16 +19,23 @@
 #                        injection (newest only)
 #             x86_64     print the build dir (holding arch/x86/boot/bzImage) of
 #                        the x86_64 test kernel for QEMU (SMP, KUnit, debug options)
+#             debian     print the dir of Debian 13's own amd64 kernel binary
+#                        of VERSION (see debian_kernel): "release", "vmlinuz",
+#                        "config", and "root", a minimal Debian 13 system
+#                        holding its headers, where modules for it are built
 #   VERSION   6.1        Debian 12's linux-source-6.1 (/usr/src tarball)
 #             newest     the newest linux-source-X.Y of Debian's backports,
 #                        testing and unstable suites (downloaded, never installed)
 #             X.Y        linux-source-X.Y from those suites, e.g. 6.12 (Debian
 #                        13's kernel, in bookworm-backports)
+#             For "debian", VERSION is a series X.Y (e.g. 7.3: the newest
+#             7.3.Z that Debian 13's backports carry), X.Y.Z, or newest.
 #
 # Everything lives in ${ZALLOC_CACHE:-/var/cache/zalloc}: src/ (unpacked trees),
 # debs/ (downloaded packages), apt/ (private apt lists), build/ (kernels, keyed
-# by source version and a hash of the config fragment). A kernel counts as built
-# only once its stamp file exists, so an interrupted build is redone.
+# by source version and a hash of the config fragment), debian/ (Debian's
+# kernel binaries, by package and version). A kernel counts as built only once
+# its stamp file exists, so an interrupted build is redone.
 # Progress goes to stderr; only the requested path goes to stdout.
 set -euo pipefail
 
@@ -39,10 +46,18 @@ APT_DIR=$ZALLOC_CACHE/apt
 NEWEST_FILE=$ZALLOC_CACHE/newest
 NEWEST_TTL=${ZALLOC_NEWEST_TTL:-86400}
 STAMP=.zalloc-built
+# Debian's own kernel binaries ("debian"): the amd64 flavour of Debian 13
+# (trixie), whose backports carry its 7.x kernels as
+# linux-binary-KVER+deb13-amd64 (image and config) and
+# linux-headers-KVER+deb13-amd64.
+DEB_CODENAME=trixie
+DEB_TAG=deb13
+DEB_FLAVOUR=amd64
 
 usage()
 {
 	echo "usage: $PROG src|version|uml|uml-smp|uml-sanitizer|uml-bench|uml-bench-smp|x86_64 6.1|newest|X.Y" >&2
+	echo "       $PROG debian X.Y|X.Y.Z|newest" >&2
 	exit 2
 }
 
@@ -394,6 +409,142 @@ build_kernel()
 	echo "$out"
 }
 
+# pick_binary SERIES - print "PACKAGE VERSION" of the newest of Debian 13's
+# amd64 kernel binaries (linux-binary-KVER+deb13-amd64) whose KVER is in
+# SERIES (X.Y, X.Y.Z, or newest: any) in the newer suites' package lists
+pick_binary()
+{
+	local re=$1 pkg
+	local -a opts
+
+	if [[ $re == newest ]]; then
+		re='[0-9]+\.[0-9]+'
+	else
+		re=${re//./\\.}
+	fi
+	mapfile -t opts < <(apt_opts)
+	pkg=$(apt-cache "${opts[@]}" pkgnames linux-binary- |
+		grep -E "^linux-binary-$re(\\.[0-9]+)*\\+$DEB_TAG-$DEB_FLAVOUR\$" |
+		sort -V | tail -n1)
+	[[ -n $pkg ]] || return 1
+	echo "$pkg $(pkg_version "$pkg")"
+}
+
+# deb_depends DEB - print the packages that DEB depends on, one a line: the
+# first of each alternative, without version or architecture
+deb_depends()
+{
+	dpkg-deb -f "$1" Depends | tr ',' '\n' |
+		sed -E 's/\|.*//; s/\(.*\)//; s/:.*//; s/[[:space:]]//g' | grep -v '^$'
+}
+
+# debian_root DIR DEB... - make DIR a minimal Debian 13 system (debootstrap
+# from the machine's own archive address) with make and what the headers
+# packages DEB... depend on (the gcc that built the kernel, pahole, the
+# libraries of Debian's kbuild tools), and unpack those packages in it.
+# Debian's headers cannot be used on this Debian 12 machine itself: they run
+# the kernel's own gcc (gcc-14, not in Debian 12; gcc 12 lacks options the
+# kernel's config turns on, such as -fmin-function-alignment) and their host
+# tools (modpost, objtool, resolve_btfids) need Debian 13's glibc. In their
+# own release both hold, as for a Debian 13 user building a module.
+debian_root()
+{
+	local root=$1 uri key deb inc cc
+	# gcc-N-for-host calls "as" and "ld", which only binutils provides.
+	local -a pkgs=(make binutils)
+
+	shift
+	for deb in "$@"; do
+		mapfile -t -O "${#pkgs[@]}" pkgs < <(deb_depends "$deb" | grep -v '^linux-')
+	done
+	inc=$(printf '%s\n' "${pkgs[@]}" | sort -u | paste -sd,)
+	read -r uri key < <(sources_stanza) ||
+		die "no archive address in /etc/apt/sources.list.d/debian.sources"
+	: "${key:=/usr/share/keyrings/debian-archive-keyring.gpg}"
+	log "debootstrap $DEB_CODENAME (minbase, with $inc) into $root"
+	# In a mount namespace of its own: the /proc and /sys that debootstrap
+	# mounts in the new system go away with it, even when it is killed.
+	if ! unshare --mount --propagation private -- debootstrap --variant=minbase \
+		--keyring="$key" --include="$inc" "$DEB_CODENAME" "$root" "$uri" \
+		>"$root.log" 2>&1; then
+		tail -n 20 "$root.log" >&2
+		die "debootstrap $DEB_CODENAME failed, see $root.log"
+	fi
+	for deb in "$@"; do
+		dpkg-deb -x "$deb" "$root"
+	done
+	# The compiler that built the kernel (its config names it) must
+	# compile and assemble there.
+	cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' "$root"/usr/src/linux-headers-*/.config |
+		head -n1)
+	chroot "$root" "${cc:-gcc}" -c -x c -o /dev/null /dev/null ||
+		die "${cc:-no compiler} does not work in $root"
+}
+
+# debian_kernel SERIES - print the dir of the newest of Debian 13's amd64
+# kernel binaries of SERIES (see pick_binary; asking the archive once a day),
+# downloading its packages and making the dir first when it is not there:
+# "release" (e.g. 7.3.4+deb13-amd64), "vmlinuz" and "config" (from the
+# linux-binary package and the linux-base package it depends on, unpacked in
+# "binary"), and "root", where modules are built for it: a Debian 13 system
+# with linux-headers-RELEASE, its common headers and its kbuild tools (see
+# debian_root), whose build dir is /usr/src/linux-headers-RELEASE there.
+# Nothing is installed on the machine. The series pins no Z on purpose:
+# backports keep only their newest upload, so a pinned 7.3.4 would vanish
+# from the archive with 7.3.5; a series X.Y lasts until backports move on
+# to X.Y+1, and then the run fails, naming the series it cannot find.
+debian_kernel()
+{
+	local series=$1 line pkg ver rel dir tmp bin hdr mod f start=$SECONDS
+	local -a debs
+
+	line=$(daily "$ZALLOC_CACHE/debian-$series" \
+		"Debian $DEB_CODENAME kernel binary $series" pick_binary "$series")
+	read -r pkg ver <<<"$line"
+	rel=${pkg#linux-binary-}
+	dir=$ZALLOC_CACHE/debian/${pkg}_${ver//:/_}
+	if [[ ! -f $dir/$STAMP ]]; then
+		hdr=$(fetch_deb "linux-headers-$rel" "$ver")
+		debs=("$hdr")
+		# The headers name the common headers and kbuild package they
+		# use; all come from one source package, of one version.
+		while IFS= read -r f; do
+			debs+=("$(fetch_deb "$f" "$ver")")
+		done < <(deb_depends "$hdr" | grep -E '^linux-(headers-.*-common|kbuild-)')
+		((${#debs[@]} == 3)) || die "linux-headers-$rel names no common headers or kbuild"
+		tmp=$dir.tmp
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		# The image is in linux-binary-REL, the config in the
+		# linux-base-REL it depends on.
+		bin=$(fetch_deb "$pkg" "$ver")
+		dpkg-deb -x "$bin" "$tmp/binary"
+		while IFS= read -r f; do
+			dpkg-deb -x "$(fetch_deb "$f" "$ver")" "$tmp/binary"
+		done < <(deb_depends "$bin" | grep '^linux-base-')
+		# The image and config: in /usr/lib/modules/REL/ in the 7.x
+		# packages, in /boot in Debian 12's.
+		for f in vmlinuz config; do
+			for mod in "usr/lib/modules/$rel/$f" "boot/$f-$rel"; do
+				if [[ -f $tmp/binary/$mod ]]; then
+					ln -s "binary/$mod" "$tmp/$f"
+					break
+				fi
+			done
+			[[ -e $tmp/$f ]] || die "no $f in $pkg $ver"
+		done
+		debian_root "$tmp/root" "${debs[@]}"
+		[[ -f $tmp/root/usr/src/linux-headers-$rel/Makefile ]] ||
+			die "no /usr/src/linux-headers-$rel in $tmp/root"
+		echo "$rel" >"$tmp/release"
+		touch "$tmp/$STAMP"
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+		log "Debian's kernel $rel ($ver) ready in $dir in $(elapsed "$start")"
+	fi
+	echo "$dir"
+}
+
 # with_lock NAME CMD... - run CMD holding the cache lock NAME, so that runs
 # in parallel neither unpack nor build the same thing twice at once
 with_lock()
@@ -412,12 +563,18 @@ main()
 	local cmd=${1:-} ver=${2:-} src
 
 	[[ $# -eq 2 ]] || usage
+	mkdir -p "$ZALLOC_CACHE/src" "$ZALLOC_CACHE/debs" "$ZALLOC_CACHE/build"
+	if [[ $cmd == debian ]]; then
+		[[ $ver =~ ^([0-9]+\.[0-9]+(\.[0-9]+)?|newest)$ ]] || usage
+		mkdir -p "$ZALLOC_CACHE/debian"
+		with_lock "debian-$ver" debian_kernel "$ver"
+		return
+	fi
 	case $cmd in
 	src | version | uml | uml-smp | uml-sanitizer | uml-bench | uml-bench-smp | \
 		x86_64) ;;
 	*) usage ;;
 	esac
-	mkdir -p "$ZALLOC_CACHE/src" "$ZALLOC_CACHE/debs" "$ZALLOC_CACHE/build"
 	src=$(with_lock "src-$ver" source_dir "$ver")
 	case $cmd in
 	src) echo "$src" ;;
