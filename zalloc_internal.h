@@ -499,6 +499,7 @@ enum za_refusal {
 	ZR_STRATEGY,	/* an allocation with an unknown strategy */
 	ZR_INVALID_FREE, /* a free of what is not zalloc's or not an object */
 	ZR_DOUBLE_FREE,	/* a free of an object already free */
+	ZR_OVERFLOW,	/* an array whose n * size overflows size_t */
 	ZR_NR,
 };
 

@@ -7,7 +7,10 @@
  * (zalloc_mag.h, zalloc_mag.c) or its backend (zalloc_pool.c's
  * za_backends[]). zalloc_free() and zalloc_size() find the class from the
  * pointer alone (za_ptr_lookup()), so a pointer goes back where it came
- * from whatever the strategy is when it is freed.
+ * from whatever the strategy is when it is freed. The rest of the kmalloc
+ * family is built on the same two paths: zalloc_array() and
+ * zalloc_calloc() inline the allocation's, zalloc_realloc() looks its
+ * pointer up once and continues on both.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +18,7 @@
 #include <linux/jump_label.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -377,7 +381,96 @@ void *zalloc_alloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc);
 
+/* === Arrays === */
+
+/*
+ * An array whose bytes do not fit in a size_t: refused, as
+ * kmalloc_array() refuses it, and counted (array_overflows). Never a
+ * shorter object: size_mul() would saturate at SIZE_MAX, which no backend
+ * serves either. Off the inlined path.
+ */
+static noinline void *alloc_overflow(gfp_t gfp)
+{
+	might_alloc(gfp);
+	za_count_refusal(ZR_OVERFLOW);
+	return NULL;
+}
+
+/* zalloc_array() and zalloc_calloc(): the product checked, then inlined. */
+static __always_inline void *alloc_array(size_t n, size_t size, gfp_t gfp,
+					 unsigned long caller)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return alloc_overflow(gfp);
+	return __zalloc_alloc(bytes, gfp, za_get_strategy(), caller);
+}
+
+/**
+ * zalloc_array() - allocate memory for an array, like kmalloc_array()
+ * @n: number of elements
+ * @size: bytes of each element
+ * @gfp: allocation flags, as for zalloc_alloc()
+ *
+ * As zalloc_alloc(@n * @size, @gfp), by the same path, unless the product
+ * overflows a size_t: then nothing is allocated and the refusal is counted
+ * (array_overflows in the stats file).
+ *
+ * Context: as zalloc_alloc_strategy().
+ * Return: the memory; ZERO_SIZE_PTR if @n or @size is 0; NULL if @n * @size
+ * overflows, or as zalloc_alloc().
+ */
+void *zalloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	return alloc_array(n, size, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(zalloc_array);
+
+/**
+ * zalloc_calloc() - allocate zeroed memory for an array, like kcalloc()
+ * @n: number of elements
+ * @size: bytes of each element
+ * @gfp: allocation flags, as for zalloc_alloc(); __GFP_ZERO is added
+ *
+ * zalloc_array() with __GFP_ZERO: the whole object is zeroed, recycled
+ * ones too.
+ *
+ * Context: as zalloc_alloc_strategy().
+ * Return: as zalloc_array().
+ */
+void *zalloc_calloc(size_t n, size_t size, gfp_t gfp)
+{
+	return alloc_array(n, size, gfp | __GFP_ZERO, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(zalloc_calloc);
+
 /* === Free === */
+
+/*
+ * The object at @ptr (not NULL or ZERO_SIZE_PTR) as zalloc_size() and
+ * zalloc_realloc() find it: a live object of the debug mode's table (*@cp
+ * NULL; @usable the size asked for) or one of a class (*@cp;
+ * za_ptr_lookup()). False if neither: not an object zalloc handed out.
+ */
+static __always_inline bool obj_find(const void *ptr, struct za_class **cp,
+				     size_t *usable)
+{
+	*cp = NULL;
+	if (static_branch_unlikely(&za_table_key) &&
+	    za_debug_size(ptr, usable))
+		return true;
+	*cp = za_ptr_lookup(ptr, usable);
+	return *cp;
+}
+
+/* A call of @func that obj_find() found no object for: the caller's bug. */
+static void report_foreign(const void *ptr, const char *func,
+			   unsigned long caller)
+{
+	pr_err_ratelimited("%pS: %s() of %p: not an object zalloc handed out\n",
+			   (void *)caller, func, ptr);
+}
 
 /*
  * A free once its pointer is looked up (@c: its class, NULL if it is not
@@ -495,21 +588,103 @@ EXPORT_SYMBOL_GPL(zalloc_free);
  */
 size_t zalloc_size(const void *ptr)
 {
+	struct za_class *c;
 	size_t usable;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return 0;
-	if (static_branch_unlikely(&za_table_key) &&
-	    za_debug_size(ptr, &usable))
-		return usable;
-	if (unlikely(!za_ptr_lookup(ptr, &usable))) {
-		pr_err_ratelimited("%pS: %s() of %p: not an object zalloc handed out\n",
-				   (void *)_RET_IP_, __func__, ptr);
+	if (unlikely(!obj_find(ptr, &c, &usable))) {
+		report_foreign(ptr, __func__, _RET_IP_);
 		return 0;
 	}
 	return usable;
 }
 EXPORT_SYMBOL_GPL(zalloc_size);
+
+/* === Realloc === */
+
+/*
+ * zalloc_realloc()'s free of the object it replaced, looked up already
+ * (@c: its class, NULL for one of the debug mode's table): on as
+ * zalloc_free() continues, or the whole way when each object must be
+ * seen, which the table's objects always are (the table key holds the
+ * diversion on while the table has objects).
+ */
+static void realloc_free(const void *ptr, struct za_class *c, size_t usable,
+			 unsigned long caller)
+{
+	if (unlikely(!c || za_each_object()))
+		zalloc_free_slow(ptr, caller);
+	else
+		free_found(ptr, c, usable, ZA_PUSH_UNTRIED, caller);
+}
+
+/**
+ * zalloc_realloc() - resize memory from zalloc, like krealloc()
+ * @ptr: memory from zalloc; NULL or ZERO_SIZE_PTR to allocate
+ * @new_size: bytes wanted
+ * @gfp: allocation flags, as for zalloc_alloc()
+ *
+ * If zalloc_size(@ptr) holds @new_size, growing or shrinking, @ptr is
+ * returned unchanged; as krealloc() does (6.1, 6.12 and 7.3), with
+ * __GFP_ZERO or init_on_alloc the bytes from @new_size to zalloc_size(@ptr)
+ * are zeroed, so that a later grow in place finds them zero. Otherwise a
+ * new object is allocated as by zalloc_alloc(), by the same path,
+ * zalloc_size(@ptr) bytes are copied into it and @ptr is freed as by
+ * zalloc_free(). __GFP_ZERO zeroes the grown part only if every
+ * allocation and reallocation of the object passed it: zalloc, like
+ * krealloc(), does not keep the size first asked for. In debug mode an
+ * object is exactly the size asked for, so any other size moves it, and
+ * KASAN checks the new size to the byte.
+ *
+ * A @ptr zalloc did not hand out is refused as zalloc_free() refuses it,
+ * as far as the mode can tell (counted in invalid_frees, one ratelimited
+ * error) and left alone.
+ *
+ * Context: as zalloc_alloc_strategy().
+ * Return: @ptr or the new object; ZERO_SIZE_PTR if @new_size is 0, @ptr
+ * then freed; NULL, @ptr untouched, if @ptr is refused or the new object
+ * could not be had.
+ */
+void *zalloc_realloc(const void *ptr, size_t new_size, gfp_t gfp)
+{
+	struct za_class *c = NULL;
+	size_t usable = 0;
+	void *obj;
+
+	if (likely(!ZERO_OR_NULL_PTR(ptr)) &&
+	    unlikely(!obj_find(ptr, &c, &usable))) {
+		might_alloc(gfp);
+		za_count_refusal(ZR_INVALID_FREE);
+		report_foreign(ptr, __func__, _RET_IP_);
+		return NULL;
+	}
+	if (unlikely(!new_size)) {
+		if (!ZERO_OR_NULL_PTR(ptr))
+			realloc_free(ptr, c, usable, _RET_IP_);
+		return ZERO_SIZE_PTR;
+	}
+	/* In place: what the class holds, or the table's exact size. */
+	if (new_size == usable || (new_size < usable && c)) {
+		might_alloc(gfp);
+		if (want_init_on_alloc(gfp)) {
+			/* A kmalloc() object's bytes past its size: KASAN's. */
+			kasan_disable_current();
+			memset((u8 *)ptr + new_size, 0, usable - new_size);
+			kasan_enable_current();
+		}
+		return (void *)ptr;
+	}
+	obj = __zalloc_alloc(new_size, gfp, za_get_strategy(), _RET_IP_);
+	if (unlikely(!obj) || ZERO_OR_NULL_PTR(ptr))
+		return obj;
+	kasan_disable_current();
+	memcpy(obj, ptr, min(usable, new_size));
+	kasan_enable_current();
+	realloc_free(ptr, c, usable, _RET_IP_);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(zalloc_realloc);
 
 /* === Bulk === */
 

@@ -69,6 +69,7 @@ static const char * const refusal_names[] = {
 	[ZR_STRATEGY]	  = "invalid_strategy",
 	[ZR_INVALID_FREE] = "invalid_frees",
 	[ZR_DOUBLE_FREE]  = "double_frees",
+	[ZR_OVERFLOW]	  = "array_overflows",
 };
 
 static_assert(ARRAY_SIZE(refusal_names) == ZR_NR);

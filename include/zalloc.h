@@ -6,7 +6,10 @@
  * pools (page-backed pools that zalloc carves itself, 257 bytes up to
  * 64 KiB) and the standard backend (kmalloc). The strategy picks the
  * backend: by size (ZALLOC_AUTO) or forced. zalloc_free() takes no size and
- * no strategy: it finds the backend from the pointer.
+ * no strategy: it finds the backend from the pointer. zalloc_array(),
+ * zalloc_calloc() and zalloc_realloc() are kmalloc_array(), kcalloc() and
+ * krealloc(); where the kernel has <linux/cleanup.h>, __free(zalloc) frees
+ * a variable as it goes out of scope, as __free(kfree) does.
  *
  * Build against this header with -I<zalloc>/include and add zalloc's
  * Module.symvers to KBUILD_EXTRA_SYMBOLS; see README.md.
@@ -41,5 +44,28 @@ void zalloc_free(const void *ptr);
 size_t zalloc_size(const void *ptr);
 int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs);
 void zalloc_free_bulk(size_t nr, void **objs);
+void *zalloc_array(size_t n, size_t size, gfp_t gfp);
+void *zalloc_calloc(size_t n, size_t size, gfp_t gfp);
+void *zalloc_realloc(const void *ptr, size_t new_size, gfp_t gfp);
+
+/*
+ * Scoped cleanup, as DEFINE_FREE(kfree, ...) in <linux/slab.h>:
+ *
+ *	void *buf __free(zalloc) = zalloc_alloc(size, GFP_KERNEL);
+ *
+ * zalloc_free()s buf whenever it goes out of scope; no_free_ptr(buf) or
+ * return_ptr(buf) hands it on instead. Only where the kernel has
+ * <linux/cleanup.h>: mainline 6.5 on, and stable series it was backported
+ * to (Debian 12's 6.1.192 has it). A kernel without it has no __free() at all;
+ * a caller that must build on both tests DEFINE_FREE.
+ */
+#ifdef __has_include
+#if __has_include("linux/cleanup.h")
+#include <linux/cleanup.h>
+#include <linux/err.h>
+
+DEFINE_FREE(zalloc, void *, if (!IS_ERR_OR_NULL(_T)) zalloc_free(_T))
+#endif
+#endif
 
 #endif /* _ZALLOC_H */

@@ -127,15 +127,25 @@ static inline void *zk_track(struct kunit *test, void *p)
 }
 
 /**
+ * zk_untrack() - forget @p, which zalloc freed (zalloc_realloc() did)
+ * @test: the running case
+ * @p: the object, tracked by zk_track() or not
+ */
+static inline void zk_untrack(struct kunit *test, const void *p)
+{
+	struct zk_case *zc = test->priv;
+
+	xa_erase(&zc->objs, (unsigned long)p);
+}
+
+/**
  * zk_free() - zalloc_free() of an object zk_track() may have tracked
  * @test: the running case
  * @p: the object
  */
 static inline void zk_free(struct kunit *test, void *p)
 {
-	struct zk_case *zc = test->priv;
-
-	xa_erase(&zc->objs, (unsigned long)p);
+	zk_untrack(test, p);
 	zalloc_free(p);
 }
 

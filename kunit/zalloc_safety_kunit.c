@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite zalloc_safety: frees of what zalloc did not hand out, double
- * frees, and the debug mode (zalloc_debug.c says what each mode catches).
- * Built as zalloc_safety_kunit.ko; load it after zalloc.ko. Each case
- * checks the refusal counters and that no object is handed out twice.
+ * KUnit suite zalloc_safety: frees and reallocs of what zalloc did not
+ * hand out, double frees, and the debug mode (zalloc_debug.c says what
+ * each mode catches). Built as zalloc_safety_kunit.ko; load it after
+ * zalloc.ko. Each case checks the refusal counters and that no object is
+ * handed out twice.
  * The refusals print ratelimited errors on purpose: the harness expects
  * them from this suite.
  */
@@ -222,6 +223,58 @@ static void zalloc_free_bulk_checks_every_pointer(struct kunit *test)
 }
 
 /*
+ * zalloc_realloc() of what zalloc did not hand out (a page of its own, a
+ * vmalloc() address, module data, a pointer into an extended-pool
+ * object), to any size, 0 included: refused as zalloc_free() refuses it,
+ * NULL, the memory left alone and nothing allocated.
+ */
+static void zalloc_realloc_foreign_refused(struct kunit *test)
+{
+	static const size_t new_sizes[] = { 0, 10, 10000, 100000 };
+	u64 before = refusals(ZR_INVALID_FREE);
+	struct page *page = alloc_page(GFP_KERNEL);
+	void *vbuf = vmalloc(PAGE_SIZE);
+	char *p = zk_track(test, zalloc_alloc(700, GFP_KERNEL));
+	void *foreign[4];
+	unsigned int i, j;
+	s64 live;
+
+	if (!page || !vbuf || !p) {
+		if (page)
+			__free_page(page);
+		vfree(vbuf);
+		KUNIT_FAIL(test, "no memory for the case");
+		return;
+	}
+	memset(page_address(page), 0x5a, PAGE_SIZE);
+	memset(vbuf, 0x5a, PAGE_SIZE);
+	memset(p, 0x33, 700);
+	foreign[0] = page_address(page);
+	foreign[1] = vbuf;
+	foreign[2] = module_data;
+	foreign[3] = p + 8;
+	live = zk_live_objects();
+	for (i = 0; i < ARRAY_SIZE(foreign); i++)
+		for (j = 0; j < ARRAY_SIZE(new_sizes); j++)
+			KUNIT_EXPECT_NULL_MSG(test,
+					      zalloc_realloc(foreign[i],
+							     new_sizes[j],
+							     GFP_KERNEL),
+					      "pointer %u to %zu", i,
+					      new_sizes[j]);
+	KUNIT_EXPECT_EQ(test, refusals(ZR_INVALID_FREE) - before,
+			ARRAY_SIZE(foreign) * ARRAY_SIZE(new_sizes));
+	KUNIT_EXPECT_EQ(test, zk_live_objects(), live);
+	KUNIT_EXPECT_FALSE(test, memchr_inv(page_address(page), 0x5a,
+					    PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, memchr_inv(vbuf, 0x5a, PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, memchr_inv(p, 0x33, 700));
+	zk_free(test, p);
+	vfree(vbuf);
+	__free_page(page);
+}
+
+/*
  * A double free with a free between (A, B, A) is not caught in normal
  * mode, and the magazines hold A twice; when they go back to the span,
  * the span refuses the second A rather than count it, which would free
@@ -379,6 +432,7 @@ static struct kunit_case zalloc_safety_cases[] = {
 	KUNIT_CASE(zalloc_debug_refuses_all),
 	KUNIT_CASE(zalloc_debug_switch_keeps_objects),
 	KUNIT_CASE(zalloc_free_bulk_checks_every_pointer),
+	KUNIT_CASE(zalloc_realloc_foreign_refused),
 	KUNIT_CASE(zalloc_span_refuses_object_it_has),
 	KUNIT_CASE(zalloc_debug_off_no_quarantine),
 	KUNIT_CASE(zalloc_debug_exact_size),

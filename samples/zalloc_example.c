@@ -5,13 +5,16 @@
  * On load it allocates a mix of sizes through every strategy, stamps each
  * object, checks every stamp, frees all but one round and prints one
  * summary line. The round it keeps is freed when the module is removed, so
- * zalloc's live gauges show it while the module is loaded.
+ * zalloc's live gauges show it while the module is loaded. Before that it
+ * grows a table of descriptors as a driver grows a ring, with
+ * zalloc_calloc() and zalloc_realloc(), and frees it.
  *
  * Build it against zalloc's header and Module.symvers as README.md shows.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <zalloc.h>
@@ -59,6 +62,68 @@ static size_t count_bad(const u8 *p, size_t size, u8 val)
 	for (i = 0; i < size; i++)
 		bad += p[i] != val;
 	return bad;
+}
+
+/* A descriptor of a driver's ring: what zalloc_calloc() is for. */
+struct example_desc {
+	u64 addr;
+	u32 len;
+	u32 flags;
+};
+
+#define EXAMPLE_RING_FIRST	16
+#define EXAMPLE_RING_LAST	8192
+
+/* Descriptors of @ring, @from up to @to, that do not hold what they should. */
+static unsigned int ring_bad(const struct example_desc *ring, unsigned int from,
+			     unsigned int to, bool zero)
+{
+	unsigned int i, bad = 0;
+
+	for (i = from; i < to; i++)
+		bad += zero ? ring[i].addr || ring[i].len || ring[i].flags :
+			      ring[i].addr != i || ring[i].len != i;
+	return bad;
+}
+
+/*
+ * A ring that doubles whenever it is full, as a driver's does: zeroed
+ * descriptors from zalloc_calloc(), each doubling by zalloc_realloc() with
+ * __GFP_ZERO (kept on every call, so the new half comes zeroed) and
+ * array_size(), which saturates instead of wrapping. From 16 to 8192
+ * descriptors of 16 bytes the ring goes through all three backends.
+ * Returns 0, -ENOMEM, or -EIO if a descriptor was lost or not zeroed.
+ */
+static noinline int example_ring(void)
+{
+	struct example_desc *ring, *bigger;
+	unsigned int nr = EXAMPLE_RING_FIRST, i, bad;
+
+	ring = zalloc_calloc(nr, sizeof(*ring), GFP_KERNEL);
+	if (!ring)
+		return -ENOMEM;
+	bad = ring_bad(ring, 0, nr, true);
+	while (!bad && nr < EXAMPLE_RING_LAST) {
+		for (i = 0; i < nr; i++) {
+			ring[i].addr = i;
+			ring[i].len = i;
+		}
+		bigger = zalloc_realloc(ring, array_size(2 * nr, sizeof(*ring)),
+					GFP_KERNEL | __GFP_ZERO);
+		if (!bigger) {
+			/* The old ring is still ours: free it. */
+			zalloc_free(ring);
+			return -ENOMEM;
+		}
+		ring = bigger;
+		bad = ring_bad(ring, 0, nr, false) +
+		      ring_bad(ring, nr, 2 * nr, true);
+		nr *= 2;
+	}
+	zalloc_free(ring);
+	pr_info("ring grown from %u to %u descriptors: %u wrong\n",
+		EXAMPLE_RING_FIRST, nr, bad);
+	return bad ? -EIO : 0;
 }
 
 /*
@@ -116,8 +181,13 @@ static noinline int example_run(void)
 
 static int __init zalloc_example_init(void)
 {
+	int err;
+
 	if (!rounds)
 		return -EINVAL;
+	err = example_ring();
+	if (err)
+		return err;
 	return example_run();
 }
 
