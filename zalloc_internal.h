@@ -421,20 +421,23 @@ static inline const struct za_backend_ops *za_ops(const struct za_class *c)
  */
 static inline void za_obj_zero(const struct za_class *c, void *obj)
 {
-	unsigned int off;
+	void *end = obj + c->size, *page = PTR_ALIGN(obj, PAGE_SIZE);
 
-	/*
-	 * Whole, aligned pages as the page allocator zeroes them: with
-	 * clear_page(), whose fill of a known size can be faster than a
-	 * memset() of a variable one (on UML, twice as fast).
-	 */
-	if (c->size >= PAGE_SIZE && !(c->size % PAGE_SIZE) &&
-	    PAGE_ALIGNED(obj)) {
-		for (off = 0; off < c->size; off += PAGE_SIZE)
-			clear_page(obj + off);
+	if (c->size < PAGE_SIZE) {
+		memset(obj, 0, c->size);
 		return;
 	}
-	memset(obj, 0, c->size);
+	/*
+	 * The whole pages inside the object as the page allocator zeroes
+	 * them: with clear_page(), whose fill of a known size can be faster
+	 * than a memset() of a variable one (on UML, twice as fast; objects of
+	 * 10 and 14 KiB start mid-page every other one). memset() does the
+	 * partial pages at either end.
+	 */
+	memset(obj, 0, page - obj);
+	for (; page + PAGE_SIZE <= end; page += PAGE_SIZE)
+		clear_page(page);
+	memset(page, 0, end - page);
 }
 
 static __always_inline void za_obj_alloc_init(const struct za_class *c,
