@@ -374,6 +374,20 @@ static void *refill(struct za_class *c, gfp_t gfp, unsigned int want,
 	return objs[n];
 }
 
+/*
+ * How many objects a refill takes from the backend: a magazine's worth, so
+ * that a burst pays one backend trip per magazine; one where init_on_alloc
+ * has the backend zero what it hands out and the object is a page or more:
+ * the objects stacked would be zeroed again as they are popped, and
+ * zeroing a page costs more than a trip to the backend.
+ */
+static unsigned int refill_batch(const struct za_class *c)
+{
+	if (c->size >= PAGE_SIZE && want_init_on_alloc(0))
+		return 1;
+	return c->mag_size;
+}
+
 /**
  * za_mag_alloc_slow() - allocation slow path: the loaded magazine is empty
  * @c: an object-pool or extended-pool class
@@ -382,7 +396,7 @@ static void *refill(struct za_class *c, gfp_t gfp, unsigned int want,
  *	zeroed it under init_on_alloc)
  *
  * Swaps magazines, trades with the depot, or takes a magazine's worth
- * from the backend (one object with the fast path off).
+ * from the backend (refill_batch(); one object with the fast path off).
  *
  * Context: as kmalloc() with @gfp.
  * Return: an object, not zeroed unless @zeroed says so; or NULL.
@@ -404,7 +418,7 @@ void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp, bool *zeroed)
 	if (obj)
 		mags_stat(&cm->cls[cls], ZE_ALLOC);
 	mags_release(cm);
-	return obj ?: refill(c, gfp, c->mag_size, zeroed);
+	return obj ?: refill(c, gfp, refill_batch(c), zeroed);
 }
 EXPORT_SYMBOL_NS_GPL(za_mag_alloc_slow, ZA_NS);
 
