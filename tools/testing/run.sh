@@ -172,7 +172,7 @@ run_boot()
 	name=uml-$kver-$prof-$boot
 	dir=$RUN_DIR/boot-$name
 	# shellcheck disable=SC2016 # $out is the guest init script's variable
-	"$TOOLS_DIR/uml-run.sh" -t 1800 -a "$args" \
+	"$TOOLS_DIR/uml-run.sh" -k -t 1800 -a "$args" \
 		-p "zalloc_bench=${ZALLOC_BENCH_ARGS:-}" \
 		-x 'cat /sys/kernel/debug/zalloc/bench >"$out/bench.csv"
 		    cat /sys/kernel/debug/zalloc/footprint >"$out/footprint.csv"' \

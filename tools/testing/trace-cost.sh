@@ -51,7 +51,7 @@ main()
 		for b in on off; do
 			boot=$dir/boot-$b-$i
 			# shellcheck disable=SC2016 # $out is the guest init script's
-			"$TOOLS_DIR/uml-run.sh" -t 600 -p 'zalloc_bench=run_mask=2' \
+			"$TOOLS_DIR/uml-run.sh" -k -t 600 -p 'zalloc_bench=run_mask=2' \
 				-x 'cat /sys/kernel/debug/zalloc/bench >"$out/bench.csv"' \
 				"$out" "$boot" "$dir/tree-$b/zalloc.ko" \
 				"$dir/tree-$b/bench/zalloc_bench.ko" >/dev/null 2>&1 ||

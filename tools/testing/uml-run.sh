@@ -2,7 +2,11 @@
 # tools/testing/uml-run.sh - boot a UML kernel over the host's / (hostfs), load modules,
 # save the zalloc debugfs files and the kernel log, unload and power off.
 #
-# usage: tools/testing/uml-run.sh [-t SECS] [-a ARGS] [-p NAME=PARAMS]... [-x SHELL] KDIR OUTDIR MODULE.ko...
+# usage: tools/testing/uml-run.sh [-k] [-t SECS] [-a ARGS] [-p NAME=PARAMS]... [-x SHELL] KDIR OUTDIR MODULE.ko...
+#   -k              keep the modules loaded at power-off: for boots that only
+#                   measure (make run), whose unload make check tests; on
+#                   UML 6.1 a module's unload can take many minutes, as
+#                   vunmap() flushes the host's mappings page by page
 #   -t SECS         kill UML after SECS seconds (default 600)
 #   -a ARGS         more kernel command-line arguments (e.g. "ncpus=2 seccomp=on")
 #   -p NAME=PARAMS  module parameters for the module NAME (file name without .ko),
@@ -22,12 +26,13 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 TIMEOUT=600
+KEEP=
 # Logged (to the kernel log too) just before the first insmod.
 MARKER="uml-run: loading modules"
 
 usage()
 {
-	echo "usage: $PROG [-t SECS] [-a ARGS] [-p NAME=PARAMS]... [-x SHELL] KDIR OUTDIR MODULE.ko..." >&2
+	echo "usage: $PROG [-k] [-t SECS] [-a ARGS] [-p NAME=PARAMS]... [-x SHELL] KDIR OUTDIR MODULE.ko..." >&2
 	exit 2
 }
 
@@ -49,7 +54,8 @@ init_head()
 }
 
 
-# init_tail - the end of the init script: snippet, debugfs copy, unload, log
+# init_tail - the end of the init script: snippet, debugfs copy, unload
+# (unless -k), log
 init_tail()
 {
 	init_snippet
@@ -59,9 +65,13 @@ init_tail()
 			$bb cat /sys/kernel/debug/zalloc/$f >"$out/$f"
 		fi
 	done
+	EOT
+	[[ -n $KEEP ]] || cat <<-'EOT'
 	for m in $loaded; do
 		$bb rmmod "$m" || log "RMMOD FAILED $m"
 	done
+	EOT
+	cat <<-'EOT'
 	$bb dmesg -s 16777216 >"$out/dmesg.log"
 	log "uml-run: init done"
 	: >"$out/done"
@@ -104,8 +114,11 @@ main()
 	local opt kdir out rc start=$SECONDS
 	local -a mods=()
 
-	while getopts t:a:p:x: opt; do
-		boot_option "$opt" "${OPTARG:-}" || usage
+	while getopts kt:a:p:x: opt; do
+		case $opt in
+		k) KEEP=1 ;;
+		*) boot_option "$opt" "${OPTARG:-}" || usage ;;
+		esac
 	done
 	shift $((OPTIND - 1))
 	[[ $# -ge 2 ]] || usage
