@@ -413,11 +413,10 @@ static inline const struct za_backend_ops *za_ops(const struct za_class *c)
  * What kmalloc() does to an object of a pool class as it hands it out and
  * as it takes it back, done once, where the object is popped or pushed:
  * zeroed if @gfp or init_on_alloc asks, wiped if init_on_free asks (a
- * backend of no fixed size, kmalloc(), does its own). An object that a
- * refill hands out straight from the backend is not zeroed again where
- * the backend's allocator zeroed it (za_backend_get()); the objects a
- * refill stacks in the magazines are, as the magazines do not know which
- * of their objects are new.
+ * backend of no fixed size, kmalloc(), does its own). An object new from
+ * the backend, whose allocator zeroed it (za_backend_get()), is not zeroed
+ * again: a refill hands it out as it is, or stacks it in a magazine slot
+ * that says so (ZA_SLOT_ZEROED, zalloc_mag.h).
  */
 static inline void za_obj_zero(const struct za_class *c, void *obj)
 {

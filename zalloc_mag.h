@@ -143,16 +143,39 @@ static __always_inline void mag_forget(struct za_mag *m, unsigned int from,
 		memset(&m->objs[from], 0, n * sizeof(void *));
 }
 
-/* Pops an object off @m, or returns NULL if it is empty; @m is held. */
+/*
+ * A magazine slot holds an object's address, with its low bit set where
+ * the object is new from the backend, whose allocator zeroed it
+ * (za_backend_get(): under init_on_alloc): handing it out needs no
+ * zeroing, so that no byte is zeroed twice. Objects are at least 8-byte
+ * aligned. Slots are read by mag_pop(), bulk_take() and mag_take_all()
+ * only; za_mag_hand_out() and mag_slot_obj() take the bit off.
+ */
+#define ZA_SLOT_ZEROED	1UL
+
+/* The slot for @obj, marked if @zeroed. */
+static __always_inline void *mag_slot(void *obj, bool zeroed)
+{
+	return (void *)((unsigned long)obj | (zeroed ? ZA_SLOT_ZEROED : 0));
+}
+
+/* The object in @slot; sets @zeroed if the slot says it is zero. */
+static __always_inline void *mag_slot_obj(void *slot, bool *zeroed)
+{
+	*zeroed = (unsigned long)slot & ZA_SLOT_ZEROED;
+	return (void *)((unsigned long)slot & ~ZA_SLOT_ZEROED);
+}
+
+/* Pops a slot off @m, or returns NULL if it is empty; @m is held. */
 static __always_inline void *mag_pop(struct za_mag *m)
 {
-	void *obj;
+	void *slot;
 
 	if (unlikely(!m->count))
 		return NULL;
-	obj = m->objs[--m->count];
+	slot = m->objs[--m->count];
 	mag_forget(m, m->count, 1);
-	return obj;
+	return slot;
 }
 
 /*
@@ -165,12 +188,17 @@ static __always_inline bool mag_top_is(const struct za_mag *m,
 	return m->count && m->objs[m->count - 1] == obj;
 }
 
-/* Moves all of @m's objects to @objs and returns how many; @m is held. */
+/*
+ * Moves all of @m's objects to @objs, their slots' marks taken off (they
+ * go back to the backend), and returns how many; @m is held.
+ */
 static inline unsigned int mag_take_all(struct za_mag *m, void **objs)
 {
-	unsigned int n = m->count;
+	unsigned int i, n = m->count;
+	bool zeroed;
 
-	memcpy(objs, m->objs, n * sizeof(void *));
+	for (i = 0; i < n; i++)
+		objs[i] = mag_slot_obj(m->objs[i], &zeroed);
 	mag_forget(m, 0, n);
 	m->count = 0;
 	return n;
@@ -196,9 +224,9 @@ static __always_inline bool mag_push(struct za_mag *m, unsigned int size,
  * before za_set_debug()'s grace period does (zalloc_debug.c).
  *
  * Context: any context kmalloc(GFP_ATOMIC) may be called from.
- * Return: the object, not zeroed; NULL if the magazine is empty, this
- * CPU's magazines are claimed already (we interrupted their user), the
- * magazines are off or the debug mode is on.
+ * Return: the object's slot, for za_mag_hand_out(); NULL if the magazine
+ * is empty, this CPU's magazines are claimed already (we interrupted their
+ * user), the magazines are off or the debug mode is on.
  */
 static __always_inline void *za_mag_pop(struct za_class *c)
 {
@@ -276,6 +304,28 @@ static __always_inline enum za_push za_mag_push(struct za_class *c,
 }
 
 /**
+ * za_mag_hand_out() - the object of a slot popped off a magazine, ready to
+ *	be handed out
+ * @c: its class
+ * @slot: what za_mag_pop() or a bulk take returned
+ * @gfp: the caller's flags
+ *
+ * Context: any.
+ * Return: the object, zeroed if @gfp or init_on_alloc asks and its
+ * backend's allocator did not zero it already.
+ */
+static __always_inline void *za_mag_hand_out(const struct za_class *c,
+					     void *slot, gfp_t gfp)
+{
+	bool zeroed;
+	void *obj = mag_slot_obj(slot, &zeroed);
+
+	if (!zeroed)
+		za_obj_alloc_init(c, obj, gfp);
+	return obj;
+}
+
+/**
  * za_mag_alloc() - allocate an object of a pool class, continuing from
  *	where the fast path stopped
  * @c: a pool class
@@ -289,16 +339,15 @@ static __always_inline enum za_push za_mag_push(struct za_class *c,
 static __always_inline void *za_mag_alloc(struct za_class *c, gfp_t gfp,
 					  bool tried, bool *hit)
 {
-	void *obj = tried ? NULL : za_mag_pop(c);
+	void *obj, *slot = tried ? NULL : za_mag_pop(c);
 	bool zeroed;
 
-	*hit = obj;
-	if (unlikely(!obj)) {
-		obj = za_mag_alloc_slow(c, gfp, &zeroed);
-		if (!obj || zeroed)
-			return obj;
-	}
-	za_obj_alloc_init(c, obj, gfp);
+	*hit = slot;
+	if (likely(slot))
+		return za_mag_hand_out(c, slot, gfp);
+	obj = za_mag_alloc_slow(c, gfp, &zeroed);
+	if (obj && !zeroed)
+		za_obj_alloc_init(c, obj, gfp);
 	return obj;
 }
 

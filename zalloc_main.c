@@ -329,8 +329,7 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 			obj = za_mag_pop(c);
 			if (likely(obj)) {
 				might_alloc(gfp);
-				za_obj_alloc_init(c, obj, gfp);
-				return obj;
+				return za_mag_hand_out(c, obj, gfp);
 			}
 			return zalloc_alloc_slow(c, size, gfp, false, true,
 						 caller);
