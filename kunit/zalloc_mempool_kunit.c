@@ -290,8 +290,13 @@ static void fault_calls(mempool_t *pool, size_t size, void **hogs,
 		       (hogs[fr->hogs] = zalloc_alloc(size, GFP_NOWAIT |
 							      __GFP_NOWARN)))
 			fr->hogs++;
+		/*
+		 * GFP_KERNEL would wait for an element to come back once the
+		 * pool is empty: a broken pool must fail, not hang the boot.
+		 */
 		for (i = 0; i < MIN_NR; i++)
-			fr->got[i] = mempool_alloc(pool, GFP_KERNEL);
+			fr->got[i] = mempool_alloc(pool, READ_ONCE(pool->curr_nr) ?
+						   GFP_KERNEL : GFP_NOWAIT);
 		fr->extra = mempool_alloc(pool, GFP_NOWAIT);
 		fr->curr_nr = READ_ONCE(pool->curr_nr);
 	}
