@@ -10,6 +10,9 @@
  * zalloc_calloc() and zalloc_realloc() are kmalloc_array(), kcalloc() and
  * krealloc(); where the kernel has <linux/cleanup.h>, __free(zalloc) frees
  * a variable as it goes out of scope, as __free(kfree) does.
+ * zalloc_mempool_create() is mempool_create_kmalloc_pool(): a pool whose
+ * preallocated elements mempool_alloc() hands out when zalloc cannot
+ * allocate.
  *
  * Build against this header with -I<zalloc>/include and add zalloc's
  * Module.symvers to KBUILD_EXTRA_SYMBOLS; see README.md.
@@ -47,6 +50,54 @@ void zalloc_free_bulk(size_t nr, void **objs);
 void *zalloc_array(size_t n, size_t size, gfp_t gfp);
 void *zalloc_calloc(size_t n, size_t size, gfp_t gfp);
 void *zalloc_realloc(const void *ptr, size_t new_size, gfp_t gfp);
+void *zalloc_mempool_alloc(gfp_t gfp, void *pool_data);
+void zalloc_mempool_free(void *element, void *pool_data);
+
+/*
+ * A mempool of zalloc objects: macros, as <linux/mempool.h>'s
+ * mempool_create_kmalloc_pool() is one on 7.x, so that this header needs
+ * nothing of <linux/mempool.h> (whose struct is "struct mempool_s" up to
+ * 6.x and "struct mempool" on 7.x) and a 7.x kernel's allocation profiling
+ * names the caller; the module that uses them includes <linux/mempool.h>,
+ * for mempool_alloc() and mempool_free() anyway.
+ */
+
+/**
+ * zalloc_mempool_create() - a mempool of zalloc objects, as
+ *	mempool_create_kmalloc_pool()
+ * @min_nr: elements preallocated, which mempool_alloc() hands out when
+ *	zalloc cannot allocate
+ * @size: bytes of each element
+ *
+ * mempool_create() with zalloc_mempool_alloc() and zalloc_mempool_free().
+ * Take elements with mempool_alloc() (never with __GFP_ZERO, which mempool
+ * does not support), give them back with mempool_free(), and destroy the
+ * pool with mempool_destroy(). The preallocated elements count as live
+ * objects of their zalloc class while the pool has them.
+ *
+ * Context: process context; may sleep (GFP_KERNEL).
+ * Return: the pool (a mempool_t *), or NULL if its @min_nr elements could
+ * not be allocated.
+ */
+#define zalloc_mempool_create(min_nr, size)				\
+	mempool_create((min_nr), zalloc_mempool_alloc, zalloc_mempool_free, \
+		       (void *)(unsigned long)(size))
+
+/**
+ * zalloc_mempool_init() - set up a mempool of zalloc objects in place, as
+ *	mempool_init_kmalloc_pool()
+ * @pool: the mempool_t to set up, embedded in the caller's structure
+ * @min_nr: elements preallocated, as for zalloc_mempool_create()
+ * @size: bytes of each element
+ *
+ * As zalloc_mempool_create(), into @pool; mempool_exit() undoes it.
+ *
+ * Context: process context; may sleep (GFP_KERNEL).
+ * Return: 0, or -ENOMEM if the @min_nr elements could not be allocated.
+ */
+#define zalloc_mempool_init(pool, min_nr, size)				\
+	mempool_init((pool), (min_nr), zalloc_mempool_alloc,		\
+		     zalloc_mempool_free, (void *)(unsigned long)(size))
 
 /*
  * Scoped cleanup, as DEFINE_FREE(kfree, ...) in <linux/slab.h>:

@@ -258,6 +258,12 @@ ktap_report()
 # parameterised, so a pattern allows a ".<param>" after the name.
 INIT_CASES='zalloc_init_on_alloc|zalloc_init_on_free'
 
+# zalloc_mempool's case that needs failslab and fail_page_alloc failing
+# every allocation of its thread: only the uml-sanitizer target's faults
+# boot arms them (tools/testing/sanitizer-test.sh), and requires it to run
+# there (check-sanitizer.sh); the other targets let it skip.
+FAULT_CASES='zalloc_mempool_faults'
+
 # check_kunit KVER DIR [SKIPPABLE] - one check per KUnit case of the zalloc
 # suites in the kernel log of DIR (kunit.py's reports in DIR/kunit); a case
 # that skips fails unless its name matches SKIPPABLE (an extended regexp of

@@ -35,9 +35,10 @@ target_qemu()
 	kernel_target x86_64 "$1" x86_64-%s qemu-%s x86_64 || return 0
 	check_sample_build "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/sample-build.log" \
 		ARCH=x86_64
-	# zalloc_init's boot-option cases run in the UML targets.
+	# zalloc_init's boot-option cases run in the UML targets, the fault
+	# injection ones in uml-sanitizer.
 	check_boot qemu "$KT_OUT/arch/x86/boot/bzImage" "$KT_TREE" "$KT_LABEL" "$KT_DIR/boot" \
-		"" "\\.($INIT_CASES)(\\..*)?\$"
+		"" "\\.($INIT_CASES|$FAULT_CASES)(\\..*)?\$"
 	log "$KT_LABEL: done in $(elapsed "$start") (emulated: not a timing)"
 }
 

@@ -54,6 +54,31 @@ check_kasan()
 	fi
 }
 
+# suite_must_pass LABEL DIR SUITE - one check per case of the KUnit suite
+# SUITE in the kernel log of DIR, each of which must pass: a skip fails,
+# as the boot arms what the suite's cases need (kunit.py's reports in
+# DIR/kunit-SUITE)
+suite_must_pass()
+{
+	local label=$1 log=$2/dmesg.log suite=$3 st name n=0 bad=
+
+	[[ -s $log ]] || log=$2/console.log
+	while IFS=$'\t' read -r st name; do
+		n=$((n + 1))
+		if [[ $st == PASS ]]; then
+			result PASS "kunit $label $name"
+		else
+			result FAIL "kunit $label $name ($st, must pass here)"
+			bad=1
+		fi
+	done < <(ktap_results <(after_marker "$log") "$2/kunit-$suite" "^$suite\$")
+	if [[ $n -eq 0 ]]; then
+		result FAIL "kunit $label $suite (no KTAP in ${log##*/})"
+	elif [[ -n $bad ]]; then
+		ktap_report "$2/kunit-$suite" | show
+	fi
+}
+
 # sanitizer_case LABEL DIR CASE - the KUnit case zalloc_sanitizer.CASE of the
 # kernel log of DIR passed (one check; the suite's other cases skip there)
 sanitizer_case()
@@ -161,7 +186,9 @@ check_fault_figures()
 }
 
 # check_faults OUT TREE LABEL DIR - the fault-injection boot: the case
-# passed, failures were injected, zalloc's live objects are back to zero
+# passed, failures were injected, the mempool suite ran with every
+# allocation of its fault case's thread failing and passed (no case may
+# skip), zalloc's live objects are back to zero
 # once the module is gone and its debug table is empty when it is removed,
 # kmemleak reports nothing, the log is clean
 check_faults()
@@ -169,6 +196,7 @@ check_faults()
 	local out=$1 tree=$2 label=$3 dir=$4 live snippet
 
 	snippet="ZS_MOD=$(squote "$tree/kunit/zalloc_sanitizer_kunit.ko")
+ZS_MEMPOOL_MOD=$(squote "$tree/kunit/zalloc_mempool_kunit.ko")
 ZS_PHASE=faults
 ZS_PLANT=${ZALLOC_SANITIZER_PLANT:-0}
 ZS_PROBABILITY=${ZALLOC_SANITIZER_PROBABILITY:-20}
@@ -178,6 +206,7 @@ ZS_PROBABILITY=${ZALLOC_SANITIZER_PROBABILITY:-20}
 	sanitizer_case "$label" "$dir" zalloc_sanitizer_faults
 	sanitizer_case "$label" "$dir" zalloc_sanitizer_nofail_falls_back
 	check_fault_figures "$label" "$dir"
+	suite_must_pass "$label" "$dir" zalloc_mempool
 	live=$(stat_value "$dir/stats-after" live_objects) || live=missing
 	log "$label: after the fault loop: live_objects $live," \
 		"failures $(stat_value "$dir/stats-after" failures || echo missing)"

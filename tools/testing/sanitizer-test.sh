@@ -4,6 +4,10 @@
 # (busybox sh) by the init script of tools/testing/uml-run.sh after
 # zalloc.ko is loaded; uses its "log", "$bb" and "$out", and:
 #   ZS_MOD    the path of kunit/zalloc_sanitizer_kunit.ko
+#   ZS_MEMPOOL_MOD  the path of kunit/zalloc_mempool_kunit.ko (faults
+#             phase): loaded after the sanitizer module with failslab and
+#             fail_page_alloc failing every allocation of the threads that
+#             mark themselves (its case zalloc_mempool_faults does)
 #   ZS_PHASE  faults: the allocation loop with failslab and fail_page_alloc
 #                     failing a share of its allocations (task-filter: only
 #                     the case's thread, which marks itself), then zalloc's
@@ -71,7 +75,22 @@ faults)
 	save_text
 	fi_set "$dbg/failslab" 0
 	fi_set "$dbg/fail_page_alloc" 0
+	# Loaded before any module is removed: on this UML kernel a module
+	# loaded where a removed one was meets its stale KASAN redzones
+	# (seen: a false "global-out-of-bounds" as insmod read the file).
+	if [ -n "${ZS_MEMPOOL_MOD:-}" ]; then
+		fi_set "$dbg/failslab" 100
+		fi_set "$dbg/fail_page_alloc" 100
+		$bb insmod "$ZS_MEMPOOL_MOD" ||
+			log "INSMOD FAILED zalloc_mempool_kunit"
+		fi_set "$dbg/failslab" 0
+		fi_set "$dbg/fail_page_alloc" 0
+	fi
 	$bb rmmod zalloc_sanitizer_kunit || log "RMMOD FAILED zalloc_sanitizer_kunit"
+	if [ -n "${ZS_MEMPOOL_MOD:-}" ]; then
+		$bb rmmod zalloc_mempool_kunit ||
+			log "RMMOD FAILED zalloc_mempool_kunit"
+	fi
 	$bb cat "$dbg/zalloc/stats" >"$zs_out/stats-after"
 	kmemleak_report "$zs_out/kmemleak"
 	;;
