@@ -458,7 +458,7 @@ static __always_inline bool obj_find(const void *ptr, struct za_class **cp,
 {
 	*cp = NULL;
 	if (static_branch_unlikely(&za_table_key) &&
-	    za_debug_size(ptr, usable))
+	    za_debug_find(ptr, usable))
 		return true;
 	*cp = za_ptr_lookup(ptr, usable);
 	return *cp;
@@ -617,6 +617,25 @@ static void realloc_free(const void *ptr, struct za_class *c, size_t usable,
 		zalloc_free_slow(ptr, caller);
 	else
 		free_found(ptr, c, usable, ZA_PUSH_UNTRIED, caller);
+}
+
+/**
+ * za_free_known() - free an object that was looked up already
+ * @ptr: the object
+ * @c: its class as za_ptr_lookup() found it; NULL for an object of the
+ *	debug mode's table
+ * @usable: its usable size
+ * @caller: the return address to name if the free is refused
+ *
+ * What zalloc_free_rcu()'s callback frees with (zalloc_rcu.c): it looks
+ * each object up to count it, and the free continues from there.
+ *
+ * Context: any context kfree() may be called from.
+ */
+void za_free_known(const void *ptr, struct za_class *c, size_t usable,
+		   unsigned long caller)
+{
+	realloc_free(ptr, c, usable, caller);
 }
 
 /**
@@ -926,12 +945,17 @@ static int __init zalloc_init(void)
 	err = za_mag_init();
 	if (err)
 		goto pools_exit;
-	err = za_reclaim_init();
+	err = za_rcu_init();
 	if (err)
 		goto mags_free;
+	err = za_reclaim_init();
+	if (err)
+		goto rcu_exit;
 	za_stats_init();
 	return 0;
 
+rcu_exit:
+	za_rcu_exit();
 mags_free:
 	za_mag_free_all();
 pools_exit:
@@ -950,6 +974,8 @@ static void __exit zalloc_exit(void)
 	za_unloading = true;
 	kernel_param_unlock(THIS_MODULE);
 	za_stats_exit();
+	/* Its callbacks free into the magazines that the next step drains. */
+	za_rcu_exit();
 	za_reclaim_exit();
 	za_debug_exit();
 	report_leaks(leaked);
