@@ -598,6 +598,8 @@ void za_set_switch(struct static_key_true *key, bool on);
 bool za_params_closed(void);
 void za_free_known(const void *ptr, struct za_class *c, size_t usable,
 		   unsigned long caller);
+void za_free_run(struct za_class *c, void **objs, size_t n,
+		 unsigned long caller);
 
 /*
  * kmemleak, where the kernel has it (nothing elsewhere): each backend says

@@ -833,9 +833,21 @@ static struct za_class *free_bulk_one(const void *ptr, unsigned long caller,
 	return NULL;
 }
 
-/* @n objects of pool class @c, checked, onto the magazines (@c NULL: none). */
-static void free_run(struct za_class *c, void **objs, size_t n,
-		     unsigned long caller)
+/**
+ * za_free_run() - free objects of one pool class, looked up already
+ * @c: their class, a pool class; NULL: there are none
+ * @objs: the objects
+ * @n: how many
+ * @caller: the return address to name if a free is refused
+ *
+ * Onto this CPU's magazines, claimed once per run, wiped if init_on_free
+ * asks; for zalloc_free_bulk() and zalloc_free_rcu()'s callback, where
+ * nothing must see each object (za_each_object()).
+ *
+ * Context: any context kfree() may be called from.
+ */
+void za_free_run(struct za_class *c, void **objs, size_t n,
+		 unsigned long caller)
 {
 	size_t done;
 
@@ -879,12 +891,12 @@ static void free_bulk(size_t nr, void **objs, unsigned long caller,
 	for (i = 0; i < nr; i++) {
 		c = free_bulk_one(objs[i], caller, &hint);
 		if (c != run) {
-			free_run(run, objs + start, i - start, caller);
+			za_free_run(run, objs + start, i - start, caller);
 			run = c;
 			start = i;
 		}
 	}
-	free_run(run, objs + start, nr - start, caller);
+	za_free_run(run, objs + start, nr - start, caller);
 }
 
 /**

@@ -5,23 +5,26 @@
  *
  *   zalloc_free_rcu(p, rcu)           the caller's object, with its rcu_head
  *     looked up now (refused now if it is not zalloc's), then, with this
- *     CPU's magazines claimed, pushed on this CPU's open chain:
+ *     CPU's magazines claimed, pushed on this CPU's open chain of its class:
  *
- *   CPU n: open  [p3]->[p2]->[p1]     linked through the objects' own
- *                                     rcu_heads: ->next the link, ->func
+ *   CPU n: open  class 3: [p3]->[p1]  linked through the objects' own
+ *                class 9: [p2]        rcu_heads: ->next the link, ->func
  *                                     the object's address
- *          batch [q2]->[q1], busy     handed to call_rcu() once, for all
+ *          batch class 3: [q2]->[q1]  handed to call_rcu() once, for all
+ *                busy
  *
- * Each CPU has one batch: a struct rcu_head of its own and a chain. When
- * the batch is idle, the free that finds it so moves the whole open chain
- * into it and calls call_rcu() once; while it waits for its grace period,
- * every object freed on that CPU joins the open chain. So a CPU makes one
- * call_rcu() per grace period however many objects it frees, and no
- * object waits longer than two grace periods and the time it takes to
- * free the batch before it. The callback (batch_done()) frees each object
- * by zalloc's free path (onto the callback CPU's magazines), marks the
- * batch idle and, if objects wait on the open chain, has the CPU hand them
- * on (a work item on that CPU, where the claim can be taken).
+ * Each CPU has one batch: a struct rcu_head of its own and a chain per
+ * class. When the batch is idle, the free that finds it so moves the open
+ * chains into it and calls call_rcu() once; while it waits for its grace
+ * period, every object freed on that CPU joins the open chains. So a CPU
+ * makes one call_rcu() per grace period however many objects it frees,
+ * and no object waits longer than two grace periods and the time it takes
+ * to free the batch before it. The callback (batch_done()) counts each
+ * chain and frees it by zalloc's free path, a pool class's in runs onto
+ * the callback CPU's magazines with no second lookup (the chain says the
+ * class), marks the batch idle and, if objects wait on the open chains,
+ * has the CPU hand them on (a work item on that CPU, where the claim can
+ * be taken).
  *
  * Nothing is allocated to queue an object: the rcu_head inside it holds
  * the link and the object's address, which zalloc does not learn
@@ -35,14 +38,14 @@
  * pointer zalloc did not hand out (refused, counted in invalid_frees, a
  * ratelimited error naming it, as zalloc_free() does) and a batch holds
  * objects of zalloc only. A second zalloc_free_rcu() of the object last
- * queued on this CPU is refused as a double free; other double frees
+ * queued on this CPU in its class is refused as a double free; other double frees
  * during the grace period are the caller's bug, as with kfree_rcu(): the
  * callback walks no more objects than were queued, so a chain that one
  * corrupted cannot make it loop. The debug mode's budget of untracked
  * frees is checked when the object is freed, after the grace period.
  *
- * Context and protection. The open chain, its count and the per-class
- * counts beside it are protected by this CPU's magazine claim
+ * Context and protection. The open chains, their count and the per-class
+ * counts beside them are protected by this CPU's magazine claim
  * (mags_claim(), zalloc_mag.c: a per-CPU flag, preemption off, no
  * interrupt disabling and no atomic operation): they are the claim's as
  * the magazines are. A free from an interrupt that finds the claim taken
@@ -53,10 +56,10 @@
  * So zalloc_free_rcu() may be called wherever kfree_rcu() may: any
  * context but NMI.
  *
- * CPU hotplug: a dead CPU's open chain and unclaimed objects join the
- * chain of the CPU that runs the teardown (which hands them to its batch);
- * a dead CPU's busy batch completes where RCU moved its callback. Unload
- * (za_rcu_exit()): every CPU hands its open chain on, rcu_barrier() waits
+ * CPU hotplug: a dead CPU's open chains and unclaimed objects join the
+ * chains of the CPU that runs the teardown (which hands them to its
+ * batch); a dead CPU's busy batch completes where RCU moved its callback.
+ * Unload (za_rcu_exit()): every CPU hands its open chains on, rcu_barrier() waits
  * for the callbacks, and again, until no batch is busy and no chain holds
  * an object; only then are the magazines drained and the classes torn
  * down.
@@ -84,42 +87,53 @@
 
 /* Rounds of hand-on and rcu_barrier() at unload before giving up. */
 #define ZA_RCU_EXIT_ROUNDS	8
+/* Objects the callback frees per call of za_free_run(). */
+#define ZA_RCU_RUN		32
 
 /* === Data === */
 
 /**
+ * struct za_rcu_chain - objects of one class, linked through their
+ *	rcu_heads (->next the link, ->func the object's address)
+ * @head: the newest
+ * @tail: the oldest
+ * @nr: how many
+ */
+struct za_rcu_chain {
+	struct rcu_head *head;
+	struct rcu_head *tail;
+	unsigned int nr;
+};
+
+/**
  * struct za_rcu_batch - one CPU's objects in one grace period
  * @rcu: handed to call_rcu(), once for the whole batch
- * @objs: the objects' rcu_heads, newest first, linked through ->next
- * @nr: how many
+ * @objs: the objects, a chain per class
  * @cpu: the CPU whose batch it is; constant
  * @busy: waiting for its grace period or being freed; set by its CPU with
  *	the claim held, cleared by batch_done() with a release
  */
 struct za_rcu_batch {
 	struct rcu_head rcu;
-	struct rcu_head *objs;
-	unsigned int nr;
+	struct za_rcu_chain objs[ZA_NR_CLASSES];
 	int cpu;
 	bool busy;
 };
 
 /**
  * struct za_rcu_cpu - one CPU's objects that zalloc_free_rcu() was given
- * @open: objects waiting for @batch to be idle, newest first; the claim
- *	(mags_claim()) protects @open, @tail, @nr, @queued and @queued_bytes
- * @tail: the oldest object on @open
- * @nr: objects on @open
+ * @open: objects waiting for @batch to be idle, a chain per class; the
+ *	claim (mags_claim()) protects @open, @nr, @queued and @queued_bytes
+ * @nr: objects on @open, all classes
  * @queued: per class, objects queued with the claim held
  * @queued_bytes: their usable bytes, for the class of no fixed size
  * @unclaimed: objects queued where the claim was taken already (an
- *	interrupt): pushed with cmpxchg, taken with xchg
+ *	interrupt), of any class: pushed with cmpxchg, taken with xchg
  * @batch: the batch in a grace period
  * @work: takes @unclaimed in and hands @open to @batch, on this CPU
  */
 struct za_rcu_cpu {
-	struct rcu_head *open;
-	struct rcu_head *tail;
+	struct za_rcu_chain open[ZA_NR_CLASSES];
 	unsigned int nr;
 	u64 queued[ZA_NR_CLASSES];
 	long queued_bytes;
@@ -194,44 +208,61 @@ static bool head_inside(const void *ptr, size_t usable,
 	       usable >= sizeof(*head) && off <= usable - sizeof(*head);
 }
 
-/* Pushes @head on @rc's open chain; the claim is held. */
-static void open_push(struct za_rcu_cpu *rc, struct rcu_head *head)
+/* Pushes @head on chain @ch. */
+static void chain_push(struct za_rcu_chain *ch, struct rcu_head *head)
 {
-	head->next = rc->open;
-	if (!rc->open)
-		rc->tail = head;
-	rc->open = head;
-	WRITE_ONCE(rc->nr, rc->nr + 1);
+	head->next = ch->head;
+	if (!ch->head)
+		ch->tail = head;
+	ch->head = head;
+	ch->nr++;
 }
 
-/* Moves @rc's unclaimed objects onto its open chain; the claim is held. */
-static void take_unclaimed(struct za_rcu_cpu *rc)
+/*
+ * Moves @from's unclaimed objects onto @rc's open chains; @rc's claim is
+ * held, and @from is @rc or a dead CPU's. Their class is found again: the
+ * list is of every class, and rare.
+ */
+static void take_unclaimed(struct za_rcu_cpu *rc, struct za_rcu_cpu *from)
 {
-	struct rcu_head *head = xchg(&rc->unclaimed, NULL), *next;
+	struct rcu_head *head = xchg(&from->unclaimed, NULL), *next;
+	struct za_class *c;
+	size_t usable;
+	bool table;
 
 	for (; head; head = next) {
 		next = head->next;
-		open_push(rc, head);
+		c = find(head_obj(head), &usable, &table);
+		/* Checked as it was queued; gone since: the caller's bug. */
+		if (WARN_ON_ONCE(!c))
+			continue;
+		chain_push(&rc->open[c->index], head);
+		WRITE_ONCE(rc->nr, rc->nr + 1);
 	}
 }
 
 /*
- * Moves @rc's open chain into its batch if the batch is idle; the claim is
- * held. Returns whether it did: the caller then calls call_rcu(), once the
- * claim is released.
+ * Moves @rc's open chains into its batch if the batch is idle; the claim
+ * is held. Returns whether it did: the caller then calls call_rcu(), once
+ * the claim is released.
  */
 static bool open_to_batch(struct za_rcu_cpu *rc)
 {
 	struct za_rcu_batch *b = &rc->batch;
+	unsigned int cls;
 
 	/* Pairs with the release in batch_done(): it is done with @b. */
 	if (!rc->nr || smp_load_acquire(&b->busy))
 		return false;
-	WRITE_ONCE(b->objs, rc->open);
-	b->nr = rc->nr;
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		if (!rc->open[cls].nr)
+			continue;
+		b->objs[cls].tail = rc->open[cls].tail;
+		b->objs[cls].nr = rc->open[cls].nr;
+		WRITE_ONCE(b->objs[cls].head, rc->open[cls].head);
+		rc->open[cls] = (struct za_rcu_chain){};
+	}
 	b->busy = true;
-	rc->open = NULL;
-	rc->tail = NULL;
 	WRITE_ONCE(rc->nr, 0);
 	return true;
 }
@@ -239,7 +270,7 @@ static bool open_to_batch(struct za_rcu_cpu *rc)
 static void batch_done(struct rcu_head *rcu);
 
 /*
- * Takes this CPU's unclaimed objects in and hands its open chain to its
+ * Takes this CPU's unclaimed objects in and hands its open chains to its
  * batch, if idle. In task context the claim is always free: a claimant
  * has preemption off.
  */
@@ -252,7 +283,7 @@ static void hand_on_this_cpu(void)
 	if (WARN_ON_ONCE(!cm))
 		return;
 	rc = this_cpu_ptr(&za_rcu_cpu);
-	take_unclaimed(rc);
+	take_unclaimed(rc, rc);
 	submit = open_to_batch(rc);
 	mags_release(cm);
 	if (submit)
@@ -270,40 +301,75 @@ static void hand_on_work(struct work_struct *work)
 }
 
 /*
- * The RCU callback of a batch: every object's grace period has ended.
- * Each is looked up again to count it (the class is not kept in the
- * chain) and freed from there; the link and the address are read before
- * the free, which may wipe the object.
+ * Frees the @n objects of chain @head, of class @c, whose grace period has
+ * ended. A pool class's go onto the magazines in runs, with no second
+ * lookup; each object on its own where something must see each one (the
+ * debug table, a tracepoint, kmemleak) or where the class is of no fixed
+ * size, whose free needs the object's size. The link and the address are
+ * read before an object is freed, which may wipe it; no more than @n
+ * objects are walked, whatever a double free did to the chain.
  */
-static void batch_done(struct rcu_head *rcu)
+static void free_chain(struct za_class *c, struct rcu_head *head,
+		       unsigned int n)
 {
-	struct za_rcu_batch *b = container_of(rcu, struct za_rcu_batch, rcu);
-	struct rcu_head *head = b->objs, *next;
-	struct za_rcu_cpu *rc = per_cpu_ptr(&za_rcu_cpu, b->cpu);
-	unsigned int n = b->nr;
-	struct za_class *c;
+	bool each = !c->pooled || za_each_object() ||
+		    static_branch_unlikely(&za_table_key);
+	void *objs[ZA_RCU_RUN];
+	struct za_class *found;
+	unsigned int k = 0;
 	size_t usable;
 	bool table;
 	void *obj;
 
-	/*
-	 * Forgotten before any object is freed: one freed and handed out
-	 * again (by an interrupt, on this CPU) may be queued again at once,
-	 * and is no double free of the one queued last (queue()).
-	 */
-	WRITE_ONCE(b->objs, NULL);
-	b->nr = 0;
-
-	for (; n && head; n--, head = next) {
-		next = head->next;
+	for (; n && head; n--) {
 		obj = head_obj(head);
-		c = find(obj, &usable, &table);
-		if (c) {
-			this_cpu_inc(za_rcu_counts.done[c->index]);
-			if (!c->pooled)
-				this_cpu_sub(za_rcu_counts.bytes, usable);
+		head = head->next;
+		if (!each) {
+			objs[k++] = obj;
+			if (k == ZA_RCU_RUN) {
+				za_free_run(c, objs, k, _THIS_IP_);
+				k = 0;
+			}
+			continue;
 		}
-		za_free_known(obj, table ? NULL : c, usable, _THIS_IP_);
+		found = find(obj, &usable, &table);
+		/* The bytes queue() counted for the class of no fixed size. */
+		if (found && !found->pooled)
+			this_cpu_sub(za_rcu_counts.bytes, usable);
+		za_free_known(obj, table ? NULL : found, usable, _THIS_IP_);
+	}
+	if (k)
+		za_free_run(c, objs, k, _THIS_IP_);
+}
+
+/*
+ * The RCU callback of a batch: every object's grace period has ended.
+ * Each class's objects are counted as done, then freed.
+ */
+static void batch_done(struct rcu_head *rcu)
+{
+	struct za_rcu_batch *b = container_of(rcu, struct za_rcu_batch, rcu);
+	struct za_rcu_cpu *rc = per_cpu_ptr(&za_rcu_cpu, b->cpu);
+	struct za_rcu_chain *ch;
+	struct rcu_head *head;
+	unsigned int cls, n;
+
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		ch = &b->objs[cls];
+		if (!ch->nr)
+			continue;
+		head = ch->head;
+		n = ch->nr;
+		/*
+		 * Forgotten before any object is freed: one freed and handed
+		 * out again (by an interrupt, on this CPU) may be queued again
+		 * at once, and is no double free of the one queued last.
+		 */
+		WRITE_ONCE(ch->head, NULL);
+		ch->tail = NULL;
+		ch->nr = 0;
+		this_cpu_add(za_rcu_counts.done[cls], n);
+		free_chain(&za_classes[cls], head, n);
 	}
 	/* Pairs with the acquire in open_to_batch(): the batch is idle. */
 	smp_store_release(&b->busy, false);
@@ -340,35 +406,38 @@ static noinline void queue_unclaimed(struct za_class *c,
 }
 
 /*
- * Queues @head of @ptr (class @c, @usable bytes) on this CPU's open chain,
- * and hands the chain to the batch if it is idle. Returns false if @head
- * is the one queued last on this CPU: a double free.
+ * Queues @head of @ptr (class @c, @usable bytes) on this CPU's open chain
+ * of @c, and hands the chains to the batch if it is idle. Returns false
+ * if @head is the one of @c queued last on this CPU: a double free.
  */
 static __always_inline bool queue(struct za_class *c, const void *ptr,
 				  struct rcu_head *head, size_t usable)
 {
 	struct za_cpu_mags *cm = mags_claim();
+	struct za_rcu_chain *ch;
 	struct za_rcu_cpu *rc;
 	bool submit;
 
+	head_set_obj(head, ptr);
 	if (unlikely(!cm)) {
-		head_set_obj(head, ptr);
 		queue_unclaimed(c, head, usable);
 		return true;
 	}
 	rc = this_cpu_ptr(&za_rcu_cpu);
-	/* The object queued last: on the open chain, or the batch's first. */
-	if (unlikely(head == rc->open || head == READ_ONCE(rc->batch.objs))) {
+	ch = &rc->open[c->index];
+	/* On the open chain, or the batch's newest. */
+	if (unlikely(head == ch->head ||
+		     head == READ_ONCE(rc->batch.objs[c->index].head))) {
 		mags_release(cm);
 		return false;
 	}
-	head_set_obj(head, ptr);
-	open_push(rc, head);
+	chain_push(ch, head);
+	WRITE_ONCE(rc->nr, rc->nr + 1);
 	rc->queued[c->index]++;
 	if (!c->pooled)
 		rc->queued_bytes += usable;
 	if (unlikely(READ_ONCE(rc->unclaimed)))
-		take_unclaimed(rc);
+		take_unclaimed(rc, rc);
 	/* Counted on @nr before @busy is read: see batch_done(). */
 	barrier();
 	submit = open_to_batch(rc);
@@ -455,8 +524,10 @@ static bool rcu_pending(void)
 	for_each_possible_cpu(cpu) {
 		struct za_rcu_cpu *rc = per_cpu_ptr(&za_rcu_cpu, cpu);
 
-		if (READ_ONCE(rc->nr) || READ_ONCE(rc->unclaimed) ||
-		    smp_load_acquire(&rc->batch.busy))
+		if (READ_ONCE(rc->nr) || READ_ONCE(rc->unclaimed))
+			return true;
+		/* Pairs with the release in batch_done(). */
+		if (smp_load_acquire(&rc->batch.busy))
 			return true;
 	}
 	return false;
@@ -493,41 +564,42 @@ bool za_rcu_flush(void)
 EXPORT_SYMBOL_NS_GPL(za_rcu_flush, ZA_NS);
 
 /*
- * CPU hotplug teardown, once @cpu is dead: its open chain and unclaimed
- * objects join this CPU's chain, which goes to this CPU's batch. Nothing
- * on @cpu touches its chain any more; its busy batch, if any, completes
+ * CPU hotplug teardown, once @cpu is dead: its open chains and unclaimed
+ * objects join this CPU's chains, which go to this CPU's batch. Nothing
+ * on @cpu touches its chains any more; its busy batch, if any, completes
  * where RCU moved its callback.
  */
 static int za_rcu_cpu_dead(unsigned int cpu)
 {
 	struct za_rcu_cpu *dead = per_cpu_ptr(&za_rcu_cpu, cpu);
-	struct rcu_head *open = dead->open, *tail = dead->tail, *unclaimed;
-	unsigned int nr = dead->nr;
+	struct za_rcu_chain *from, *to;
 	struct za_cpu_mags *cm;
 	struct za_rcu_cpu *rc;
+	unsigned int cls;
 	bool submit;
 
-	dead->open = NULL;
-	dead->tail = NULL;
-	WRITE_ONCE(dead->nr, 0);
-	unclaimed = xchg(&dead->unclaimed, NULL);
 	cm = mags_claim();
 	/* Task context: see hand_on_this_cpu(). */
 	if (WARN_ON_ONCE(!cm))
 		return 0;
 	rc = this_cpu_ptr(&za_rcu_cpu);
-	if (open) {
-		tail->next = rc->open;
-		if (!rc->open)
-			rc->tail = tail;
-		rc->open = open;
-		WRITE_ONCE(rc->nr, rc->nr + nr);
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		from = &dead->open[cls];
+		to = &rc->open[cls];
+		if (!from->nr)
+			continue;
+		from->tail->next = to->head;
+		if (!to->head)
+			to->tail = from->tail;
+		to->head = from->head;
+		to->nr += from->nr;
+		WRITE_ONCE(rc->nr, rc->nr + from->nr);
+		*from = (struct za_rcu_chain){};
 	}
-	for (; unclaimed; unclaimed = open) {
-		open = unclaimed->next;
-		open_push(rc, unclaimed);
-	}
-	take_unclaimed(rc);
+	WRITE_ONCE(dead->nr, 0);
+	/* Its unclaimed objects, then this CPU's: one list, one walk. */
+	take_unclaimed(rc, dead);
+	take_unclaimed(rc, rc);
 	submit = open_to_batch(rc);
 	mags_release(cm);
 	if (submit)

@@ -70,8 +70,9 @@ void __zalloc_free_rcu(const void *ptr, struct rcu_head *head);
  * @ptr is looked up at once: a pointer zalloc did not hand out (or one the
  * rcu_head is not inside) is refused and counted like a refused
  * zalloc_free(), never queued. Only <linux/types.h> is needed, which
- * defines struct rcu_head; @ptr is evaluated once. A field of another type
- * is a compile error (incompatible pointer).
+ * defines struct rcu_head (the offset is the compiler's
+ * __builtin_offsetof(), not <linux/stddef.h>'s offsetof()); @ptr is
+ * evaluated once. As with kfree_rcu(), the field's type is not checked.
  *
  * Context: any context kfree_rcu() may be called from: not NMI.
  */
@@ -81,7 +82,9 @@ void __zalloc_free_rcu(const void *ptr, struct rcu_head *head);
 									\
 		if (___zalloc_p)					\
 			__zalloc_free_rcu(___zalloc_p,			\
-					  &___zalloc_p->rcu_field);	\
+				(struct rcu_head *)((void *)___zalloc_p + \
+				__builtin_offsetof(typeof(*___zalloc_p), \
+						   rcu_field)));	\
 	} while (0)
 
 /*
