@@ -19,6 +19,7 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/ktime.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -82,9 +83,10 @@ KUNIT_ARRAY_PARAM(rcu, rcu_sizes, zk_size_desc);
 static void zalloc_rcu_reader_sees_object_intact(struct kunit *test)
 {
 	size_t size = zk_param_size(test), usable, off;
-	unsigned int cls = zk_expected_class(size), i;
+	unsigned int cls = zk_expected_class(size);
 	struct za_class_stats before, mid, after;
-	void *p, *q;
+	void *p, *q, *changed;
+	u64 end;
 
 	off = ALIGN_DOWN(size - sizeof(struct rcu_head), sizeof(void *));
 	p = zalloc_alloc(size, GFP_KERNEL);
@@ -102,11 +104,16 @@ static void zalloc_rcu_reader_sees_object_intact(struct kunit *test)
 		memset(q, 0x5a, size);
 		zalloc_free(q);
 	}
-	/* Time for a grace period, had this reader not held it up. */
-	for (i = 0; i < 20; i++) {
-		udelay(100);
-		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0xa5, off));
-	}
+	/*
+	 * Time for a grace period, had this reader not held it up: spun, as
+	 * a reader may not sleep.
+	 */
+	end = ktime_get_ns() + 2 * NSEC_PER_MSEC;
+	do {
+		changed = memchr_inv(p, 0xa5, off);
+		cpu_relax();
+	} while (!changed && ktime_get_ns() < end);
+	KUNIT_EXPECT_NULL(test, changed);
 	rcu_read_unlock();
 
 	KUNIT_EXPECT_EQ(test, mid.rcu_waiting - before.rcu_waiting, 1);
