@@ -297,27 +297,40 @@ static int zr_writer(void *arg)
 }
 
 /*
- * Checks every published object under rcu_read_lock(), and meanwhile
- * allocates objects of the same class, stamps them otherwise and holds
- * them a while: an object freed before its reader left would be handed
- * out here, or to the writer, and restamped under the reader.
+ * Takes every published object under rcu_read_lock(), waits a little
+ * and checks that each still has the stamp it had; meanwhile allocates
+ * objects of the same class, stamps them otherwise and holds them a
+ * while: an object freed before its reader left would be handed out here,
+ * or to the writer, and restamped under the reader.
  */
 static int zr_reader(void *arg)
 {
 	struct zr_smp *s = arg;
-	struct zr_obj *held[ZR_HELD] = {}, *o;
+	struct zr_obj *held[ZR_HELD] = {}, *seen[ZR_SLOTS], *o;
 	unsigned int i, k = 0;
+	u32 tag[ZR_SLOTS];
+	u64 end;
 
 	s->cpu[1] = raw_smp_processor_id();
 	complete(&s->reading);
 	while (!READ_ONCE(s->done)) {
 		rcu_read_lock();
 		for (i = 0; i < ZR_SLOTS; i++) {
-			o = rcu_dereference(s->slot[i]);
+			seen[i] = rcu_dereference(s->slot[i]);
+			if (seen[i])
+				tag[i] = READ_ONCE(seen[i]->tag);
+		}
+		/* Long enough for the writer to replace and reuse them. */
+		end = ktime_get_ns() + 20 * NSEC_PER_USEC;
+		while (ktime_get_ns() < end)
+			cpu_relax();
+		for (i = 0; i < ZR_SLOTS; i++) {
+			o = seen[i];
 			if (!o)
 				continue;
 			s->reads++;
-			if (memchr_inv(o->fill, (u8)o->tag, sizeof(o->fill)))
+			if (READ_ONCE(o->tag) != tag[i] ||
+			    memchr_inv(o->fill, (u8)tag[i], sizeof(o->fill)))
 				s->bad++;
 		}
 		rcu_read_unlock();
