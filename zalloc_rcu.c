@@ -233,9 +233,15 @@ static void take_unclaimed(struct za_rcu_cpu *rc, struct za_rcu_cpu *from)
 	for (; head; head = next) {
 		next = head->next;
 		c = find(head_obj(head), &usable, &table);
-		/* Checked as it was queued; gone since: the caller's bug. */
-		if (WARN_ON_ONCE(!c))
+		/*
+		 * Checked as it was queued, so freed since, by the caller: a
+		 * double free, refused; it stays counted as waiting.
+		 */
+		if (unlikely(!c)) {
+			za_refuse_free(head_obj(head), ZR_DOUBLE_FREE,
+				       _THIS_IP_);
 			continue;
+		}
 		chain_push(&rc->open[c->index], head);
 		WRITE_ONCE(rc->nr, rc->nr + 1);
 	}
