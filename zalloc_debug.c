@@ -451,28 +451,30 @@ enum za_table_free za_debug_free(const void *ptr, unsigned long caller,
 }
 
 /**
- * za_debug_size() - the usable size of an object the table holds
+ * za_debug_find() - the class and usable size of an object the table holds
  * @ptr: the pointer
  * @usable: where to store the size it was allocated with
  *
  * Not ksize(), which would unpoison the bytes past the size asked for.
  *
  * Context: any.
- * Return: whether @ptr is a live object of the table.
+ * Return: the class that counts @ptr (za_kmalloc_class()), or NULL if
+ * @ptr is not a live object of the table.
  */
-bool za_debug_size(const void *ptr, size_t *usable)
+struct za_class *za_debug_find(const void *ptr, size_t *usable)
 {
+	unsigned int cls = ZA_NR_CLASSES;
 	struct za_live *e;
 	unsigned long flags;
-	bool live;
 
 	spin_lock_irqsave(&za_table_lock, flags);
 	e = table_find(ptr);
-	live = e && !e->freed;
-	if (live)
+	if (e && !e->freed) {
+		cls = e->cls;
 		*usable = e->size;
+	}
 	spin_unlock_irqrestore(&za_table_lock, flags);
-	return live;
+	return cls < ZA_NR_CLASSES ? &za_classes[cls] : NULL;
 }
 
 /* === Switching === */

@@ -133,8 +133,8 @@ enum za_backend {
  *	kmemleak; before any other CPU can take it again
  * @trim: optional: gives back the pages @c holds idle (all of them, if
  *	@all), returns how many units it gave back
- * @account: optional: completes @st, whose events, live and cached figures
- *	are filled in, with what only the backend knows
+ * @account: optional: completes @st, whose events, live, cached and
+ *	rcu_waiting figures are filled in, with what only the backend knows
  *
  * A pool backend (@get and @put) has magazines and a depot in front of
  * each of its classes (zalloc_mag.c); a backend of no fixed size (@alloc
@@ -360,6 +360,9 @@ enum za_event {
  * @live_objs: objects allocated by users and not yet freed
  * @live_bytes: their usable size in bytes
  * @cached: objects idle in the magazines and depot
+ * @rcu_waiting: objects given to zalloc_free_rcu() whose grace period has
+ *	not ended or that are not freed yet: neither live nor cached
+ * @rcu_waiting_bytes: their usable size in bytes
  * @pages: pages the class holds (extended pools only)
  * @held_bytes: those pages in bytes
  * @cached_bytes: @cached in bytes
@@ -368,14 +371,17 @@ enum za_event {
  * @tail_bytes: span bytes no object covers (extended pools only)
  *
  * For an extended pool, @held_bytes = @live_bytes + @cached_bytes +
- * @span_free_bytes + @tail_bytes: every byte held is handed out, idle in a
- * magazine or depot, free in a span, or lost to the span's rounding.
+ * @rcu_waiting_bytes + @span_free_bytes + @tail_bytes: every byte held is
+ * handed out, idle in a magazine or depot, waiting for a grace period,
+ * free in a span, or lost to the span's rounding.
  */
 struct za_class_stats {
 	u64 ev[ZE_NR];
 	s64 live_objs;
 	s64 live_bytes;
 	s64 cached;
+	s64 rcu_waiting;
+	s64 rcu_waiting_bytes;
 	unsigned long pages;
 	u64 held_bytes;
 	s64 cached_bytes;
@@ -496,6 +502,12 @@ int za_reclaim_init(void);
 void za_reclaim_exit(void);
 void za_reclaim_free(void);
 
+/* zalloc_rcu.c: zalloc_free_rcu()'s batches */
+s64 za_rcu_waiting(unsigned int cls, s64 *bytes);
+bool za_rcu_flush(void);
+int za_rcu_init(void);
+void za_rcu_exit(void);
+
 /* Calls zalloc refused, counted per CPU (names in zalloc_stats.c). */
 enum za_refusal {
 	ZR_STRATEGY,	/* an allocation with an unknown strategy */
@@ -586,6 +598,10 @@ int za_set_strategy(const char *name);
 enum zalloc_strategy za_get_strategy(void);
 void za_set_switch(struct static_key_true *key, bool on);
 bool za_params_closed(void);
+void za_free_known(const void *ptr, struct za_class *c, size_t usable,
+		   unsigned long caller);
+void za_free_run(struct za_class *c, void **objs, size_t n,
+		 unsigned long caller);
 
 /*
  * kmemleak, where the kernel has it (nothing elsewhere): each backend says
@@ -643,7 +659,7 @@ enum za_table_free za_debug_free(const void *ptr, unsigned long caller,
 				 struct za_class **cp, size_t *usable);
 bool za_debug_free_untracked(struct za_class *c, void *obj, size_t usable,
 			     unsigned long caller);
-bool za_debug_size(const void *ptr, size_t *usable);
+struct za_class *za_debug_find(const void *ptr, size_t *usable);
 void __za_debug_adopt(const struct za_class *c, void *const *objs,
 		      unsigned int n);
 

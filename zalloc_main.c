@@ -457,7 +457,7 @@ static __always_inline bool obj_find(const void *ptr, struct za_class **cp,
 {
 	*cp = NULL;
 	if (static_branch_unlikely(&za_table_key) &&
-	    za_debug_size(ptr, usable))
+	    za_debug_find(ptr, usable))
 		return true;
 	*cp = za_ptr_lookup(ptr, usable);
 	return *cp;
@@ -616,6 +616,25 @@ static void realloc_free(const void *ptr, struct za_class *c, size_t usable,
 		zalloc_free_slow(ptr, caller);
 	else
 		free_found(ptr, c, usable, ZA_PUSH_UNTRIED, caller);
+}
+
+/**
+ * za_free_known() - free an object that was looked up already
+ * @ptr: the object
+ * @c: its class as za_ptr_lookup() found it; NULL for an object of the
+ *	debug mode's table
+ * @usable: its usable size
+ * @caller: the return address to name if the free is refused
+ *
+ * What zalloc_free_rcu()'s callback frees with (zalloc_rcu.c): it looks
+ * each object up to count it, and the free continues from there.
+ *
+ * Context: any context kfree() may be called from.
+ */
+void za_free_known(const void *ptr, struct za_class *c, size_t usable,
+		   unsigned long caller)
+{
+	realloc_free(ptr, c, usable, caller);
 }
 
 /**
@@ -813,9 +832,21 @@ static struct za_class *free_bulk_one(const void *ptr, unsigned long caller,
 	return NULL;
 }
 
-/* @n objects of pool class @c, checked, onto the magazines (@c NULL: none). */
-static void free_run(struct za_class *c, void **objs, size_t n,
-		     unsigned long caller)
+/**
+ * za_free_run() - free objects of one pool class, looked up already
+ * @c: their class, a pool class; NULL: there are none
+ * @objs: the objects
+ * @n: how many
+ * @caller: the return address to name if a free is refused
+ *
+ * Onto this CPU's magazines, claimed once per run, wiped if init_on_free
+ * asks; for zalloc_free_bulk() and zalloc_free_rcu()'s callback, where
+ * nothing must see each object (za_each_object()).
+ *
+ * Context: any context kfree() may be called from.
+ */
+void za_free_run(struct za_class *c, void **objs, size_t n,
+		 unsigned long caller)
 {
 	size_t done;
 
@@ -859,12 +890,12 @@ static void free_bulk(size_t nr, void **objs, unsigned long caller,
 	for (i = 0; i < nr; i++) {
 		c = free_bulk_one(objs[i], caller, &hint);
 		if (c != run) {
-			free_run(run, objs + start, i - start, caller);
+			za_free_run(run, objs + start, i - start, caller);
 			run = c;
 			start = i;
 		}
 	}
-	free_run(run, objs + start, nr - start, caller);
+	za_free_run(run, objs + start, nr - start, caller);
 }
 
 /**
@@ -925,12 +956,17 @@ static int __init zalloc_init(void)
 	err = za_mag_init();
 	if (err)
 		goto pools_exit;
-	err = za_reclaim_init();
+	err = za_rcu_init();
 	if (err)
 		goto mags_free;
+	err = za_reclaim_init();
+	if (err)
+		goto rcu_exit;
 	za_stats_init();
 	return 0;
 
+rcu_exit:
+	za_rcu_exit();
 mags_free:
 	za_mag_free_all();
 pools_exit:
@@ -949,6 +985,8 @@ static void __exit zalloc_exit(void)
 	za_unloading = true;
 	kernel_param_unlock(THIS_MODULE);
 	za_stats_exit();
+	/* Its callbacks free into the magazines that the next step drains. */
+	za_rcu_exit();
 	za_reclaim_exit();
 	za_debug_exit();
 	report_leaks(leaked);

@@ -54,7 +54,8 @@ static void std_account(const struct za_class *c, struct za_class_stats *st)
 	st->ev[ZE_ALLOC] = st->ev[ZE_OUT];
 	st->ev[ZE_MISS] = st->ev[ZE_OUT];
 	st->ev[ZE_FREE] = st->ev[ZE_IN];
-	st->live_bytes = za_stats_std_bytes();
+	/* Objects waiting for a grace period are out, but not live. */
+	st->live_bytes = za_stats_std_bytes() - st->rcu_waiting_bytes;
 }
 
 const struct za_backend_ops za_standard_ops = {

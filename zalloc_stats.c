@@ -140,7 +140,9 @@ void za_stats_read(unsigned int cls, struct za_class_stats *st,
 	sum_events(cls, st->ev);
 	za_mag_events(cls, st->ev);
 	st->cached = za_mag_cached(cls);
-	st->live_objs = za_gauge(st->ev[ZE_OUT], st->ev[ZE_IN], st->cached);
+	st->rcu_waiting = za_rcu_waiting(cls, &st->rcu_waiting_bytes);
+	st->live_objs = za_gauge(st->ev[ZE_OUT], st->ev[ZE_IN],
+				 st->cached + st->rcu_waiting);
 	st->live_bytes = st->live_objs * c->size;
 	st->cached_bytes = st->cached * c->size;
 	st->pages = 0;
@@ -206,6 +208,8 @@ static void add_stats(struct za_class_stats *sum,
 	sum->live_objs += st->live_objs;
 	sum->live_bytes += st->live_bytes;
 	sum->cached += st->cached;
+	sum->rcu_waiting += st->rcu_waiting;
+	sum->rcu_waiting_bytes += st->rcu_waiting_bytes;
 	sum->pages += st->pages;
 	sum->held_bytes += st->held_bytes;
 	sum->cached_bytes += st->cached_bytes;
@@ -235,6 +239,9 @@ static void show_group(struct seq_file *m, const char *prefix,
 	seq_printf(m, "%sspan_free_bytes %lld\n", prefix,
 		   st->span_free_bytes);
 	seq_printf(m, "%stail_bytes %lld\n", prefix, st->tail_bytes);
+	seq_printf(m, "%srcu_waiting %lld\n", prefix, st->rcu_waiting);
+	seq_printf(m, "%srcu_waiting_bytes %lld\n", prefix,
+		   st->rcu_waiting_bytes);
 }
 
 static int stats_show(struct seq_file *m, void *v)
@@ -267,16 +274,17 @@ static int pools_show(struct seq_file *m, void *v)
 	struct za_class_stats st;
 	unsigned int cls;
 
-	seq_printf(m, "%-16s %6s %5s %8s %4s %10s %10s %10s %8s %8s %8s %10s %12s %6s %6s %5s %7s %12s %12s %10s\n",
+	seq_printf(m, "%-16s %6s %5s %8s %4s %10s %10s %10s %8s %8s %8s %10s %12s %6s %6s %5s %7s %12s %12s %10s %8s\n",
 		   "# name", "size", "order", "per_span", "mag", "allocs",
 		   "frees", "hits", "refills", "fallthru", "failures",
 		   "live_objs", "live_bytes", "cached", "pages", "depot",
-		   "reserve", "held_bytes", "idle_bytes", "tail_bytes");
+		   "reserve", "held_bytes", "idle_bytes", "tail_bytes",
+		   "rcu_wait");
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
 		const struct za_class *c = &za_classes[cls];
 
 		za_stats_read(cls, &st, true);
-		seq_printf(m, "%-16s %6u %5u %8u %4u %10llu %10llu %10llu %8llu %8llu %8llu %10lld %12lld %6lld %6lu %5u %7u %12llu %12lld %10lld\n",
+		seq_printf(m, "%-16s %6u %5u %8u %4u %10llu %10llu %10llu %8llu %8llu %8llu %10lld %12lld %6lld %6lu %5u %7u %12llu %12lld %10lld %8lld\n",
 			   c->name, c->size, c->order, c->per_span,
 			   c->mag_size, st.ev[ZE_ALLOC], st.ev[ZE_FREE],
 			   st.ev[ZE_ALLOC] - st.ev[ZE_MISS], st.ev[ZE_REFILL],
@@ -285,7 +293,7 @@ static int pools_show(struct seq_file *m, void *v)
 			   READ_ONCE(c->depot.nr_full),
 			   READ_ONCE(c->nr_empty), st.held_bytes,
 			   st.cached_bytes + st.span_free_bytes,
-			   st.tail_bytes);
+			   st.tail_bytes, st.rcu_waiting);
 	}
 	return 0;
 }

@@ -233,6 +233,7 @@ int zb_run_churn(void);
 int zb_run_stats_cost(void);
 int zb_run_parts(void);
 int zb_run_bulk(void);
+int zb_run_free_rcu(void);
 
 /* === zalloc_bench_smp.c: threads and CPUs === */
 int zb_run_threads(void);

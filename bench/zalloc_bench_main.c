@@ -39,7 +39,7 @@
 static unsigned long run_mask = ~0UL;
 module_param(run_mask, ulong, 0444);
 MODULE_PARM_DESC(run_mask,
-		 "Scenarios: 1 seed, 2 hot pairs, 4 N-pattern, 8 churn, 16 threads, 32 stats cost, 64 parts, 128 bulk, 256 producer/consumer (default all)");
+		 "Scenarios: 1 seed, 2 hot pairs, 4 N-pattern, 8 churn, 16 threads, 32 stats cost, 64 parts, 128 bulk, 256 producer/consumer, 512 free-rcu (default all)");
 
 unsigned int zb_loops = 200000;
 module_param_named(loops, zb_loops, uint, 0444);
@@ -261,6 +261,7 @@ static const struct {
 	{ 64, zb_run_parts, "parts" },
 	{ 128, zb_run_bulk, "bulk" },
 	{ 256, zb_run_prodcons, "producer/consumer" },
+	{ 512, zb_run_free_rcu, "free-rcu" },
 };
 
 /* Runs the scenarios run_mask selects; 0 or the first error. */

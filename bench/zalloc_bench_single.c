@@ -10,6 +10,8 @@
  *   stats      the hot pairs with zalloc's statistics on and off
  *   parts      the pieces of a zalloc pair timed alone
  *   bulk-16    zalloc_alloc_bulk() against kmem_cache_alloc_bulk()
+ *   free-rcu   allocate and zalloc_free_rcu() against kmalloc() and
+ *              kfree_rcu()
  *
  * The harness (rows, warm-up, runs) is in zalloc_bench_main.c.
  */
@@ -18,7 +20,9 @@
 #include <linux/bitops.h>
 #include <linux/jump_label.h>
 #include <linux/minmax.h>
+#include <linux/delay.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 
@@ -477,6 +481,76 @@ int zb_run_bulk(void)
 	};
 
 	return zb_time_sizes("bulk-16", "auto", sizes, ARRAY_SIZE(sizes), &t);
+}
+
+/* === Scenario: frees after a grace period === */
+
+/* An object freed under RCU: its rcu_head first, as most users put it. */
+struct zb_rcu_obj {
+	struct rcu_head rcu;
+};
+
+/*
+ * Waits, outside the timing, until the objects of a run are freed, so
+ * that no run pays for the one before: zalloc's batches with
+ * za_rcu_flush(); kfree_rcu()'s with rcu_barrier() and time for its
+ * batching work (which 7.x does not let a module wait for: its
+ * kvfree_rcu_barrier() is not exported).
+ */
+static void free_rcu_settle(enum zb_alloc a)
+{
+	if (a == ZB_ZALLOC) {
+		za_rcu_flush();
+		return;
+	}
+	rcu_barrier();
+	msleep(50);
+	rcu_barrier();
+}
+
+/*
+ * Allocate, touch and free after a grace period, @n times: what the
+ * caller pays per object (the frees after the grace period run in
+ * zalloc's RCU callback, or in kfree_rcu()'s work item, once the run has
+ * been timed); ns taken, 0 on failure.
+ */
+static u64 free_rcu_loop(enum zb_alloc a, const struct zb_size *s,
+			 unsigned int n, void *ctx)
+{
+	u64 t0 = ktime_get_ns(), ns;
+	struct zb_rcu_obj *p;
+
+	while (n--) {
+		p = zb_alloc(a, s);
+		if (unlikely(!p))
+			return 0;
+		ZB_TOUCH(p);
+		if (a == ZB_ZALLOC)
+			zalloc_free_rcu(p, rcu);
+		else
+			kfree_rcu(p, rcu);
+	}
+	ns = ktime_get_ns() - t0;
+	free_rcu_settle(a);
+	return ns;
+}
+
+int zb_run_free_rcu(void)
+{
+	/*
+	 * Every object of a run may wait for the grace period at once: a
+	 * quarter of the loops, of sizes that keep that to a few MiB.
+	 */
+	static const size_t sizes[] = { 64, 256 };
+	const struct zb_timing t = {
+		.loop = free_rcu_loop,
+		.allocs = BIT(ZB_ZALLOC) | BIT(ZB_KMALLOC),
+		.warm = zb_loops / 40 + 1,
+		.n = zb_loops / 4 + 1,
+		.pairs = zb_loops / 4 + 1,
+	};
+
+	return zb_time_sizes("free-rcu", "auto", sizes, ARRAY_SIZE(sizes), &t);
 }
 
 /* === Scenario: where a zalloc pair spends its time === */

@@ -9,7 +9,8 @@
  * no strategy: it finds the backend from the pointer. zalloc_array(),
  * zalloc_calloc() and zalloc_realloc() are kmalloc_array(), kcalloc() and
  * krealloc(); where the kernel has <linux/cleanup.h>, __free(zalloc) frees
- * a variable as it goes out of scope, as __free(kfree) does.
+ * a variable as it goes out of scope, as __free(kfree) does, and
+ * zalloc_free_rcu() frees after an RCU grace period, as kfree_rcu() does.
  * zalloc_mempool_create() is mempool_create_kmalloc_pool(): a pool whose
  * preallocated elements mempool_alloc() hands out when zalloc cannot
  * allocate.
@@ -98,6 +99,45 @@ void zalloc_mempool_free(void *element, void *pool_data);
 #define zalloc_mempool_init(pool, min_nr, size)				\
 	mempool_init((pool), (min_nr), zalloc_mempool_alloc,		\
 		     zalloc_mempool_free, (void *)(unsigned long)(size))
+
+void __zalloc_free_rcu(const void *ptr, struct rcu_head *head);
+
+/**
+ * zalloc_free_rcu() - free an object from zalloc after an RCU grace period,
+ *	like kfree_rcu()
+ * @ptr: pointer to the object, a structure that embeds a struct rcu_head;
+ *	NULL is ignored
+ * @rcu_field: the name of that struct rcu_head member
+ *
+ * The object is freed, as by zalloc_free(), once every RCU read-side
+ * critical section that began before the call has ended; readers inside
+ * rcu_read_lock() see it intact until then. The rcu_head may be anywhere
+ * in the object (no 4096-byte bound on its offset: zalloc keeps the
+ * object's address, not an offset), but the object must be at least as
+ * large as the structure up to the end of it. The caller gives up the
+ * rcu_head with the object; nothing else in it is written before the
+ * grace period ends. Frees are batched per CPU: one call_rcu() per CPU
+ * and grace period however many objects are freed.
+ *
+ * @ptr is looked up at once: a pointer zalloc did not hand out (or one the
+ * rcu_head is not inside) is refused and counted like a refused
+ * zalloc_free(), never queued. Only <linux/types.h> is needed, which
+ * defines struct rcu_head (the offset is the compiler's
+ * __builtin_offsetof(), not <linux/stddef.h>'s offsetof()); @ptr is
+ * evaluated once. As with kfree_rcu(), the field's type is not checked.
+ *
+ * Context: any context kfree_rcu() may be called from: not NMI.
+ */
+#define zalloc_free_rcu(ptr, rcu_field)					\
+	do {								\
+		typeof(ptr) ___zalloc_p = (ptr);			\
+									\
+		if (___zalloc_p)					\
+			__zalloc_free_rcu(___zalloc_p,			\
+				(struct rcu_head *)((void *)___zalloc_p + \
+				__builtin_offsetof(typeof(*___zalloc_p), \
+						   rcu_field)));	\
+	} while (0)
 
 /*
  * Scoped cleanup, as DEFINE_FREE(kfree, ...) in <linux/slab.h>:

@@ -110,7 +110,8 @@ static void zalloc_accounting_adds_up(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, st.live_objs - before.live_objs, n / 2);
 		KUNIT_EXPECT_EQ(test, st.held_bytes,
 				st.live_bytes + st.cached_bytes +
-				st.span_free_bytes + st.tail_bytes);
+				st.rcu_waiting_bytes + st.span_free_bytes +
+				st.tail_bytes);
 		KUNIT_EXPECT_EQ(test, st.held_bytes, (u64)st.pages << PAGE_SHIFT);
 		if (c->per_span > 1) {
 			za_class_walk(c, &pages, &objs, &free);

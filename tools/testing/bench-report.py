@@ -77,6 +77,11 @@ TARGETS = (
     ("GFP_KERNEL_ACCOUNT hot and N=128 vs kmalloc",
      ("hot-acct", "npat-128-acct"), "auto", 0, 1 << 32,
      "kmalloc", every(1.00, *ONE_CPU)),
+    # Issue 18: allocate + zalloc_free_rcu() against kmalloc() +
+    # kfree_rcu(), per object, in the same run (the kmalloc column).
+    ("free_rcu vs kfree_rcu",
+     ("free-rcu",), "auto", 0, 1 << 32,
+     "kmalloc", every(1.00)),
 )
 # Statistics on against off (an earlier issue's target, still held).
 STATS_LIMIT = every(1.05, *ONE_CPU)

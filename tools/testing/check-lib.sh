@@ -427,8 +427,8 @@ check_boot()
 
 # check_refusals KVER DIR - zalloc's refusals in the kernel log of DIR
 # (ratelimited errors, not bugs: refused frees, zalloc_size() of a foreign
-# pointer) come from zalloc_safety, which provokes them, and from nothing
-# else. A backend's refusal of an object the caches gave back twice names
+# pointer) come from zalloc_safety and zalloc_rcu (refused
+# zalloc_free_rcu() calls), which provoke them, and from nothing else. A backend's refusal of an object the caches gave back twice names
 # no caller; zalloc_safety provokes exactly one (zalloc_span_refuses_object_
 # it_has counts it), so one such line is expected and no more.
 check_refusals()
@@ -438,12 +438,12 @@ check_refusals()
 	[[ -s $log ]] || log=$dir/console.log
 	other=$(after_marker "$log" |
 		grep -E 'zalloc: .*(refused|not an object zalloc handed out)' |
-		grep -vF '[zalloc_safety_kunit]' |
+		grep -vE '\[zalloc_(safety|rcu)_kunit\]' |
 		awk '/as its class took it back/ && !seen++ { next } { print }' || true)
 	if [[ -z $other ]]; then
-		result PASS "refused frees from zalloc_safety only $kver"
+		result PASS "refused frees from zalloc_safety and zalloc_rcu only $kver"
 	else
-		result FAIL "refused frees from zalloc_safety only $kver"
+		result FAIL "refused frees from zalloc_safety and zalloc_rcu only $kver"
 		show <<<"$other"
 	fi
 }
