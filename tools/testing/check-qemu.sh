@@ -11,6 +11,7 @@ STOCK_EXPECTED=(
 	'zalloc: loading out-of-tree module taints kernel\.$'
 	'zalloc: module verification failed: signature and/or required key missing - tainting kernel$'
 	'zalloc_example: [0-9]+ allocations of [0-9]+ sizes: 0 failed, 0 corrupted, [0-9]+ kept until unload$'
+	'zalloc_example: ring grown from [0-9]+ to [0-9]+ descriptors: 0 wrong$'
 	# The kernel's own timekeeping, which may finish after init has
 	# started under emulation (seen on Debian's 7.3, booted in 2 s:
 	# "tsc: Refined TSC clocksource calibration", then "clocksource:
