@@ -35,20 +35,6 @@ static u64 events_since(unsigned int cls, const struct za_class_stats *before,
 	return now.ev[ev] - before->ev[ev];
 }
 
-/* Failures over all classes: where a refused request was not counted. */
-static u64 all_failures(void)
-{
-	struct za_class_stats st;
-	unsigned int cls;
-	u64 n = 0;
-
-	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
-		zk_read_stats(cls, &st);
-		n += st.ev[ZE_FAIL];
-	}
-	return n;
-}
-
 /* === zalloc_array() and zalloc_calloc() === */
 
 struct array_param {
@@ -80,7 +66,7 @@ static void zalloc_array_overflow_refused(struct kunit *test)
 {
 	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
 	u64 overflows = za_stats_refusals(ZR_OVERFLOW);
-	u64 failures = all_failures();
+	u64 failures = zk_failures();
 	s64 live = zk_live_objects();
 	unsigned int i, want_over = 0, want_fail = 0;
 
@@ -99,7 +85,7 @@ static void zalloc_array_overflow_refused(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, za_stats_refusals(ZR_OVERFLOW) - overflows,
 			want_over);
-	KUNIT_EXPECT_EQ(test, all_failures() - failures, want_fail);
+	KUNIT_EXPECT_EQ(test, zk_failures() - failures, want_fail);
 	KUNIT_EXPECT_EQ(test, zk_live_objects(), live);
 }
 

@@ -220,6 +220,20 @@ static inline s64 zk_live_objects(void)
 	return n;
 }
 
+/* Failed allocations zalloc counted, all classes. */
+static inline u64 zk_failures(void)
+{
+	struct za_class_stats st;
+	unsigned int cls;
+	u64 n = 0;
+
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		zk_read_stats(cls, &st);
+		n += st.ev[ZE_FAIL];
+	}
+	return n;
+}
+
 static inline const char *zk_strategy_desc(enum zalloc_strategy s)
 {
 	return s <= ZALLOC_STANDARD ? za_strategy_names[s] : "invalid";

@@ -216,20 +216,6 @@ static void zalloc_mempool_init_exit(struct kunit *test)
 /* Objects zalloc may hold of one class at most, idle in spans or caches. */
 #define HOG_MAX		4096U
 
-/* Failures zalloc counted, over all classes. */
-static u64 zalloc_failures(void)
-{
-	struct za_class_stats st;
-	unsigned int cls;
-	u64 n = 0;
-
-	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
-		zk_read_stats(cls, &st);
-		n += st.ev[ZE_FAIL];
-	}
-	return n;
-}
-
 #ifdef CONFIG_FAULT_INJECTION
 /*
  * Whether every slab and page allocation of this thread fails now: the
@@ -326,7 +312,7 @@ static void fault_pass(struct kunit *test, size_t size, void **hogs)
 	n = pool_elements(pool, elems);
 	/* Nothing idle in the caches: objects zalloc has are in spans. */
 	za_mag_drain_all();
-	failures = zalloc_failures();
+	failures = zk_failures();
 	fault_calls(pool, size, hogs, &fr);
 	if (!fr.armed) {
 		mempool_destroy(pool);
@@ -334,7 +320,7 @@ static void fault_pass(struct kunit *test, size_t size, void **hogs)
 	}
 	kunit_info(test, "size %zu debug=%d: %u objects zalloc still had, %llu failures\n",
 		   size, za_debug_enabled(), fr.hogs,
-		   zalloc_failures() - failures);
+		   zk_failures() - failures);
 	KUNIT_EXPECT_LT(test, fr.hogs, HOG_MAX);
 	for (i = 0; i < MIN_NR; i++) {
 		ok = is_element(elems, n, fr.got[i]);
@@ -347,7 +333,7 @@ static void fault_pass(struct kunit *test, size_t size, void **hogs)
 	KUNIT_EXPECT_NULL(test, fr.extra);
 	KUNIT_EXPECT_EQ(test, fr.curr_nr, 0);
 	/* Every call asked zalloc first, and zalloc failed it. */
-	KUNIT_EXPECT_GE(test, zalloc_failures() - failures, (u64)MIN_NR + 1);
+	KUNIT_EXPECT_GE(test, zk_failures() - failures, (u64)MIN_NR + 1);
 	KUNIT_EXPECT_EQ(test, zk_live_objects(), live + MIN_NR + fr.hogs);
 	for (i = 0; i < MIN_NR; i++)
 		mempool_free(fr.got[i], pool);
