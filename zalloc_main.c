@@ -602,22 +602,6 @@ EXPORT_SYMBOL_GPL(zalloc_size);
 
 /* === Realloc === */
 
-/*
- * zalloc_realloc()'s free of the object it replaced, looked up already
- * (@c: its class, NULL for one of the debug mode's table): on as
- * zalloc_free() continues, or the whole way when each object must be
- * seen, which the table's objects always are (the table key holds the
- * diversion on while the table has objects).
- */
-static void realloc_free(const void *ptr, struct za_class *c, size_t usable,
-			 unsigned long caller)
-{
-	if (unlikely(!c || za_each_object()))
-		zalloc_free_slow(ptr, caller);
-	else
-		free_found(ptr, c, usable, ZA_PUSH_UNTRIED, caller);
-}
-
 /**
  * za_free_known() - free an object that was looked up already
  * @ptr: the object
@@ -626,15 +610,22 @@ static void realloc_free(const void *ptr, struct za_class *c, size_t usable,
  * @usable: its usable size
  * @caller: the return address to name if the free is refused
  *
- * What zalloc_free_rcu()'s callback frees with (zalloc_rcu.c): it looks
- * each object up to count it, and the free continues from there.
+ * The free goes on as zalloc_free() continues, or the whole way when each
+ * object must be seen, which the table's objects always are (the table key
+ * holds the diversion on while the table has objects). What
+ * zalloc_realloc() frees the object it replaced with, and
+ * zalloc_free_rcu()'s callback (zalloc_rcu.c), which looks each object up
+ * to count it.
  *
  * Context: any context kfree() may be called from.
  */
 void za_free_known(const void *ptr, struct za_class *c, size_t usable,
 		   unsigned long caller)
 {
-	realloc_free(ptr, c, usable, caller);
+	if (unlikely(!c || za_each_object()))
+		zalloc_free_slow(ptr, caller);
+	else
+		free_found(ptr, c, usable, ZA_PUSH_UNTRIED, caller);
 }
 
 /**
@@ -679,7 +670,7 @@ void *zalloc_realloc(const void *ptr, size_t new_size, gfp_t gfp)
 	}
 	if (unlikely(!new_size)) {
 		if (!ZERO_OR_NULL_PTR(ptr))
-			realloc_free(ptr, c, usable, _RET_IP_);
+			za_free_known(ptr, c, usable, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
 	/* In place: what the class holds, or the table's exact size. */
@@ -699,7 +690,7 @@ void *zalloc_realloc(const void *ptr, size_t new_size, gfp_t gfp)
 	kasan_disable_current();
 	memcpy(obj, ptr, min(usable, new_size));
 	kasan_enable_current();
-	realloc_free(ptr, c, usable, _RET_IP_);
+	za_free_known(ptr, c, usable, _RET_IP_);
 	return obj;
 }
 EXPORT_SYMBOL_GPL(zalloc_realloc);
