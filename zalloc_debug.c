@@ -276,6 +276,7 @@ static void table_unreserve(void)
  *	za_kmalloc_class() of it (see the top)
  * @size: bytes wanted, at least 1
  * @gfp: the caller's flags, no zone modifier
+ * @node: the node whose memory is wanted, or NUMA_NO_NODE
  * @caller: the return address of the zalloc call
  * @objp: where to store the object, zeroed if @gfp or init_on_alloc asks
  *	(kmalloc() does it), or NULL if none could be had
@@ -284,7 +285,7 @@ static void table_unreserve(void)
  * Return: false if the mode was switched off meanwhile (nothing done: the
  * normal paths serve the call), else true.
  */
-bool za_debug_alloc(struct za_class *c, size_t size, gfp_t gfp,
+bool za_debug_alloc(struct za_class *c, size_t size, gfp_t gfp, int node,
 		    unsigned long caller, void **objp)
 {
 	struct za_class *counted = za_kmalloc_class(c);
@@ -297,7 +298,7 @@ bool za_debug_alloc(struct za_class *c, size_t size, gfp_t gfp,
 	/* zalloc's own bookkeeping: charged to no memory cgroup. */
 	e = kmem_cache_alloc(za_live_cache, gfp & ~(__GFP_ZERO | __GFP_ACCOUNT));
 	if (e)
-		obj = kmalloc(size, gfp);
+		obj = kmalloc_node(size, gfp, node);
 	if (!obj) {
 		if (e)
 			kmem_cache_free(za_live_cache, e);

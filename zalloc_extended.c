@@ -19,15 +19,18 @@
  * Documentation/zalloc.rst and the pools file. Objects are carved lazily
  * from the start of the span; freed objects go on the span's free list,
  * linked through their first word. A class keeps its spans on three lists
- * (partial, full, empty) under one spinlock per class, taken with IRQs
- * off, so that the pools can be used from any context kmalloc(GFP_ATOMIC)
- * can; the lock is dropped to ask the page allocator for a new span. A
- * span whose last object is freed stays on the empty list (the reserve)
- * while the class holds fewer than max_empty empty spans (ZA_RESERVE_BYTES
- * of them, at least one); otherwise its pages go back to the page
- * allocator at once. The reserve decays: ext_trim(), called by the
- * periodic trim in zalloc_reclaim.c, frees the empty spans that sat unused
- * since the previous trim, and all of them under memory pressure.
+ * (partial, full, empty) per node, those of the node of the span's pages
+ * (struct za_span_lists), under one spinlock per class and node, taken
+ * with IRQs off, so that the pools can be used from any context
+ * kmalloc(GFP_ATOMIC) can; the lock is dropped to ask the page allocator
+ * for a new span. Objects for a node come from that node's lists, and
+ * a span for it from its memory. A span whose last object is freed stays
+ * on its node's empty list (the reserve) while that node has fewer than
+ * max_empty empty spans of the class (ZA_RESERVE_BYTES of them, at least
+ * one); otherwise its pages go back to the page allocator at once. The
+ * reserve decays: ext_trim(), called by the periodic trim in
+ * zalloc_reclaim.c, frees the empty spans that sat unused since the
+ * previous trim, and all of them under memory pressure.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -98,10 +101,11 @@ static void span_set_owner(struct za_span *span, struct za_span *owner)
 }
 
 /*
- * Pages for a span of @c: its order, or if the page allocator cannot give
- * that without trying hard, the smallest order that holds an object.
+ * Pages for a span of @c, of @node's memory: its order, or if the page
+ * allocator cannot give that without trying hard, the smallest order
+ * that holds an object.
  */
-static struct page *span_pages(struct za_class *c, gfp_t gfp,
+static struct page *span_pages(struct za_class *c, gfp_t gfp, int node,
 			       unsigned int *order)
 {
 	unsigned int min_order = get_order(c->size);
@@ -114,16 +118,18 @@ static struct page *span_pages(struct za_class *c, gfp_t gfp,
 		 * page allocator retry this order for ever (NOFAIL wins over
 		 * NORETRY) and never reach the fallback, as in SLUB.
 		 */
-		page = alloc_pages((gfp | __GFP_NORETRY | __GFP_NOWARN) &
-				   ~__GFP_NOFAIL, c->order);
+		page = alloc_pages_node(node, (gfp | __GFP_NORETRY |
+					       __GFP_NOWARN) & ~__GFP_NOFAIL,
+					c->order);
 		if (page)
 			return page;
 		*order = min_order;
 	}
-	return alloc_pages(gfp, *order);
+	return alloc_pages_node(node, gfp, *order);
 }
 
-static struct za_span *span_new(struct za_class *c, gfp_t gfp)
+/* A span of @c on @node's memory, if the page allocator can give it. */
+static struct za_span *span_new(struct za_class *c, gfp_t gfp, int node)
 {
 	struct za_span *span;
 	struct page *page;
@@ -131,10 +137,10 @@ static struct za_span *span_new(struct za_class *c, gfp_t gfp)
 
 	/* The pages zeroed if @gfp asks (za_backend_get()); not the descriptor. */
 	gfp &= ~(__GFP_COMP | __GFP_ACCOUNT);
-	span = kmem_cache_alloc(span_cache, gfp & ~__GFP_ZERO);
+	span = kmem_cache_alloc_node(span_cache, gfp & ~__GFP_ZERO, node);
 	if (!span)
 		return NULL;
-	page = span_pages(c, gfp, &order);
+	page = span_pages(c, gfp, node, &order);
 	if (!page) {
 		kmem_cache_free(span_cache, span);
 		return NULL;
@@ -158,12 +164,19 @@ static void span_free(struct za_span *span)
 	kmem_cache_free(span_cache, span);
 }
 
-/* A span joins or leaves its class: the class's page and object counts. */
-static void span_account(struct za_class *c, struct za_span *span, int sign)
+/* The lists of the node of @span's pages. */
+static struct za_span_lists *span_lists(const struct za_span *span)
 {
-	lockdep_assert_held(&c->lock);
-	c->span_pages += sign * (1L << span->order);
-	c->span_objs += sign * (long)span->capacity;
+	return &span->cls->spans[page_to_nid(virt_to_page(span->base))];
+}
+
+/* A span joins or leaves its lists: their page and object counts. */
+static void span_account(struct za_span_lists *sl, struct za_span *span,
+			 int sign)
+{
+	lockdep_assert_held(&sl->lock);
+	sl->span_pages += sign * (1L << span->order);
+	sl->span_objs += sign * (long)span->capacity;
 }
 
 /* The index of @obj, an object that starts a slot of @span. */
@@ -202,8 +215,8 @@ static void *span_take(struct za_span *span, bool *used)
  * come from and go back to the page allocator directly, with no lock; the
  * depot above it plays the part of the reserve.
  */
-static unsigned int solo_get(struct za_class *c, gfp_t gfp, void **objs,
-			     unsigned int n, bool *zeroed)
+static unsigned int solo_get(struct za_class *c, gfp_t gfp, int node,
+			     void **objs, unsigned int n, bool *zeroed)
 {
 	unsigned int got;
 	struct page *page;
@@ -211,7 +224,7 @@ static unsigned int solo_get(struct za_class *c, gfp_t gfp, void **objs,
 	/* New pages each: zeroed by the page allocator if @gfp asks. */
 	*zeroed = gfp & __GFP_ZERO;
 	for (got = 0; got < n; got++) {
-		page = alloc_pages(gfp & ~__GFP_COMP, c->order);
+		page = alloc_pages_node(node, gfp & ~__GFP_COMP, c->order);
 		if (!page)
 			break;
 		set_page_private(page, (unsigned long)&c->self);
@@ -237,38 +250,38 @@ static void solo_put(struct za_class *c, void **objs, unsigned int n)
 }
 
 /* A span with a free object, from the partial list or the reserve. */
-static struct za_span *ext_pick_span(struct za_class *c)
+static struct za_span *ext_pick_span(struct za_span_lists *sl)
 {
 	struct za_span *span;
 
-	lockdep_assert_held(&c->lock);
-	span = list_first_entry_or_null(&c->partial, struct za_span, node);
+	lockdep_assert_held(&sl->lock);
+	span = list_first_entry_or_null(&sl->partial, struct za_span, node);
 	if (span)
 		return span;
-	span = list_first_entry_or_null(&c->empty, struct za_span, node);
+	span = list_first_entry_or_null(&sl->empty, struct za_span, node);
 	if (span) {
-		list_move(&span->node, &c->partial);
-		c->nr_empty--;
-		c->min_empty = min(c->min_empty, c->nr_empty);
+		list_move(&span->node, &sl->partial);
+		sl->nr_empty--;
+		sl->min_empty = min(sl->min_empty, sl->nr_empty);
 	}
 	return span;
 }
 
 /*
- * Up to @n objects from the class's spans; sets @used if one was freed
- * before. Class lock held, IRQs off.
+ * Up to @n objects from the spans on @sl; sets @used if one was freed
+ * before. Their lock held, IRQs off.
  */
-static unsigned int ext_take(struct za_class *c, void **objs, unsigned int n,
-			     bool *used)
+static unsigned int ext_take(struct za_span_lists *sl, void **objs,
+			     unsigned int n, bool *used)
 {
 	struct za_span *span;
 	unsigned int got = 0;
 
-	while (got < n && (span = ext_pick_span(c))) {
+	while (got < n && (span = ext_pick_span(sl))) {
 		while (got < n && span->inuse < span->capacity)
 			objs[got++] = span_take(span, used);
 		if (span->inuse == span->capacity)
-			list_move(&span->node, &c->full);
+			list_move(&span->node, &sl->full);
 	}
 	return got;
 }
@@ -276,47 +289,56 @@ static unsigned int ext_take(struct za_class *c, void **objs, unsigned int n,
 /*
  * Objects never carved before are as new as their span's pages, which
  * were zeroed if @gfp asks: za_backend_get() asks for every span or for
- * none, as init_on_alloc is set at boot.
+ * none, as init_on_alloc is set at boot. A new span goes on the lists of
+ * the node the page allocator gave its pages from, which is @node's
+ * unless it had to fall back to another.
  */
-static unsigned int span_get(struct za_class *c, gfp_t gfp, void **objs,
-			     unsigned int n, bool *zeroed)
+static unsigned int span_get(struct za_class *c, gfp_t gfp, int node,
+			     void **objs, unsigned int n, bool *zeroed)
 {
+	struct za_span_lists *sl;
 	struct za_span *span;
 	unsigned long flags;
 	bool used = false;
 	unsigned int got;
 
-	spin_lock_irqsave(&c->lock, flags);
-	got = ext_take(c, objs, n, &used);
-	spin_unlock_irqrestore(&c->lock, flags);
+	/* A node without memory: spans come from another's anyway. */
+	if (node == NUMA_NO_NODE || !node_state(node, N_MEMORY))
+		node = numa_mem_id();
+	sl = &c->spans[node];
+	spin_lock_irqsave(&sl->lock, flags);
+	got = ext_take(sl, objs, n, &used);
+	spin_unlock_irqrestore(&sl->lock, flags);
 	if (got)
 		goto out;
 
 	/* May sleep, if @gfp allows: no lock held. */
-	span = span_new(c, gfp);
+	span = span_new(c, gfp, node);
 	if (!span)
 		return 0;
-	spin_lock_irqsave(&c->lock, flags);
-	list_add(&span->node, &c->partial);
-	span_account(c, span, 1);
-	got = ext_take(c, objs, n, &used);
-	spin_unlock_irqrestore(&c->lock, flags);
+	sl = span_lists(span);
+	spin_lock_irqsave(&sl->lock, flags);
+	list_add(&span->node, &sl->partial);
+	span_account(sl, span, 1);
+	got = ext_take(sl, objs, n, &used);
+	spin_unlock_irqrestore(&sl->lock, flags);
 out:
 	*zeroed = (gfp & __GFP_ZERO) && !used;
 	return got;
 }
 
 /*
- * Puts @obj back on its span; moves the span to @release if it goes. An
- * object the span does not have out (given back already: a double free
+ * Puts @obj, of @span, back on it; moves the span to @release if it goes.
+ * An object the span does not have out (given back already: a double free
  * that the magazines held twice) is refused, so that @inuse never counts
  * it twice and the span's pages are never freed under a live object.
  */
-static void ext_give(struct za_class *c, void *obj, struct list_head *release)
+static void ext_give(struct za_span_lists *sl, struct za_span *span,
+		     void *obj, struct list_head *release)
 {
-	struct za_span *span = (void *)page_private(virt_to_page(obj));
+	struct za_class *c = span->cls;
 
-	lockdep_assert_held(&c->lock);
+	lockdep_assert_held(&sl->lock);
 	if (!__test_and_clear_bit(span_index(span, obj), span->out)) {
 		za_backend_refuse(c->index, obj);
 		return;
@@ -324,28 +346,45 @@ static void ext_give(struct za_class *c, void *obj, struct list_head *release)
 	*(void **)obj = span->freelist;
 	span->freelist = obj;
 	if (span->inuse-- == span->capacity)
-		list_move(&span->node, &c->partial);
+		list_move(&span->node, &sl->partial);
 	if (span->inuse)
 		return;
-	if (c->nr_empty < c->max_empty) {
-		list_move(&span->node, &c->empty);
-		c->nr_empty++;
+	if (sl->nr_empty < c->max_empty) {
+		list_move(&span->node, &sl->empty);
+		sl->nr_empty++;
 	} else {
 		list_move(&span->node, release);
-		span_account(c, span, -1);
+		span_account(sl, span, -1);
 	}
 }
 
+/* The span @obj is in; page->private of its page points to it. */
+static struct za_span *span_of(const void *obj)
+{
+	return (struct za_span *)page_private(virt_to_page(obj));
+}
+
+/*
+ * The objects go back to the lists of their spans' nodes, each node's
+ * lock taken once per run of its objects (a magazine's are one node's).
+ */
 static void span_put(struct za_class *c, void **objs, unsigned int n)
 {
+	struct za_span_lists *sl;
 	struct za_span *span, *next;
 	unsigned long flags;
 	LIST_HEAD(release);
 
-	spin_lock_irqsave(&c->lock, flags);
-	while (n--)
-		ext_give(c, objs[n], &release);
-	spin_unlock_irqrestore(&c->lock, flags);
+	while (n) {
+		span = span_of(objs[n - 1]);
+		sl = span_lists(span);
+		spin_lock_irqsave(&sl->lock, flags);
+		do {
+			ext_give(sl, span, objs[--n], &release);
+		} while (n && (span = span_of(objs[n - 1]),
+			       span_lists(span) == sl));
+		spin_unlock_irqrestore(&sl->lock, flags);
+	}
 
 	list_for_each_entry_safe(span, next, &release, node)
 		span_free(span);
@@ -353,6 +392,8 @@ static void span_put(struct za_class *c, void **objs, unsigned int n)
 
 static int ext_class_init(struct za_class *c, unsigned int size)
 {
+	int nid;
+
 	c->self = c;
 	c->size = size;
 	snprintf(c->name, sizeof(c->name), "extended-%u", size);
@@ -363,90 +404,152 @@ static int ext_class_init(struct za_class *c, unsigned int size)
 	c->recip = reciprocal_value(size);
 	c->max_empty = max_t(unsigned int, 1,
 			     ZA_RESERVE_BYTES >> (PAGE_SHIFT + c->order));
-	spin_lock_init(&c->lock);
-	INIT_LIST_HEAD(&c->partial);
-	INIT_LIST_HEAD(&c->full);
-	INIT_LIST_HEAD(&c->empty);
+	/* Single-object spans are on no list. */
+	if (c->per_span == 1)
+		return 0;
+	c->spans = kcalloc(nr_node_ids, sizeof(*c->spans), GFP_KERNEL);
+	if (!c->spans)
+		return -ENOMEM;
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		struct za_span_lists *sl = &c->spans[nid];
+
+		spin_lock_init(&sl->lock);
+		INIT_LIST_HEAD(&sl->partial);
+		INIT_LIST_HEAD(&sl->full);
+		INIT_LIST_HEAD(&sl->empty);
+	}
 	return 0;
 }
 
 /*
- * The reserve's decay: frees the empty spans that sat unused since the last
- * trim (every empty span if @all); returns how many. Process context, or
- * any context kfree() may be called from.
+ * The decay of one node's reserve: frees the empty spans on @sl that sat
+ * unused since the last trim (every empty span if @all); returns how
+ * many.
  */
-static unsigned long ext_trim(struct za_class *c, bool all)
+static unsigned long lists_trim(struct za_span_lists *sl, bool all)
 {
 	struct za_span *span, *next;
 	unsigned long flags, n = 0;
 	unsigned int idle;
 	LIST_HEAD(release);
 
-	spin_lock_irqsave(&c->lock, flags);
-	idle = all ? c->nr_empty : c->min_empty;
-	list_for_each_entry_safe(span, next, &c->empty, node) {
+	spin_lock_irqsave(&sl->lock, flags);
+	idle = all ? sl->nr_empty : sl->min_empty;
+	list_for_each_entry_safe(span, next, &sl->empty, node) {
 		if (n == idle)
 			break;
 		list_move(&span->node, &release);
-		span_account(c, span, -1);
+		span_account(sl, span, -1);
 		n++;
 	}
-	c->nr_empty -= n;
-	c->min_empty = c->nr_empty;
-	spin_unlock_irqrestore(&c->lock, flags);
+	sl->nr_empty -= n;
+	sl->min_empty = sl->nr_empty;
+	spin_unlock_irqrestore(&sl->lock, flags);
 
 	list_for_each_entry_safe(span, next, &release, node)
 		span_free(span);
 	return n;
 }
 
+/*
+ * The reserves' decay, every node's (lists_trim()); returns the spans
+ * freed. Process context, or any context kfree() may be called from.
+ */
+static unsigned long ext_trim(struct za_class *c, bool all)
+{
+	unsigned long n = 0;
+	int nid;
+
+	if (!c->spans)
+		return 0;
+	for_each_node(nid)
+		n += lists_trim(&c->spans[nid], all);
+	return n;
+}
+
+/**
+ * za_ext_empty_spans() - empty spans an extended pool keeps in reserve
+ * @c: a class
+ * @node: the node whose reserve, or NUMA_NO_NODE for all of them
+ *
+ * Context: any; a racy read.
+ * Return: the count; 0 for a class without span lists.
+ */
+unsigned int za_ext_empty_spans(const struct za_class *c, int node)
+{
+	unsigned int n = 0;
+	int nid;
+
+	if (!c->spans)
+		return 0;
+	if (node != NUMA_NO_NODE)
+		return READ_ONCE(c->spans[node].nr_empty);
+	for_each_node(nid)
+		n += READ_ONCE(c->spans[nid].nr_empty);
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(za_ext_empty_spans, ZA_NS);
+
 /**
  * za_class_walk() - count a class's spans by walking its lists
  * @c: an extended-pool class
- * @pages: where to store the pages of its spans
- * @objs: where to store the objects they hold, used or not
- * @free: where to store the objects free in them
+ * @cs: where to store the counts
  *
  * An independent count, for tests to check the running ones against;
  * single-object spans are on no list and not counted.
  *
- * Context: any; takes the class lock.
+ * Context: any; takes the lists' locks.
  */
-void za_class_walk(struct za_class *c, unsigned long *pages,
-		   unsigned long *objs, unsigned long *free)
+void za_class_walk(struct za_class *c, struct za_span_census *cs)
 {
-	struct list_head *lists[] = { &c->partial, &c->full, &c->empty };
+	struct za_span_lists *sl;
 	struct za_span *span;
 	unsigned long flags;
 	unsigned int i;
+	int nid;
 
-	*pages = 0;
-	*objs = 0;
-	*free = 0;
-	spin_lock_irqsave(&c->lock, flags);
-	for (i = 0; i < ARRAY_SIZE(lists); i++) {
-		list_for_each_entry(span, lists[i], node) {
-			*pages += 1UL << span->order;
-			*objs += span->capacity;
-			*free += span->capacity - span->inuse;
+	memset(cs, 0, sizeof(*cs));
+	if (!c->spans)
+		return;
+	for_each_node(nid) {
+		struct list_head *lists[3];
+
+		sl = &c->spans[nid];
+		lists[0] = &sl->partial;
+		lists[1] = &sl->full;
+		lists[2] = &sl->empty;
+		spin_lock_irqsave(&sl->lock, flags);
+		for (i = 0; i < ARRAY_SIZE(lists); i++) {
+			list_for_each_entry(span, lists[i], node) {
+				cs->pages += 1UL << span->order;
+				cs->objs += span->capacity;
+				cs->free += span->capacity - span->inuse;
+				cs->short_spans += span->order < c->order;
+			}
 		}
+		spin_unlock_irqrestore(&sl->lock, flags);
 	}
-	spin_unlock_irqrestore(&c->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(za_class_walk, ZA_NS);
 
-/* Frees the empty spans; spans with objects still in use are left alone. */
+/*
+ * Frees the empty spans and the lists; spans with objects still in use
+ * are left alone (their pages are their users'), and nothing reads the
+ * lists they were on once zalloc is gone.
+ */
 static void ext_class_exit(struct za_class *c, bool leaked)
 {
 	ext_trim(c, true);
+	kfree(c->spans);
+	c->spans = NULL;
 }
 
-static unsigned int ext_get(struct za_class *c, gfp_t gfp, void **objs,
-			    unsigned int n, bool *zeroed)
+static unsigned int ext_get(struct za_class *c, gfp_t gfp, int node,
+			    void **objs, unsigned int n, bool *zeroed)
 {
 	if (c->per_span == 1)
-		return solo_get(c, gfp, objs, n, zeroed);
-	return span_get(c, gfp, objs, n, zeroed);
+		return solo_get(c, gfp, node, objs, n, zeroed);
+	return span_get(c, gfp, node, objs, n, zeroed);
 }
 
 static void ext_put(struct za_class *c, void **objs, unsigned int n)
@@ -467,13 +570,18 @@ static void ext_account(const struct za_class *c, struct za_class_stats *st)
 {
 	s64 out = za_gauge(st->ev[ZE_OUT], st->ev[ZE_IN], 0);
 	s64 cap;
+	int nid;
 
 	if (c->per_span == 1) {
 		st->pages = (unsigned long)out << c->order;
 		cap = out;
 	} else {
-		st->pages = READ_ONCE(c->span_pages);
-		cap = READ_ONCE(c->span_objs);
+		st->pages = 0;
+		cap = 0;
+		for_each_node(nid) {
+			st->pages += READ_ONCE(c->spans[nid].span_pages);
+			cap += READ_ONCE(c->spans[nid].span_objs);
+		}
 	}
 	st->held_bytes = (u64)st->pages << PAGE_SHIFT;
 	st->span_free_bytes = (cap - out) * c->size;

@@ -121,11 +121,14 @@ enum za_backend {
  * @exit_class: gives back what @c holds; @leaked: users still hold objects
  *	of @c, whose memory must be left alone
  * @get: pool backends: takes up to @n objects of @c, returns how many;
- *	sets @zeroed if each is known to be zero: new memory that its
- *	allocator zeroed because @gfp has __GFP_ZERO, never used since
+ *	of @node's memory, as kmalloc_node() gives (NUMA_NO_NODE: of this
+ *	CPU's node, as far as the allocator can); sets @zeroed if each is
+ *	known to be zero: new memory that its allocator zeroed because @gfp
+ *	has __GFP_ZERO, never used since
  * @put: pool backends: gives @n objects of @c back
- * @alloc: a backend of no fixed size: one object of @size bytes, and its
- *	usable size in @usable (what za_ptr_lookup() will find for it)
+ * @alloc: a backend of no fixed size: one object of @size bytes, of
+ *	@node's memory as kmalloc_node() gives, and its usable size in
+ *	@usable (what za_ptr_lookup() will find for it)
  * @free: a backend of no fixed size: frees @ptr of @usable bytes
  * @track: optional: registers an object of @c, as it is handed out, with
  *	kmemleak (called only where the kernel has kmemleak)
@@ -151,10 +154,10 @@ struct za_backend_ops {
 	void (*teardown)(bool leaked);
 	int (*init_class)(struct za_class *c, unsigned int size);
 	void (*exit_class)(struct za_class *c, bool leaked);
-	unsigned int (*get)(struct za_class *c, gfp_t gfp, void **objs,
-			    unsigned int n, bool *zeroed);
+	unsigned int (*get)(struct za_class *c, gfp_t gfp, int node,
+			    void **objs, unsigned int n, bool *zeroed);
 	void (*put)(struct za_class *c, void **objs, unsigned int n);
-	void *(*alloc)(struct za_class *c, size_t size, gfp_t gfp,
+	void *(*alloc)(struct za_class *c, size_t size, gfp_t gfp, int node,
 		       size_t *usable);
 	void (*free)(struct za_class *c, const void *ptr, size_t usable);
 	void (*track)(const struct za_class *c, void *obj, gfp_t gfp);
@@ -169,7 +172,8 @@ extern const struct za_backend_ops za_standard_ops;
 extern const struct za_backend_ops *const za_backends[ZA_NR_BACKENDS];
 
 /**
- * struct za_depot - a pool class's magazines that no CPU holds
+ * struct za_depot - a pool class's magazines of one node's objects that no
+ *	CPU holds
  * @lock: protects the fields below; taken with bottom halves off, never
  *	from hard interrupt context or with interrupts off (see "Lock order"
  *	in zalloc_mag.c)
@@ -181,6 +185,9 @@ extern const struct za_backend_ops *const za_backends[ZA_NR_BACKENDS];
  *	sat idle for a whole trim interval
  * @min_empty: the same for @empty
  * @max_full: @nr_full at most (ZA_DEPOT_BYTES of objects, at least 2)
+ *
+ * One per class and node: the CPUs of a node trade magazines with their
+ * node's depot only, so that no CPU is handed another node's objects.
  */
 struct za_depot {
 	spinlock_t lock;	/* see @lock above */
@@ -191,7 +198,33 @@ struct za_depot {
 	unsigned int min_full;
 	unsigned int min_empty;
 	unsigned int max_full;
-};
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct za_span_lists - an extended pool's spans of one node's pages
+ * @lock: protects the lists and counters below, and the free lists and
+ *	counts of the spans on them; taken with interrupts off
+ * @partial: spans with both free and used objects
+ * @full: spans with no free object
+ * @empty: spans with no used object: the reserve, at most the class's
+ *	@max_empty
+ * @span_pages: pages of the spans on all three lists
+ * @span_objs: objects those spans hold, used or not
+ * @nr_empty: spans on @empty
+ * @min_empty: the fewest spans on @empty since the last trim
+ *
+ * One per class and node: a span is on the lists of its pages' node.
+ */
+struct za_span_lists {
+	spinlock_t lock;	/* see @lock above */
+	struct list_head partial;
+	struct list_head full;
+	struct list_head empty;
+	unsigned long span_pages;
+	unsigned long span_objs;
+	unsigned int nr_empty;
+	unsigned int min_empty;
+} ____cacheline_aligned_in_smp;
 
 /**
  * struct za_class - one size class
@@ -205,30 +238,25 @@ struct za_depot {
  *	are copied from the backend's ops at load, for the fast path
  * @name: "object-64", "extended-5120", "standard"
  * @mag_size: pool classes: objects per magazine
- * @depot: pool classes: the magazines no CPU holds
+ * @depots: pool classes: the magazines no CPU holds, a depot per node
+ *	(nr_node_ids of them, by node id)
  * @kmem_cache: object pools: the kmem_cache of this class
  * @order: extended pools: a span is 2^@order pages (or, where the page
  *	allocator cannot give that, the smallest order that holds an object)
  * @per_span: extended pools: objects carved from a span of @order
  * @recip: extended pools: the reciprocal of @size, to check in O(1) that
  *	a pointer starts an object
- * @lock: extended pools: protects the span lists and counters below, and
- *	the free lists and counts of the spans on them
- * @partial: spans with both free and used objects
- * @full: spans with no free object
- * @empty: spans with no used object: the reserve, at most @max_empty
- * @span_pages: pages of the spans on all three lists
- * @span_objs: objects those spans hold, used or not
- * @nr_empty: spans on @empty
- * @min_empty: the fewest spans on @empty since the last trim
- * @max_empty: @nr_empty at most (ZA_RESERVE_BYTES of spans, at least 1)
+ * @spans: extended pools of more than one object per span: the spans,
+ *	a struct za_span_lists per node (nr_node_ids of them, by node id)
+ * @max_empty: empty spans a node's lists keep at most (ZA_RESERVE_BYTES
+ *	of spans, at least 1)
  */
 struct za_class {
 	/* Read on every allocation and free: one cache line. */
 	struct za_class *self;
 	unsigned int index;
 	unsigned int size;
-	/* Three bytes where one enum was: the struct stays 192 bytes on UP. */
+	/* Three bytes where one enum was. */
 	u8 backend;		/* enum za_backend */
 	u8 strategy;		/* enum zalloc_strategy */
 	bool pooled;
@@ -238,16 +266,9 @@ struct za_class {
 	struct reciprocal_value recip;
 	struct kmem_cache *kmem_cache;
 	char name[24];
-	/* Written by the slow paths of every CPU: lines of their own. */
-	struct za_depot depot ____cacheline_aligned_in_smp;
-	spinlock_t lock ____cacheline_aligned_in_smp;	/* see @lock above */
-	struct list_head partial;
-	struct list_head full;
-	struct list_head empty;
-	unsigned long span_pages;
-	unsigned long span_objs;
-	unsigned int nr_empty;
-	unsigned int min_empty;
+	/* Written by the slow paths: lines of their own, per node. */
+	struct za_depot *depots;
+	struct za_span_lists *spans;
 	unsigned int max_empty;
 };
 
@@ -346,6 +367,7 @@ enum za_event {
 	ZE_REFILL,	/* backend refills: a magazine's worth or one */
 	ZE_FALLTHROUGH,	/* served here for a strategy that could not */
 	ZE_FAIL,	/* allocations that returned NULL */
+	ZE_REMOTE,	/* another node's: allocations and frees, past the caches */
 	ZE_NR_SHOWN,
 	/* Always counted, whatever the stats switch says; never reset. */
 	ZE_OUT = ZE_NR_SHOWN,	/* objects taken from the backend */
@@ -462,11 +484,11 @@ static __always_inline void za_obj_free_init(const struct za_class *c,
 /* zalloc_pool.c: the class table and the calls into the backends */
 int za_pools_init(void);
 void za_pools_exit(const bool *leaked);
-unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
-			    unsigned int n, bool *zeroed);
+unsigned int za_backend_get(struct za_class *c, gfp_t gfp, int node,
+			    void **objs, unsigned int n, bool *zeroed);
 void za_backend_put(struct za_class *c, void **objs, unsigned int n);
 void *za_backend_alloc(struct za_class *c, size_t size, gfp_t gfp,
-		       size_t *usable);
+		       int node, size_t *usable);
 void za_backend_free(struct za_class *c, void *obj, size_t usable);
 void za_count_out(struct za_class *c, size_t bytes);
 void za_count_in(struct za_class *c, size_t bytes);
@@ -479,11 +501,27 @@ int za_obj_check_sizes(const unsigned int *ksizes, unsigned int *cls,
 int za_obj_check_classes(void);
 
 /* zalloc_extended.c: a check for tests */
-void za_class_walk(struct za_class *c, unsigned long *pages,
-		   unsigned long *objs, unsigned long *free);
+/**
+ * struct za_span_census - what za_class_walk() counts of a class's spans
+ * @pages: pages of its spans
+ * @objs: objects they hold, used or not
+ * @free: objects free in them
+ * @short_spans: spans of less than the class's order (the page allocator
+ *	could not give that order without trying hard)
+ */
+struct za_span_census {
+	unsigned long pages;
+	unsigned long objs;
+	unsigned long free;
+	unsigned long short_spans;
+};
+
+void za_class_walk(struct za_class *c, struct za_span_census *cs);
+unsigned int za_ext_empty_spans(const struct za_class *c, int node);
 
 /* zalloc_mag.c: the magazines' slow paths, the depots (fast path: inline) */
-void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp, bool *zeroed);
+void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp, int node,
+			bool *zeroed);
 bool za_mag_free_slow(struct za_class *c, void *obj);
 size_t za_mag_alloc_bulk(struct za_class *c, gfp_t gfp, size_t nr,
 			 void **objs, size_t *hits);
@@ -491,6 +529,7 @@ size_t za_mag_free_bulk(struct za_class *c, void **objs, size_t nr);
 void za_mag_events(unsigned int cls, u64 *ev);
 long za_mag_std_bytes(void);
 s64 za_mag_cached(unsigned int cls);
+unsigned int za_depot_full(const struct za_class *c, int node);
 int za_mag_init(void);
 void za_mag_free_all(void);
 
@@ -514,6 +553,7 @@ enum za_refusal {
 	ZR_INVALID_FREE, /* a free of what is not zalloc's or not an object */
 	ZR_DOUBLE_FREE,	/* a free of an object already free */
 	ZR_OVERFLOW,	/* an array whose n * size overflows size_t */
+	ZR_NODE,	/* an allocation for a node that is not online */
 	ZR_NR,
 };
 
@@ -653,7 +693,7 @@ enum za_table_free {
 	ZA_TABLE_MISS,	/* not in it: the normal path frees it */
 };
 
-bool za_debug_alloc(struct za_class *c, size_t size, gfp_t gfp,
+bool za_debug_alloc(struct za_class *c, size_t size, gfp_t gfp, int node,
 		    unsigned long caller, void **objp);
 enum za_table_free za_debug_free(const void *ptr, unsigned long caller,
 				 struct za_class **cp, size_t *usable);

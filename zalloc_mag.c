@@ -114,6 +114,10 @@
 struct za_cpu_mags __percpu *za_mags;
 EXPORT_SYMBOL_NS_GPL(za_mags, ZA_NS);
 
+/* See zalloc_mag.h; exported for the inline fast path, like za_mags. */
+DEFINE_STATIC_KEY_FALSE(za_numa_key);
+EXPORT_SYMBOL_NS_GPL(za_numa_key, ZA_NS);
+
 /* === Magazines === */
 
 static struct za_mag *mag_new(const struct za_class *c, gfp_t gfp, int node)
@@ -176,6 +180,12 @@ void za_mag_backend_put(struct za_cpu_mags *cm, struct za_class *c,
 
 /* === Depot === */
 
+/* The depot of this CPU's node, for @c; its magazines are claimed. */
+static struct za_depot *cpu_depot(struct za_class *c)
+{
+	return &c->depots[numa_mem_id()];
+}
+
 /* Unlinks the first magazine of @list; the depot lock is held. */
 static struct za_mag *depot_pop(struct za_mag **list, unsigned int *nr,
 				unsigned int *low)
@@ -230,7 +240,7 @@ static bool depot_take_full(struct za_depot *d, struct za_mag_class *mc)
  */
 static bool depot_give_full(struct za_class *c, struct za_mag_class *mc)
 {
-	struct za_depot *d = &c->depot;
+	struct za_depot *d = cpu_depot(c);
 	struct za_mag *m, *spare = NULL;
 
 	/* The depot's full magazines are full: za_mag_cached() counts so. */
@@ -276,15 +286,13 @@ static struct za_mag *depot_detach(struct za_mag **list, unsigned int *nr,
 }
 
 /*
- * Gives back what the depot holds: the magazines that sat idle since the
- * last trim, or all of them. Returns the objects given to the backend.
- *
- * Context: process.
+ * Gives back what depot @d of @c holds: the magazines that sat idle since
+ * the last trim, or all of them. Returns the objects given to the backend.
  */
-unsigned long za_depot_trim(struct za_class *c, bool all)
+static unsigned long depot_trim(struct za_class *c, struct za_depot *d,
+				bool all)
 {
 	void *objs[ZA_MAG_MAX];
-	struct za_depot *d = &c->depot;
 	unsigned int n;
 	struct za_mag *full, *empty, *m;
 	unsigned long freed = 0;
@@ -312,6 +320,24 @@ unsigned long za_depot_trim(struct za_class *c, bool all)
 	return freed;
 }
 
+/**
+ * za_depot_trim() - give back what @c's depots hold idle
+ * @c: a pool class
+ * @all: every magazine, not only those that sat idle since the last trim
+ *
+ * Context: process.
+ * Return: the objects given to the backend.
+ */
+unsigned long za_depot_trim(struct za_class *c, bool all)
+{
+	unsigned long freed = 0;
+	int nid;
+
+	for_each_node(nid)
+		freed += depot_trim(c, &c->depots[nid], all);
+	return freed;
+}
+
 /* === Slow path === */
 
 /*
@@ -325,34 +351,42 @@ static bool mags_reload(struct za_class *c, struct za_mag_class *mc)
 		swap(mc->loaded, mc->prev);
 		return true;
 	}
-	return depot_usable() && depot_take_full(&c->depot, mc);
+	return depot_usable() && depot_take_full(cpu_depot(c), mc);
 }
 
 /*
- * Stacks what fits of objs[0..n), their slots marked if @zeroed; returns
- * how many are left in objs[].
+ * Stacks what fits of objs[0..n) that is this CPU's node's (a backend that
+ * could not give local memory fell back to another node's), their slots
+ * marked if @zeroed, objs[0] on top; returns how many are left, moved to
+ * the end of objs[0..n).
  */
 static unsigned int mags_stash(struct za_cpu_mags *cm, struct za_class *c,
 			       void **objs, unsigned int n, bool zeroed)
 {
 	struct za_mag_class *mc = &cm->cls[c->index];
+	unsigned int i = n, left = n;
+	void *slot;
 
-	while (n && mag_push(mc->loaded, c->mag_size,
-			     mag_slot(objs[n - 1], zeroed)))
-		n--;
-	while (n && mag_push(mc->prev, c->mag_size,
-			     mag_slot(objs[n - 1], zeroed)))
-		n--;
-	return n;
+	while (i--) {
+		slot = mag_slot(objs[i], zeroed);
+		if (za_obj_local(objs[i]) &&
+		    (mag_push(mc->loaded, c->mag_size, slot) ||
+		     mag_push(mc->prev, c->mag_size, slot)))
+			continue;
+		/* left - 1 >= i: only slots visited already are written. */
+		objs[--left] = objs[i];
+	}
+	return n - left;
 }
 
 /*
- * Takes up to a magazine's worth from the backend, keeps one and stacks
- * the rest in this CPU's magazines; @want is 1 where they cannot be used.
- * Sets @zeroed if the one kept is zero already (za_backend_get()).
+ * Takes up to a magazine's worth from the backend, of @node's memory,
+ * keeps one and stacks the rest in this CPU's magazines; @want is 1 where
+ * they cannot be used. Sets @zeroed if the one kept is zero already
+ * (za_backend_get()).
  */
-static void *refill(struct za_class *c, gfp_t gfp, unsigned int want,
-		    bool *zeroed)
+static void *refill(struct za_class *c, gfp_t gfp, int node,
+		    unsigned int want, bool *zeroed)
 {
 	/*
 	 * Only the slots filled are read: not zeroed on entry where the
@@ -363,7 +397,7 @@ static void *refill(struct za_class *c, gfp_t gfp, unsigned int want,
 	unsigned int cls = c->index, n, left;
 	struct za_cpu_mags *cm;
 
-	n = za_backend_get(c, gfp, objs, want, zeroed);
+	n = za_backend_get(c, gfp, node, objs, want, zeroed);
 	if (!n)
 		return NULL;
 	left = --n;
@@ -378,7 +412,7 @@ static void *refill(struct za_class *c, gfp_t gfp, unsigned int want,
 	za_mag_count_backend(cm, cls, ZE_IN, left);
 	if (cm)
 		mags_release(cm);
-	za_backend_put(c, objs, left);
+	za_backend_put(c, objs + n - left, left);
 	return objs[n];
 }
 
@@ -397,32 +431,64 @@ static unsigned int refill_batch(const struct za_class *c)
 	return c->mag_size;
 }
 
+/*
+ * A request for another node's memory than this CPU's: one object from
+ * the backend, past the magazines, which hold this CPU's node's only.
+ */
+static void *alloc_remote(struct za_class *c, gfp_t gfp, int node,
+			  bool *zeroed)
+{
+	za_stat_inc(c->index, ZE_REMOTE);
+	return refill(c, gfp, node, 1, zeroed);
+}
+
+/*
+ * Without the magazines (off, or claimed by code we interrupted): one
+ * object from the backend, of @node's memory if another node's is wanted.
+ */
+static void *alloc_remote_or_one(struct za_class *c, gfp_t gfp, int node,
+				 bool *zeroed)
+{
+	if (!za_node_local(node))
+		return alloc_remote(c, gfp, node, zeroed);
+	return refill(c, gfp, NUMA_NO_NODE, 1, zeroed);
+}
+
 /**
  * za_mag_alloc_slow() - allocation slow path: the loaded magazine is empty
+ *	or another node's memory is wanted
  * @c: an object-pool or extended-pool class
  * @gfp: the caller's flags
+ * @node: the node whose memory is wanted, or NUMA_NO_NODE
  * @zeroed: set if the object is zero already (new from the backend, which
  *	zeroed it under init_on_alloc, whether it comes from the backend now
  *	or from a slot that says so)
  *
  * Swaps magazines, trades with the depot, or takes a magazine's worth
  * from the backend (refill_batch(); one object with the fast path off).
+ * Another node's memory comes from the backend, one object at a time.
  *
  * Context: as kmalloc() with @gfp.
  * Return: an object, not zeroed unless @zeroed says so; or NULL.
  */
-void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp, bool *zeroed)
+void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp, int node,
+			bool *zeroed)
 {
 	unsigned int cls = c->index;
 	struct za_cpu_mags *cm;
 	void *slot;
 
 	*zeroed = false;
-	if (!static_branch_likely(&za_fastpath_key))
-		return refill(c, gfp, 1, zeroed);
+	if (!static_branch_likely(&za_fastpath_key) || !za_node_local(node))
+		return alloc_remote_or_one(c, gfp, node, zeroed);
 	cm = mags_claim();
 	if (!cm)
-		return refill(c, gfp, 1, zeroed);
+		return alloc_remote_or_one(c, gfp, node, zeroed);
+	/* Looked at again on the CPU whose magazines we hold. */
+	if (!za_node_local(node)) {
+		mags_release(cm);
+		return alloc_remote(c, gfp, node, zeroed);
+	}
 	slot = mags_reload(c, &cm->cls[cls]) ? mag_pop(cm->cls[cls].loaded) :
 					       NULL;
 	if (slot)
@@ -430,7 +496,7 @@ void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp, bool *zeroed)
 	mags_release(cm);
 	if (slot)
 		return mag_slot_obj(slot, zeroed);
-	return refill(c, gfp, refill_batch(c), zeroed);
+	return refill(c, gfp, NUMA_NO_NODE, refill_batch(c), zeroed);
 }
 EXPORT_SYMBOL_NS_GPL(za_mag_alloc_slow, ZA_NS);
 
@@ -468,8 +534,11 @@ static size_t bulk_put(struct za_class *c, struct za_mag_class *mc,
 	while (n < nr) {
 		struct za_mag *m = mc->loaded;
 
-		/* A double free: left to za_mag_free_slow(), which refuses it. */
-		if (mag_top_is(m, objs[n]))
+		/*
+		 * A double free, or another node's object: left to
+		 * za_mag_free_slow(), which refuses the one, frees the other.
+		 */
+		if (mag_top_is(m, objs[n]) || !za_obj_local(objs[n]))
 			break;
 		if (mag_push(m, c->mag_size, objs[n]))
 			n++;
@@ -536,7 +605,7 @@ size_t za_mag_alloc_bulk(struct za_class *c, gfp_t gfp, size_t nr,
 	for (i = 0; i < n; i++)
 		objs[i] = za_mag_hand_out(c, objs[i], gfp);
 	while (n < nr) {
-		got = za_backend_get(c, gfp, objs + n,
+		got = za_backend_get(c, gfp, NUMA_NO_NODE, objs + n,
 				     min_t(size_t, nr - n, ZA_MAG_MAX),
 				     &zeroed);
 		if (!got)
@@ -561,8 +630,9 @@ size_t za_mag_alloc_bulk(struct za_class *c, gfp_t gfp, size_t nr,
  *
  * Pushes a run with the magazines claimed once, swapping magazines and
  * trading full ones with the depot as a free does. It stops at an object
- * on top of the loaded magazine already (a double free) and where no
- * magazine has room: the caller hands that object to za_mag_free_slow().
+ * on top of the loaded magazine already (a double free), at another
+ * node's object and where no magazine has room: the caller hands that
+ * object to za_mag_free_slow().
  *
  * Context: any context kfree() may be called from.
  * Return: how many it took.
@@ -574,13 +644,15 @@ size_t za_mag_free_bulk(struct za_class *c, void **objs, size_t nr)
 
 /**
  * za_mag_free_slow() - free slow path: the loaded magazine is full, this
- *	CPU's magazines are claimed already, or they are off
+ *	CPU's magazines are claimed already, they are off, or @obj is
+ *	another node's
  * @c: the object's class
  * @obj: the object, already wiped if init_on_free asks
  *
  * Swaps magazines, trades a full one for an empty one with the depot, or
  * gives the previous magazine's objects to the backend; without the
- * magazines, gives @obj to the backend. Where the kernel has kmemleak,
+ * magazines, or if @obj is another node's, gives @obj to the backend
+ * (ZE_REMOTE counts the latter). Where the kernel has kmemleak,
  * @obj is unregistered before anyone else can take it.
  *
  * Context: any context kfree() may be called from.
@@ -596,6 +668,11 @@ bool za_mag_free_slow(struct za_class *c, void *obj)
 	struct za_cpu_mags *cm;
 
 	cm = static_branch_likely(&za_fastpath_key) ? mags_claim() : NULL;
+	if (cm && unlikely(!za_obj_local(obj))) {
+		mags_release(cm);
+		cm = NULL;
+		za_stat_inc(cls, ZE_REMOTE);
+	}
 	if (!cm) {
 		za_track_free(c, obj);
 		za_stat_inc(cls, ZE_FREE);
@@ -653,7 +730,7 @@ s64 za_mag_cached(unsigned int cls)
 
 	if (cls >= ZA_NR_POOL_CLASSES || !za_mags)
 		return 0;
-	n = (s64)READ_ONCE(za_classes[cls].depot.nr_full) *
+	n = (s64)za_depot_full(&za_classes[cls], NUMA_NO_NODE) *
 	    za_classes[cls].mag_size;
 	for_each_possible_cpu(cpu)
 		n += mags_idle(cpu, cls);
@@ -711,22 +788,67 @@ long za_mag_std_bytes(void)
 
 /* === Setup and teardown === */
 
-/* Sets each pool class's magazine size and depot bound. */
-static void size_magazines(void)
+/*
+ * Sets each pool class's magazine size, and sets up its depots, one per
+ * node, with their bound. Returns 0 or -ENOMEM.
+ */
+static int init_depots(void)
+{
+	unsigned int cls, max_full;
+	int nid;
+
+	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
+		struct za_class *c = &za_classes[cls];
+
+		c->mag_size = clamp_t(unsigned int, ZA_MAG_BYTES / c->size, 1,
+				      ZA_MAG_MAX);
+		max_full = max_t(unsigned int, ZA_DEPOT_BYTES /
+				 (c->mag_size * c->size), 2);
+		c->depots = kcalloc(nr_node_ids, sizeof(*c->depots),
+				    GFP_KERNEL);
+		if (!c->depots)
+			return -ENOMEM;
+		for (nid = 0; nid < nr_node_ids; nid++) {
+			spin_lock_init(&c->depots[nid].lock);
+			c->depots[nid].max_full = max_full;
+		}
+	}
+	return 0;
+}
+
+/* Frees the (trimmed) depots; NULL ones were never allocated. */
+static void free_depots(void)
 {
 	unsigned int cls;
 
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
-		struct za_class *c = &za_classes[cls];
-		struct za_depot *d = &c->depot;
-
-		c->mag_size = clamp_t(unsigned int, ZA_MAG_BYTES / c->size, 1,
-				      ZA_MAG_MAX);
-		spin_lock_init(&d->lock);
-		d->max_full = max_t(unsigned int, ZA_DEPOT_BYTES /
-				    (c->mag_size * c->size), 2);
+		kfree(za_classes[cls].depots);
+		za_classes[cls].depots = NULL;
 	}
 }
+
+/**
+ * za_depot_full() - full magazines in a class's depots
+ * @c: a class
+ * @node: the node whose depot, or NUMA_NO_NODE for all of them
+ *
+ * Context: any; racy while CPUs allocate.
+ * Return: the count; 0 for a class without magazines.
+ */
+unsigned int za_depot_full(const struct za_class *c, int node)
+{
+	unsigned int n = 0;
+	int nid;
+
+	if (!c->depots)
+		return 0;
+	if (node != NUMA_NO_NODE)
+		return READ_ONCE(c->depots[node].nr_full);
+	for_each_node(nid)
+		n += READ_ONCE(c->depots[nid].nr_full);
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(za_depot_full, ZA_NS);
 
 /*
  * Calls @fn on every CPU's magazines of every pool class, until it returns
@@ -776,13 +898,21 @@ int za_mag_init(void)
 {
 	int ret;
 
-	size_magazines();
+	ret = init_depots();
+	if (ret)
+		goto free;
+	ret = -ENOMEM;
 	za_mags = alloc_percpu(struct za_cpu_mags);
 	if (!za_mags)
-		return -ENOMEM;
+		goto free;
 	ret = walk_magazines(alloc_magazines);
 	if (ret)
-		za_mag_free_all();
+		goto free;
+	if (nr_node_ids > 1)
+		static_branch_enable(&za_numa_key);
+	return 0;
+free:
+	za_mag_free_all();
 	return ret;
 }
 
@@ -794,9 +924,11 @@ int za_mag_init(void)
  */
 void za_mag_free_all(void)
 {
-	walk_magazines(free_magazines);
+	if (za_mags)
+		walk_magazines(free_magazines);
 	free_percpu(za_mags);
 	za_mags = NULL;
+	free_depots();
 	/* The depots' magazines went with kfree_rcu(). */
 	rcu_barrier();
 }

@@ -10,6 +10,7 @@
 #define _ZALLOC_MAG_H
 
 #include <linux/build_bug.h>
+#include <linux/mm.h>
 #include <linux/mmdebug.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -90,6 +91,37 @@ struct za_cpu_mags {
 };
 
 extern struct za_cpu_mags __percpu *za_mags;
+
+/*
+ * On where the machine has more than one possible node (set at load): a
+ * CPU's magazines then hold objects of its own node's memory only
+ * (numa_mem_id(): the nearest node with memory, for a CPU of a memoryless
+ * one), and each node has its own depots and spans. One node: nothing to
+ * check, and the key keeps the checks off the fast path.
+ */
+DECLARE_STATIC_KEY_FALSE(za_numa_key);
+
+/*
+ * Whether @obj may go on this CPU's magazines: its memory is this CPU's
+ * node's. The caller has preemption off (a claim), so the node is the one
+ * of the CPU whose magazines it holds. The object's struct page was read
+ * by its lookup already.
+ */
+static __always_inline bool za_obj_local(const void *obj)
+{
+	return !static_branch_unlikely(&za_numa_key) ||
+	       page_to_nid(virt_to_page(obj)) == numa_mem_id();
+}
+
+/*
+ * Whether a request for @node may be served from this CPU's magazines:
+ * any node (NUMA_NO_NODE), or this CPU's node; preemption off, as above.
+ * Compiled out of the paths that pass NUMA_NO_NODE.
+ */
+static __always_inline bool za_node_local(int node)
+{
+	return node == NUMA_NO_NODE || node == numa_mem_id();
+}
 
 /*
  * Claims this CPU's magazines, or returns NULL if code on this CPU has
@@ -218,6 +250,7 @@ static __always_inline bool mag_push(struct za_mag *m, unsigned int size,
  * za_mag_pop() - the fast path: an object of a pool class from this
  *	CPU's loaded magazine
  * @c: a pool class
+ * @node: the node whose memory is wanted, or NUMA_NO_NODE
  *
  * The debug mode's key is looked at again with preemption off: an
  * allocation that found the mode off before it was switched on ends
@@ -226,9 +259,10 @@ static __always_inline bool mag_push(struct za_mag *m, unsigned int size,
  * Context: any context kmalloc(GFP_ATOMIC) may be called from.
  * Return: the object's slot, for za_mag_hand_out(); NULL if the magazine
  * is empty, this CPU's magazines are claimed already (we interrupted their
- * user), the magazines are off or the debug mode is on.
+ * user), the magazines are off, the debug mode is on or @node is another
+ * node than this CPU's.
  */
-static __always_inline void *za_mag_pop(struct za_class *c)
+static __always_inline void *za_mag_pop(struct za_class *c, int node)
 {
 	struct za_cpu_mags *cm;
 	void *obj = NULL;
@@ -239,14 +273,15 @@ static __always_inline void *za_mag_pop(struct za_class *c)
 			mags_release(cm);
 			cm = NULL;
 		}
-		if (likely(cm)) {
+		if (likely(cm && za_node_local(node))) {
 			struct za_mag_class *mc = &cm->cls[c->index];
 
 			obj = mag_pop(mc->loaded);
 			if (likely(obj))
 				mags_stat(mc, ZE_ALLOC);
-			mags_release(cm);
 		}
+		if (likely(cm))
+			mags_release(cm);
 	}
 	return obj;
 }
@@ -257,7 +292,8 @@ enum za_push {
 	ZA_PUSHED,		/* on the loaded magazine */
 	/*
 	 * No room: the loaded magazine is full, this CPU's magazines are
-	 * claimed already, or they are off; za_mag_free_slow() takes it.
+	 * claimed already, or they are off; or the object is another
+	 * node's; za_mag_free_slow() takes it.
 	 */
 	ZA_NOT_PUSHED,
 	ZA_PUSH_DOUBLE_FREE,	/* refused: on top of the magazine already */
@@ -271,6 +307,7 @@ enum za_push {
  *
  * The object on top of the magazine is refused: a double free with
  * nothing between, caught for the cost of one compare (zalloc_debug.c).
+ * Another node's object is not pushed (za_obj_local()).
  * Where the kernel has kmemleak, the object is unregistered as it is
  * pushed, before the magazines are released and anyone can take it.
  *
@@ -291,7 +328,8 @@ static __always_inline enum za_push za_mag_push(struct za_class *c,
 
 			if (unlikely(mag_top_is(m, obj))) {
 				done = ZA_PUSH_DOUBLE_FREE;
-			} else if (likely(mag_push(m, c->mag_size, obj))) {
+			} else if (likely(za_obj_local(obj) &&
+					  mag_push(m, c->mag_size, obj))) {
 				/* While claimed: before anyone can take it. */
 				za_track_free(c, obj);
 				done = ZA_PUSHED;
@@ -330,6 +368,7 @@ static __always_inline void *za_mag_hand_out(const struct za_class *c,
  *	where the fast path stopped
  * @c: a pool class
  * @gfp: the caller's flags
+ * @node: the node whose memory is wanted, or NUMA_NO_NODE
  * @tried: the fast path found this CPU's loaded magazine empty already
  * @hit: set to whether the loaded magazine served the allocation
  *
@@ -337,15 +376,15 @@ static __always_inline void *za_mag_hand_out(const struct za_class *c,
  * Return: the object, zeroed if @gfp or init_on_alloc asks; or NULL.
  */
 static __always_inline void *za_mag_alloc(struct za_class *c, gfp_t gfp,
-					  bool tried, bool *hit)
+					  int node, bool tried, bool *hit)
 {
-	void *obj, *slot = tried ? NULL : za_mag_pop(c);
+	void *obj, *slot = tried ? NULL : za_mag_pop(c, node);
 	bool zeroed;
 
 	*hit = slot;
 	if (likely(slot))
 		return za_mag_hand_out(c, slot, gfp);
-	obj = za_mag_alloc_slow(c, gfp, &zeroed);
+	obj = za_mag_alloc_slow(c, gfp, node, &zeroed);
 	if (obj && !zeroed)
 		za_obj_alloc_init(c, obj, gfp);
 	return obj;

@@ -18,6 +18,7 @@
 #include <linux/jump_label.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/nodemask.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -221,20 +222,21 @@ static __always_inline void trace_alloc(unsigned long caller, const void *obj,
 /*
  * An allocation by the normal paths (not the debug mode's): the magazines
  * of a pool class (@tried: the fast path found the loaded one empty), or
- * the backend of one of no fixed size. Registered with kmemleak, and
- * taken in by the debug mode if it was switched on meanwhile.
+ * the backend of one of no fixed size; of @node's memory, unless it is
+ * NUMA_NO_NODE. Registered with kmemleak, and taken in by the debug mode
+ * if it was switched on meanwhile.
  */
 static __always_inline void *alloc_normal(struct za_class *c, size_t size,
-					  gfp_t gfp, bool tried,
+					  gfp_t gfp, int node, bool tried,
 					  size_t *usable, bool *hit)
 {
 	void *obj;
 
 	*hit = false;
 	if (c->pooled)
-		obj = za_mag_alloc(c, gfp, tried, hit);
+		obj = za_mag_alloc(c, gfp, node, tried, hit);
 	else
-		obj = za_backend_alloc(c, size, gfp, usable);
+		obj = za_backend_alloc(c, size, gfp, node, usable);
 	if (likely(obj)) {
 		za_track_alloc(c, obj, gfp);
 		za_debug_adopt(c, &obj, 1);
@@ -243,29 +245,46 @@ static __always_inline void *alloc_normal(struct za_class *c, size_t size,
 }
 
 /*
+ * Whether @node may be asked for: NUMA_NO_NODE, or a node that is online
+ * (the page allocator has no data for another, and SLUB reads past its
+ * node mask for a number beyond it).
+ */
+static bool node_valid(int node)
+{
+	return node == NUMA_NO_NODE ||
+	       ((unsigned int)node < nr_node_ids && node_online(node));
+}
+
+/*
  * Every allocation that the fast path below does not serve, continuing
  * from where it stopped: @c is the class za_route() picked (@fell: for a
- * strategy that could not serve @size), @tried whether this CPU's loaded
- * magazine was tried already. @caller is the return address of the
- * exported function, for the tracepoint. The debug mode's objects are
- * traced and their failures counted like any.
+ * strategy that could not serve @size), @node the node whose memory is
+ * wanted or NUMA_NO_NODE, @tried whether this CPU's loaded magazine was
+ * tried already. @caller is the return address of the exported function,
+ * for the tracepoint. The debug mode's objects are traced and their
+ * failures counted like any; a node that is not online is refused and
+ * counted (invalid_nodes).
  */
 static noinline void *zalloc_alloc_slow(struct za_class *c, size_t size,
-					gfp_t gfp, bool fell, bool tried,
-					unsigned long caller)
+					gfp_t gfp, int node, bool fell,
+					bool tried, unsigned long caller)
 {
 	size_t usable = c->size;
 	bool hit = false;
 	void *obj = NULL;
 
 	might_alloc(gfp);
+	if (unlikely(!node_valid(node))) {
+		za_count_refusal(ZR_NODE);
+		return NULL;
+	}
 	if (unlikely(gfp & GFP_ZONEMASK))
 		goto fail;
 	if (static_branch_unlikely(&za_debug_key) &&
-	    za_debug_alloc(c, size, gfp, caller, &obj))
+	    za_debug_alloc(c, size, gfp, node, caller, &obj))
 		usable = size;
 	else
-		obj = alloc_normal(c, size, gfp, tried, &usable, &hit);
+		obj = alloc_normal(c, size, gfp, node, tried, &usable, &hit);
 	if (unlikely(!obj))
 		goto fail;
 	if (unlikely(fell))
@@ -286,7 +305,7 @@ fail:
 static noinline void *zalloc_alloc_route(struct za_class *c, size_t size,
 					 gfp_t gfp,
 					 enum zalloc_strategy strategy,
-					 unsigned long caller)
+					 int node, unsigned long caller)
 {
 	bool fell;
 
@@ -302,21 +321,23 @@ static noinline void *zalloc_alloc_route(struct za_class *c, size_t size,
 	if (!c)
 		c = &za_classes[za_size_class(size)];
 	c = za_route(c, strategy, gfp, &fell);
-	return zalloc_alloc_slow(c, size, gfp, fell, false, caller);
+	return zalloc_alloc_slow(c, size, gfp, node, fell, false, caller);
 }
 
 /*
- * Both allocation entry points, inlined into each. The fast path: a pool
+ * Every allocation entry point, inlined into each. The fast path: a pool
  * size, no zone modifier and nothing to charge to a memory cgroup (both
  * routed), nothing that must see each object (za_each_object()), a
- * strategy that takes the size's class as it is (za_strategy_takes()), and
- * an object on this CPU's loaded magazine, zeroed there if asked.
- * A miss continues in zalloc_alloc_slow() with the class; anything else is
- * routed by zalloc_alloc_route(). The size class is computed once.
+ * strategy that takes the size's class as it is (za_strategy_takes()),
+ * any node or this CPU's (za_mag_pop() looks; a constant NUMA_NO_NODE
+ * compiles the test out), and an object on this CPU's loaded magazine,
+ * zeroed there if asked. A miss continues in zalloc_alloc_slow() with the
+ * class; anything else is routed by zalloc_alloc_route(). The size class
+ * is computed once.
  */
 static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 					    enum zalloc_strategy strategy,
-					    unsigned long caller)
+					    int node, unsigned long caller)
 {
 	struct za_class *c = NULL;
 	void *obj;
@@ -326,16 +347,16 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 		   !za_each_object())) {
 		c = &za_classes[za_size_class(size)];
 		if (likely(za_strategy_takes(c, strategy) && c->pooled)) {
-			obj = za_mag_pop(c);
+			obj = za_mag_pop(c, node);
 			if (likely(obj)) {
 				might_alloc(gfp);
 				return za_mag_hand_out(c, obj, gfp);
 			}
-			return zalloc_alloc_slow(c, size, gfp, false, true,
-						 caller);
+			return zalloc_alloc_slow(c, size, gfp, node, false,
+						 true, caller);
 		}
 	}
-	return zalloc_alloc_route(c, size, gfp, strategy, caller);
+	return zalloc_alloc_route(c, size, gfp, strategy, node, caller);
 }
 
 /**
@@ -359,7 +380,7 @@ static __always_inline void *__zalloc_alloc(size_t size, gfp_t gfp,
 void *zalloc_alloc_strategy(size_t size, gfp_t gfp,
 			    enum zalloc_strategy strategy)
 {
-	return __zalloc_alloc(size, gfp, strategy, _RET_IP_);
+	return __zalloc_alloc(size, gfp, strategy, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc_strategy);
 
@@ -376,9 +397,56 @@ EXPORT_SYMBOL_GPL(zalloc_alloc_strategy);
  */
 void *zalloc_alloc(size_t size, gfp_t gfp)
 {
-	return __zalloc_alloc(size, gfp, za_get_strategy(), _RET_IP_);
+	return __zalloc_alloc(size, gfp, za_get_strategy(), NUMA_NO_NODE,
+			      _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(zalloc_alloc);
+
+/**
+ * zalloc_alloc_node_strategy() - allocate memory on a NUMA node with a
+ *	given backend strategy, like kmalloc_node()
+ * @size: bytes wanted
+ * @gfp: allocation flags, as for zalloc_alloc_strategy(); with
+ *	__GFP_THISNODE, another node's memory is never given instead
+ * @strategy: as for zalloc_alloc_strategy()
+ * @node: the node whose memory is wanted, or NUMA_NO_NODE for any (this
+ *	CPU's node's, as zalloc_alloc() gives)
+ *
+ * As zalloc_alloc_strategy(), of @node's memory where the page allocator
+ * has it (as kmalloc_node(), another node's if @node has none to give,
+ * unless @gfp has __GFP_THISNODE). Each CPU's magazines hold its own
+ * node's objects: a request for this CPU's node costs what zalloc_alloc()
+ * costs; one for another node takes one object from the backend, past the
+ * caches, and is counted (remote in the stats file).
+ *
+ * Context: as zalloc_alloc_strategy().
+ * Return: the memory; ZERO_SIZE_PTR if @size is 0; NULL as for
+ * zalloc_alloc_strategy(), or if @node is neither NUMA_NO_NODE nor an
+ * online node (counted: invalid_nodes).
+ */
+void *zalloc_alloc_node_strategy(size_t size, gfp_t gfp,
+				 enum zalloc_strategy strategy, int node)
+{
+	return __zalloc_alloc(size, gfp, strategy, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(zalloc_alloc_node_strategy);
+
+/**
+ * zalloc_alloc_node() - allocate memory on a NUMA node, like kmalloc_node()
+ * @size: bytes wanted
+ * @gfp: allocation flags, as for zalloc_alloc()
+ * @node: the node whose memory is wanted, or NUMA_NO_NODE for any
+ *
+ * zalloc_alloc_node_strategy() with the module's default strategy.
+ *
+ * Context: as zalloc_alloc_strategy().
+ * Return: as zalloc_alloc_node_strategy().
+ */
+void *zalloc_alloc_node(size_t size, gfp_t gfp, int node)
+{
+	return __zalloc_alloc(size, gfp, za_get_strategy(), node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(zalloc_alloc_node);
 
 /* === Arrays === */
 
@@ -403,7 +471,8 @@ static __always_inline void *alloc_array(size_t n, size_t size, gfp_t gfp,
 
 	if (unlikely(check_mul_overflow(n, size, &bytes)))
 		return alloc_overflow(gfp);
-	return __zalloc_alloc(bytes, gfp, za_get_strategy(), caller);
+	return __zalloc_alloc(bytes, gfp, za_get_strategy(), NUMA_NO_NODE,
+			      caller);
 }
 
 /**
@@ -684,7 +753,8 @@ void *zalloc_realloc(const void *ptr, size_t new_size, gfp_t gfp)
 		}
 		return (void *)ptr;
 	}
-	obj = __zalloc_alloc(new_size, gfp, za_get_strategy(), _RET_IP_);
+	obj = __zalloc_alloc(new_size, gfp, za_get_strategy(), NUMA_NO_NODE,
+			     _RET_IP_);
 	if (unlikely(!obj) || ZERO_OR_NULL_PTR(ptr))
 		return obj;
 	kasan_disable_current();
@@ -708,7 +778,8 @@ static int alloc_bulk_each(struct za_class *c, size_t size, gfp_t gfp,
 	size_t i;
 
 	for (i = 0; i < nr; i++) {
-		objs[i] = zalloc_alloc_slow(c, size, gfp, fell, false, caller);
+		objs[i] = zalloc_alloc_slow(c, size, gfp, NUMA_NO_NODE, fell,
+					    false, caller);
 		if (unlikely(!objs[i])) {
 			free_bulk(i, objs, caller, true);
 			return 0;
@@ -735,7 +806,8 @@ static size_t alloc_bulk_normal(struct za_class *c, size_t size, gfp_t gfp,
 		i = za_mag_alloc_bulk(c, gfp, nr, objs, hits);
 	else
 		while (i < nr &&
-		       (objs[i] = za_backend_alloc(c, size, gfp, usable)))
+		       (objs[i] = za_backend_alloc(c, size, gfp, NUMA_NO_NODE,
+						   usable)))
 			i++;
 	za_debug_adopt(c, objs, i);
 	return i;

@@ -167,17 +167,20 @@ EXPORT_SYMBOL_NS_GPL(za_obj_check_classes, ZA_NS);
 /* === Backend operations === */
 
 /*
- * SLUB's bulk calls want interrupts enabled; one by one otherwise. The bulk
- * allocation gives all or nothing: it returns the count on 6.1 and a bool
- * on later kernels. SLUB zeroes every object with __GFP_ZERO.
+ * SLUB's bulk calls want interrupts enabled, and take no node: one by one
+ * otherwise. The bulk allocation gives all or nothing: it returns the
+ * count on 6.1 and a bool on later kernels; its objects come from this
+ * CPU's slab, of this CPU's node unless SLUB fell back to another (or the
+ * task's memory policy says otherwise). SLUB zeroes every object with
+ * __GFP_ZERO.
  */
-static unsigned int obj_get(struct za_class *c, gfp_t gfp, void **objs,
-			    unsigned int n, bool *zeroed)
+static unsigned int obj_get(struct za_class *c, gfp_t gfp, int node,
+			    void **objs, unsigned int n, bool *zeroed)
 {
 	*zeroed = gfp & __GFP_ZERO;
-	if (n > 1 && !irqs_disabled())
+	if (n > 1 && node == NUMA_NO_NODE && !irqs_disabled())
 		return kmem_cache_alloc_bulk(c->kmem_cache, gfp, n, objs) ? n : 0;
-	objs[0] = kmem_cache_alloc(c->kmem_cache, gfp);
+	objs[0] = kmem_cache_alloc_node(c->kmem_cache, gfp, node);
 	return objs[0] ? 1 : 0;
 }
 

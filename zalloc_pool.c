@@ -123,6 +123,8 @@ static enum za_backend class_backend(unsigned int i)
  * za_backend_get() - take objects of a pool class from its backend
  * @c: an object-pool or extended-pool class
  * @gfp: the caller's flags; __GFP_ZERO and __GFP_ACCOUNT are ignored
+ * @node: the node whose memory is wanted, as for kmalloc_node(); or
+ *	NUMA_NO_NODE for this CPU's node's, as far as the backend can
  * @objs: where to store them
  * @n: how many are wanted, at least 1
  * @zeroed: set if every object stored is zero, as the backend's allocator
@@ -141,14 +143,14 @@ static enum za_backend class_backend(unsigned int i)
  * Context: as kmalloc() with @gfp.
  * Return: how many were stored, 0 if none could be had.
  */
-unsigned int za_backend_get(struct za_class *c, gfp_t gfp, void **objs,
-			    unsigned int n, bool *zeroed)
+unsigned int za_backend_get(struct za_class *c, gfp_t gfp, int node,
+			    void **objs, unsigned int n, bool *zeroed)
 {
 	gfp &= ~(__GFP_ZERO | __GFP_ACCOUNT);
 	if (want_init_on_alloc(gfp))
 		gfp |= __GFP_ZERO;
 	*zeroed = false;
-	return za_ops(c)->get(c, gfp, objs, n, zeroed);
+	return za_ops(c)->get(c, gfp, node, objs, n, zeroed);
 }
 EXPORT_SYMBOL_NS_GPL(za_backend_get, ZA_NS);
 
@@ -174,15 +176,17 @@ EXPORT_SYMBOL_NS_GPL(za_backend_put, ZA_NS);
  * @c: a class of such a backend (not @c->pooled)
  * @size: requested size
  * @gfp: the caller's flags, passed on as they are
+ * @node: the node whose memory is wanted, or NUMA_NO_NODE, as for
+ *	kmalloc_node()
  * @usable: where to store the object's usable size
  *
  * Context: as kmalloc() with @gfp.
  * Return: the object or NULL.
  */
 void *za_backend_alloc(struct za_class *c, size_t size, gfp_t gfp,
-		       size_t *usable)
+		       int node, size_t *usable)
 {
-	void *obj = za_ops(c)->alloc(c, size, gfp, usable);
+	void *obj = za_ops(c)->alloc(c, size, gfp, node, usable);
 
 	if (obj)
 		za_count_out(c, *usable);

@@ -280,7 +280,8 @@ static unsigned long za_shrink_count(struct shrinker *s,
 	unsigned int cls;
 
 	for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++)
-		n += za_mag_cached(cls) + READ_ONCE(za_classes[cls].nr_empty);
+		n += za_mag_cached(cls) +
+		     za_ext_empty_spans(&za_classes[cls], NUMA_NO_NODE);
 	return n ?: SHRINK_EMPTY;
 }
 

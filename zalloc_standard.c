@@ -23,7 +23,7 @@ static int std_class_init(struct za_class *c, unsigned int size)
 	return 0;
 }
 
-static void *std_alloc(struct za_class *c, size_t size, gfp_t gfp,
+static void *std_alloc(struct za_class *c, size_t size, gfp_t gfp, int node,
 		       size_t *usable)
 {
 	/* Keep kmalloc objects out of the object pools' ksize() range. */
@@ -35,7 +35,7 @@ static void *std_alloc(struct za_class *c, size_t size, gfp_t gfp,
 	if (size <= KMALLOC_MAX_SIZE)
 		size = kmalloc_size_roundup(size);
 	*usable = size;
-	return kmalloc(size, gfp);
+	return kmalloc_node(size, gfp, node);
 }
 
 static void std_free(struct za_class *c, const void *ptr, size_t usable)

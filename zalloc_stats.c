@@ -28,6 +28,7 @@
  * Files, in /sys/kernel/debug/zalloc/ (formats in Documentation/zalloc.rst):
  *   stats  0444  "name value" lines, like /proc/vmstat
  *   pools  0444  one row per size class, like /proc/slabinfo
+ *   nodes  0444  per node, what each pool class keeps of its memory
  *   reset  0200  write 1 to zero the event counters
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -61,6 +62,7 @@ static const char * const event_names[] = {
 	[ZE_REFILL]	 = "refills",
 	[ZE_FALLTHROUGH] = "fallthroughs",
 	[ZE_FAIL]	 = "failures",
+	[ZE_REMOTE]	 = "remote",
 };
 
 static_assert(ARRAY_SIZE(event_names) == ZE_NR_SHOWN);
@@ -70,6 +72,7 @@ static const char * const refusal_names[] = {
 	[ZR_INVALID_FREE] = "invalid_frees",
 	[ZR_DOUBLE_FREE]  = "double_frees",
 	[ZR_OVERFLOW]	  = "array_overflows",
+	[ZR_NODE]	  = "invalid_nodes",
 };
 
 static_assert(ARRAY_SIZE(refusal_names) == ZR_NR);
@@ -290,14 +293,46 @@ static int pools_show(struct seq_file *m, void *v)
 			   st.ev[ZE_ALLOC] - st.ev[ZE_MISS], st.ev[ZE_REFILL],
 			   st.ev[ZE_FALLTHROUGH], st.ev[ZE_FAIL],
 			   st.live_objs, st.live_bytes, st.cached, st.pages,
-			   READ_ONCE(c->depot.nr_full),
-			   READ_ONCE(c->nr_empty), st.held_bytes,
+			   za_depot_full(c, NUMA_NO_NODE),
+			   za_ext_empty_spans(c, NUMA_NO_NODE), st.held_bytes,
 			   st.cached_bytes + st.span_free_bytes,
 			   st.tail_bytes, st.rcu_waiting);
 	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pools);
+
+/*
+ * Per node, what each pool class keeps there: full magazines in the
+ * node's depot, and for extended pools with span lists, the pages of the
+ * spans on the node's lists, the objects they hold and the empty spans
+ * kept in reserve. Rows where all of them are 0 are left out.
+ */
+static int nodes_show(struct seq_file *m, void *v)
+{
+	unsigned long pages, objs;
+	unsigned int cls, depot, reserve;
+	int nid;
+
+	seq_printf(m, "%-16s %4s %5s %8s %8s %7s\n", "# name", "node",
+		   "depot", "pages", "objs", "reserve");
+	for_each_node(nid) {
+		for (cls = 0; cls < ZA_NR_POOL_CLASSES; cls++) {
+			const struct za_class *c = &za_classes[cls];
+
+			depot = za_depot_full(c, nid);
+			reserve = za_ext_empty_spans(c, nid);
+			pages = c->spans ? READ_ONCE(c->spans[nid].span_pages) : 0;
+			objs = c->spans ? READ_ONCE(c->spans[nid].span_objs) : 0;
+			if (!depot && !pages && !reserve)
+				continue;
+			seq_printf(m, "%-16s %4d %5u %8lu %8lu %7u\n", c->name,
+				   nid, depot, pages, objs, reserve);
+		}
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nodes);
 
 static ssize_t reset_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
@@ -333,6 +368,8 @@ void za_stats_init(void)
 			    &stats_fops);
 	debugfs_create_file("pools", 0444, za_debugfs_dir, NULL,
 			    &pools_fops);
+	debugfs_create_file("nodes", 0444, za_debugfs_dir, NULL,
+			    &nodes_fops);
 	debugfs_create_file("reset", 0200, za_debugfs_dir, NULL,
 			    &reset_fops);
 }

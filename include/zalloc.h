@@ -5,8 +5,9 @@
  * Object pools (a kmem_cache per size class, up to 256 bytes), extended
  * pools (page-backed pools that zalloc carves itself, 257 bytes up to
  * 64 KiB) and the standard backend (kmalloc). The strategy picks the
- * backend: by size (ZALLOC_AUTO) or forced. zalloc_free() takes no size and
- * no strategy: it finds the backend from the pointer. zalloc_array(),
+ * backend: by size (ZALLOC_AUTO) or forced. zalloc_alloc_node() is
+ * kmalloc_node(). zalloc_free() takes no size and no strategy: it finds
+ * the backend from the pointer. zalloc_array(),
  * zalloc_calloc() and zalloc_realloc() are kmalloc_array(), kcalloc() and
  * krealloc(); where the kernel has <linux/cleanup.h>, __free(zalloc) frees
  * a variable as it goes out of scope, as __free(kfree) does, and
@@ -44,6 +45,9 @@ enum zalloc_strategy {
 void *zalloc_alloc(size_t size, gfp_t gfp);
 void *zalloc_alloc_strategy(size_t size, gfp_t gfp,
 			    enum zalloc_strategy strategy);
+void *zalloc_alloc_node(size_t size, gfp_t gfp, int node);
+void *zalloc_alloc_node_strategy(size_t size, gfp_t gfp,
+				 enum zalloc_strategy strategy, int node);
 void zalloc_free(const void *ptr);
 size_t zalloc_size(const void *ptr);
 int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs);

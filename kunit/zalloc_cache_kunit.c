@@ -9,7 +9,8 @@
  * to another; trims and the per-CPU decay give idle objects back; a drain
  * empties every cache; with the fast path off every allocation misses; a
  * CPU that goes offline leaves nothing cached; freed spans go back to the
- * page allocator. Cases that need two CPUs skip on one.
+ * page allocator. Cases that need two CPUs skip on one; the cross-CPU
+ * depot case needs two of one node, as each node has its own depots.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,6 +29,15 @@ static const struct zk_size pool_sizes[] = {
 };
 
 KUNIT_ARRAY_PARAM(pool, pool_sizes, zk_size_desc);
+
+/*
+ * The depot of @c that this CPU trades with: its node's. zk_init() keeps
+ * the case on one CPU.
+ */
+static struct za_depot *here(const struct za_class *c)
+{
+	return &c->depots[numa_mem_id()];
+}
 
 /* Objects of @cls idle in @cpu's two magazines. */
 static unsigned int cpu_cached(int cpu, unsigned int cls)
@@ -89,7 +99,7 @@ static void zalloc_depot_bounded(struct kunit *test)
 	unsigned int cls = zk_expected_class(size);
 	const struct za_class *c = &za_classes[cls];
 	/* More than the depot and every CPU's two magazines can hold. */
-	unsigned int n = (c->depot.max_full + 2 * num_possible_cpus() + 2) *
+	unsigned int n = (here(c)->max_full + 2 * num_possible_cpus() + 2) *
 			 c->mag_size, i;
 	struct za_class_stats before, st;
 	void **p;
@@ -106,9 +116,9 @@ static void zalloc_depot_bounded(struct kunit *test)
 		zalloc_free(p[i]);
 	kvfree(p);
 	zk_read_stats(cls, &st);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(c->depot.nr_full), c->depot.max_full);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(here(c)->nr_full), here(c)->max_full);
 	KUNIT_EXPECT_LE(test, st.cached,
-			(s64)(c->depot.max_full + 2 * num_possible_cpus()) *
+			(s64)(here(c)->max_full + 2 * num_possible_cpus()) *
 			c->mag_size);
 	/* What did not fit went back. */
 	KUNIT_EXPECT_GE(test, st.ev[ZE_IN] - before.ev[ZE_IN],
@@ -149,7 +159,7 @@ static long depot_burst(void *arg)
 	if (!p)
 		return -ENOMEM;
 	ret = alloc_free_here(c, n, p);
-	if (!ret && READ_ONCE(c->depot.nr_full) < 4)
+	if (!ret && READ_ONCE(here(c)->nr_full) < 4)
 		ret = -ENOSPC;
 	zk_read_stats(cls, &before);
 	for (i = 0; !ret && i < n; i++) {
@@ -203,15 +213,16 @@ static void zalloc_depot_crosses_cpus(struct kunit *test)
 	struct za_class_stats before, after;
 	struct free_here_arg fa = { .test = test };
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs two online CPUs");
+	other = cpumask_any_but(cpumask_of_node(numa_node_id()),
+				raw_smp_processor_id());
+	if (other >= nr_cpu_ids || !cpu_online(other))
+		kunit_skip(test, "needs two online CPUs of one node");
 	fa.p = kunit_kcalloc(test, n + 1, sizeof(*fa.p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fa.p);
 	za_mag_drain_all();
 	alloc_n(test, 700, n, fa.p);
-	other = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
 	KUNIT_ASSERT_EQ(test, work_on_cpu(other, free_here, &fa), 0);
-	KUNIT_EXPECT_GE(test, READ_ONCE(c->depot.nr_full), 4);
+	KUNIT_EXPECT_GE(test, READ_ONCE(here(c)->nr_full), 4);
 	zk_read_stats(c - za_classes, &before);
 	alloc_n(test, 700, 4 * c->mag_size, fa.p);
 	zk_read_stats(c - za_classes, &after);
@@ -238,13 +249,13 @@ static void zalloc_trim_decays_idle(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
 	alloc_n(test, 5000, n, p);
 	free_n(test, n, p);
-	KUNIT_EXPECT_GT(test, READ_ONCE(c->depot.nr_full), 0);
+	KUNIT_EXPECT_GT(test, READ_ONCE(here(c)->nr_full), 0);
 	za_trim();
 	za_trim();
 	za_trim();
-	KUNIT_EXPECT_EQ(test, READ_ONCE(c->depot.nr_full), 0);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(c->depot.nr_empty), 0);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(c->nr_empty), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(here(c)->nr_full), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(here(c)->nr_empty), 0);
+	KUNIT_EXPECT_EQ(test, za_ext_empty_spans(c, NUMA_NO_NODE), 0);
 	/* Only the CPUs' magazines may still hold objects, and no more. */
 	zk_read_stats(cls, &st);
 	KUNIT_EXPECT_LE(test, st.cached,
@@ -336,11 +347,13 @@ static long fill_this_cpu_cache(void *unused)
 /* A CPU that goes offline leaves nothing in its cache (CPU hotplug). */
 static void zalloc_cpu_offline_drains_cache(struct kunit *test)
 {
-	unsigned int cpu = cpumask_last(cpu_online_mask);
+	/* Not this CPU, which zk_init() keeps the case on. */
+	unsigned int cpu = cpumask_any_but(cpu_online_mask,
+					   raw_smp_processor_id());
 	unsigned int cls;
 	long ret;
 
-	if (num_online_cpus() < 2)
+	if (cpu >= nr_cpu_ids)
 		kunit_skip(test, "needs two online CPUs");
 	ret = work_on_cpu(cpu, fill_this_cpu_cache, NULL);
 	KUNIT_ASSERT_EQ(test, ret, 0);

@@ -16,7 +16,9 @@
 #define _ZALLOC_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/cpumask.h>
 #include <linux/jump_label.h>
+#include <linux/sched.h>
 #include <linux/xarray.h>
 
 #include "zalloc_internal.h"
@@ -60,7 +62,11 @@ struct zk_case {
  * @test: the case about to run
  *
  * Saves the settings a case may change; a case starts with the default
- * strategy, ZALLOC_AUTO, which is what the cases assume.
+ * strategy, ZALLOC_AUTO, which is what the cases assume. Keeps the case's
+ * thread on the CPU it starts on (KUnit runs each case in a thread of its
+ * own): what the cases expect of the magazines and depots is what one
+ * CPU sees, and on a machine of several nodes a move to another node's
+ * CPU would send the case's frees past its magazines.
  *
  * Return: 0, or -ENOMEM.
  */
@@ -76,6 +82,7 @@ static inline int zk_init(struct kunit *test)
 	zc->stats = static_key_enabled(&za_stats_key);
 	zc->debug = za_debug_enabled();
 	test->priv = zc;
+	set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
 	return za_set_strategy(za_strategy_names[ZALLOC_AUTO]);
 }
 

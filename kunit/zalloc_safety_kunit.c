@@ -178,6 +178,7 @@ static void zalloc_free_bulk_checks_every_pointer(struct kunit *test)
 {
 	u64 before = refusals(ZR_INVALID_FREE);
 	void *vbuf = vmalloc(PAGE_SIZE);
+	struct za_span_lists *sl;
 	struct za_span *span;
 	unsigned long flags;
 	struct za_class *c;
@@ -200,10 +201,11 @@ static void zalloc_free_bulk_checks_every_pointer(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	span = (struct za_span *)page_private(virt_to_page(p));
 	c = &za_classes[zk_class_of(p)];
-	spin_lock_irqsave(&c->lock, flags);
+	sl = &c->spans[page_to_nid(virt_to_page(p))];
+	spin_lock_irqsave(&sl->lock, flags);
 	if (span->fresh < span->capacity)
 		slot = span->base + (span->capacity - 1) * c->size;
-	spin_unlock_irqrestore(&c->lock, flags);
+	spin_unlock_irqrestore(&sl->lock, flags);
 	objs[0] = p;
 	objs[1] = slot;
 	zalloc_free_bulk(2, objs);
@@ -283,7 +285,7 @@ static void zalloc_realloc_foreign_refused(struct kunit *test)
 static void zalloc_span_refuses_object_it_has(struct kunit *test)
 {
 	u64 dbl = refusals(ZR_DOUBLE_FREE);
-	unsigned long pages, objs, free;
+	struct za_span_census cs;
 	char *a, *b;
 
 	za_set_switch(&za_fastpath_key, true);
@@ -301,8 +303,8 @@ static void zalloc_span_refuses_object_it_has(struct kunit *test)
 	za_set_switch(&za_fastpath_key, false);
 	KUNIT_EXPECT_EQ(test, refusals(ZR_DOUBLE_FREE) - dbl, 1);
 	/* Counted once: no span has more free objects than it holds. */
-	za_class_walk(&za_classes[za_size_class(700)], &pages, &objs, &free);
-	KUNIT_EXPECT_LE(test, free, objs);
+	za_class_walk(&za_classes[za_size_class(700)], &cs);
+	KUNIT_EXPECT_LE(test, cs.free, cs.objs);
 }
 
 /*

@@ -165,22 +165,6 @@ static void zalloc_sanitizer_faults(struct kunit *test)
 #define NOFAIL_SIZE	5000
 #define NOFAIL_OBJS	2000
 
-/* Spans of class @c of less than its order, walked under its lock. */
-static unsigned int fallback_spans(struct za_class *c)
-{
-	struct list_head *lists[] = { &c->partial, &c->full, &c->empty };
-	struct za_span *span;
-	unsigned int i, n = 0;
-	unsigned long flags;
-
-	spin_lock_irqsave(&c->lock, flags);
-	for (i = 0; i < ARRAY_SIZE(lists); i++)
-		list_for_each_entry(span, lists[i], node)
-			n += span->order < c->order;
-	spin_unlock_irqrestore(&c->lock, flags);
-	return n;
-}
-
 /*
  * __GFP_NOFAIL under fail_page_alloc: the opportunistic try at a span's
  * order must not carry NOFAIL (which fault injection never fails, and
@@ -191,6 +175,7 @@ static void zalloc_sanitizer_nofail_falls_back(struct kunit *test)
 {
 	struct za_class *c = &za_classes[za_size_class(NOFAIL_SIZE)];
 	unsigned int i, got = 0, fallback;
+	struct za_span_census cs;
 	void **objs;
 
 	if (!faults)
@@ -214,7 +199,8 @@ static void zalloc_sanitizer_nofail_falls_back(struct kunit *test)
 #ifdef CONFIG_FAULT_INJECTION
 	current->make_it_fail = 0;
 #endif
-	fallback = fallback_spans(c);
+	za_class_walk(c, &cs);
+	fallback = cs.short_spans;
 	for (i = 0; i < NOFAIL_OBJS; i++)
 		zalloc_free(objs[i]);
 	kunit_info(test, "%u spans fell back to order %u\n", fallback,

@@ -87,7 +87,7 @@ static void zalloc_accounting_adds_up(struct kunit *test)
 {
 	static const size_t sizes[] = { 700, 5000, 20000, 40000, 65536 };
 	struct za_class_stats before, st;
-	unsigned long pages, objs, free;
+	struct za_span_census cs;
 	unsigned int i, k, n;
 	void **p;
 
@@ -114,13 +114,13 @@ static void zalloc_accounting_adds_up(struct kunit *test)
 				st.tail_bytes);
 		KUNIT_EXPECT_EQ(test, st.held_bytes, (u64)st.pages << PAGE_SHIFT);
 		if (c->per_span > 1) {
-			za_class_walk(c, &pages, &objs, &free);
-			KUNIT_EXPECT_EQ(test, st.pages, pages);
+			za_class_walk(c, &cs);
+			KUNIT_EXPECT_EQ(test, st.pages, cs.pages);
 			KUNIT_EXPECT_EQ(test, st.span_free_bytes,
-					(s64)free * c->size);
+					(s64)cs.free * c->size);
 			KUNIT_EXPECT_EQ(test, st.tail_bytes,
-					(s64)(pages << PAGE_SHIFT) -
-					(s64)objs * c->size);
+					(s64)(cs.pages << PAGE_SHIFT) -
+					(s64)cs.objs * c->size);
 		} else {
 			/* A single-object span is one object, out or idle. */
 			KUNIT_EXPECT_EQ(test, st.pages,

@@ -264,6 +264,10 @@ INIT_CASES='zalloc_init_on_alloc|zalloc_init_on_free'
 # there (check-sanitizer.sh); the other targets let it skip.
 FAULT_CASES='zalloc_mempool_faults'
 
+# zalloc_numa's case that needs a CPU of a second node: the QEMU target's
+# guest has two nodes and must run it; kernels of one node let it skip.
+NUMA_CASES='zalloc_numa_remote_free'
+
 # check_kunit KVER DIR [SKIPPABLE] - one check per KUnit case of the zalloc
 # suites in the kernel log of DIR (kunit.py's reports in DIR/kunit); a case
 # that skips fails unless its name matches SKIPPABLE (an extended regexp of
@@ -397,9 +401,9 @@ test_modules()
 }
 
 # check_boot RUNNER KERNEL TREE KVER DIR [BOOTARGS [SKIPPABLE]] - load the
-# test modules of TREE with RUNNER (uml, qemu) on KERNEL (UML build dir,
-# bzImage) and judge the run; BOOTARGS are more kernel arguments for UML,
-# SKIPPABLE as for check_kunit
+# test modules of TREE with RUNNER (uml, qemu: two CPUs on two NUMA nodes)
+# on KERNEL (UML build dir, bzImage) and judge the run; BOOTARGS are more
+# kernel arguments for UML, SKIPPABLE as for check_kunit
 check_boot()
 {
 	local runner=$1 kernel=$2 tree=$3 kver=$4 dir=$5 args=${6:-} skippable=${7:-}
@@ -417,7 +421,7 @@ check_boot()
 	case $runner in
 	uml) "$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -a "$args" "$kernel" "$dir" \
 		"${mods[@]}" || true ;;
-	qemu) "$TOOLS_DIR/qemu-run.sh" -t "$QEMU_TIMEOUT" -c 2 "$kernel" "$dir" "${mods[@]}" || true ;;
+	qemu) "$TOOLS_DIR/qemu-run.sh" -t "$QEMU_TIMEOUT" -c 2 -n 2 "$kernel" "$dir" "${mods[@]}" || true ;;
 	esac
 	check_kunit "$kver" "$dir" "$skippable"
 	check_log "$kver" "$dir"

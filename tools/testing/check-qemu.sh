@@ -26,7 +26,8 @@ STOCK_SNIPPET='save stats-loaded /sys/kernel/debug/zalloc/stats
 $bb rmmod zalloc_example || log "RMMOD FAILED zalloc_example"
 save stats-unloaded /sys/kernel/debug/zalloc/stats'
 
-# target_qemu VERSION - the x86_64 test kernel of VERSION in QEMU with 2 CPUs:
+# target_qemu VERSION - the x86_64 test kernel of VERSION in QEMU with 2 CPUs
+# on 2 NUMA nodes:
 # W=1 build, the sample built as documented, KUnit (zalloc and zalloc_smp),
 # log and debugfs checks. checkpatch runs in the uml targets.
 target_qemu()
@@ -37,9 +38,11 @@ target_qemu()
 	check_sample_build "$KT_OUT" "$KT_TREE" "$KT_LABEL" "$KT_DIR/sample-build.log" \
 		ARCH=x86_64
 	# zalloc_init's boot-option cases run in the UML targets, the fault
-	# injection ones in uml-sanitizer.
+	# injection ones in uml-sanitizer; the guest's two nodes have a CPU
+	# each, and the cross-CPU depot case, which needs two of one node,
+	# runs in uml-smp.
 	check_boot qemu "$KT_OUT/arch/x86/boot/bzImage" "$KT_TREE" "$KT_LABEL" "$KT_DIR/boot" \
-		"" "\\.($INIT_CASES|$FAULT_CASES)(\\..*)?\$"
+		"" "\\.($INIT_CASES|$FAULT_CASES|zalloc_depot_crosses_cpus)(\\..*)?\$"
 	log "$KT_LABEL: done in $(elapsed "$start") (emulated: not a timing)"
 }
 

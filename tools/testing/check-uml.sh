@@ -193,9 +193,10 @@ $(guest_script "$TOOLS_DIR/tools-test.sh")"
 # The KUnit cases that may skip on one-CPU UML: one needs a second CPU, and
 # remove_cpu() fails on UML (CPU hotplug is the QEMU target's). Any other
 # case that skips fails, but for zalloc_init's boot-option cases, which run
-# where their option is on (uml_init_args), and the fault-injection cases
-# (FAULT_CASES), which run in the uml-sanitizer target.
-UML_SKIPPABLE_CASES="zalloc_depot_crosses_cpus|zalloc_cpu_offline_drains_cache|$FAULT_CASES"
+# where their option is on (uml_init_args), the fault-injection cases
+# (FAULT_CASES), which run in the uml-sanitizer target, and the one that
+# needs a second node (NUMA_CASES), which runs in the QEMU target.
+UML_SKIPPABLE_CASES="zalloc_depot_crosses_cpus|zalloc_cpu_offline_drains_cache|$FAULT_CASES|$NUMA_CASES"
 
 # uml_init_args VERSION - the memory-initialisation option the UML test
 # kernel of VERSION boots with, so that each of zalloc_init's boot-option
@@ -234,9 +235,9 @@ target_uml()
 # seccomp mode instead of ptrace.
 UML_SMP_ARGS="ncpus=2 seccomp=on"
 # The KUnit case that may skip on UML SMP: remove_cpu() fails there (CPU
-# hotplug is the QEMU target's); and those of the boot options and of fault
-# injection, which run in other targets.
-UML_SMP_SKIPPABLE="\\.(zalloc_cpu_offline_drains_cache|$INIT_CASES|$FAULT_CASES)(\\..*)?\$"
+# hotplug is the QEMU target's); and those of the boot options, of fault
+# injection and of a second node, which run in other targets.
+UML_SMP_SKIPPABLE="\\.(zalloc_cpu_offline_drains_cache|$INIT_CASES|$FAULT_CASES|$NUMA_CASES)(\\..*)?\$"
 
 # check_smp_threads LABEL DIR - the stress suite ran one thread per CPU,
 # two, in each of its three modes (caches on, caches off, debug mode

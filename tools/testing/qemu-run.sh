@@ -3,10 +3,12 @@
 # KVM) with an initramfs of busybox and modules, load the modules, save the
 # zalloc debugfs files and the kernel log, unload, and end QEMU (a reboot).
 #
-# usage: tools/testing/qemu-run.sh [-t SECS] [-c CPUS] [-m MEM] [-a ARGS] [-p NAME=PARAMS]...
-#                          [-x SHELL] BZIMAGE OUTDIR MODULE.ko...
+# usage: tools/testing/qemu-run.sh [-t SECS] [-c CPUS] [-n NODES] [-m MEM] [-a ARGS]
+#                          [-p NAME=PARAMS]... [-x SHELL] BZIMAGE OUTDIR MODULE.ko...
 #   -t SECS         kill QEMU after SECS seconds (default 900)
 #   -c CPUS         virtual CPUs (default 2)
+#   -n NODES        NUMA nodes (default 1): CPUS and MEM (in MiB, then) are
+#                   split evenly, CPU i on node i % NODES
 #   -m MEM          guest memory (default 1G)
 #   -a ARGS         more kernel command line arguments
 #   -p NAME=PARAMS  module parameters for the module NAME (file name without .ko)
@@ -29,6 +31,7 @@ set -euo pipefail
 
 TIMEOUT=900
 CPUS=2
+NODES=1
 MEM=1G
 # Logged (to the kernel log too) just before the first insmod.
 MARKER="qemu-run: loading modules"
@@ -37,7 +40,7 @@ CHAN=@@qemu-run
 
 usage()
 {
-	echo "usage: $PROG [-t SECS] [-c CPUS] [-m MEM] [-a ARGS] [-p NAME=PARAMS]..." \
+	echo "usage: $PROG [-t SECS] [-c CPUS] [-n NODES] [-m MEM] [-a ARGS] [-p NAME=PARAMS]..." \
 		"[-x SHELL] BZIMAGE OUTDIR MODULE.ko..." >&2
 	exit 2
 }
@@ -160,12 +163,36 @@ unpack_channel()
 	' "$raw"
 }
 
+# numa_args - QEMU's arguments for NODES nodes: a RAM backend each, of an
+# even share of MEM, and CPU i on node i % NODES; none for one node
+numa_args()
+{
+	local mib node cpu cpus
+
+	((NODES > 1)) || return 0
+	case $MEM in
+	*G) mib=$((${MEM%G} * 1024)) ;;
+	*M) mib=${MEM%M} ;;
+	*) mib=$MEM ;;
+	esac
+	for ((node = 0; node < NODES; node++)); do
+		cpus=
+		for ((cpu = node; cpu < CPUS; cpu += NODES)); do
+			cpus+=",cpus=$cpu"
+		done
+		printf '%s\n' -object "memory-backend-ram,id=mem$node,size=$((mib / NODES))M" \
+			-numa "node,nodeid=$node,memdev=mem$node$cpus"
+	done
+}
+
 # boot BZIMAGE OUTDIR - run QEMU with OUTDIR/initramfs.cpio.gz, print its status
 boot()
 {
 	local image=$1 out=$2
+	local -a numa
 
-	run_guest "$out" qemu-system-x86_64 -accel tcg -smp "$CPUS" -m "$MEM" \
+	mapfile -t numa < <(numa_args)
+	run_guest "$out" qemu-system-x86_64 -accel tcg -smp "$CPUS" -m "$MEM" "${numa[@]}" \
 		-nographic -no-reboot -nodefaults -serial mon:stdio \
 		-serial "file:$out/channel.raw" \
 		-kernel "$image" -initrd "$out/initramfs.cpio.gz" \
@@ -177,9 +204,10 @@ main()
 	local opt image out rc start=$SECONDS
 	local -a mods=()
 
-	while getopts t:c:m:a:p:x: opt; do
+	while getopts t:c:n:m:a:p:x: opt; do
 		case $opt in
 		c) CPUS=$OPTARG ;;
+		n) NODES=$OPTARG ;;
 		m) MEM=$OPTARG ;;
 		*) boot_option "$opt" "${OPTARG:-}" || usage ;;
 		esac
@@ -195,7 +223,8 @@ main()
 	rm -f "$out"/{console.log,channel.raw,init.log,dmesg.log,stats,pools,exit-status,done}
 	write_init "$out/init" "${mods[@]}"
 	pack_initramfs "$out" "${mods[@]}"
-	log "booting $image in QEMU (-smp $CPUS) with ${#mods[@]} module(s), output in $out"
+	((NODES >= 1 && NODES <= CPUS)) || die "-n $NODES: between 1 and the CPUs ($CPUS)"
+	log "booting $image in QEMU (-smp $CPUS, $NODES node(s)) with ${#mods[@]} module(s), output in $out"
 	rc=$(boot "$image" "$out")
 	unpack_channel "$out"
 	log "QEMU exited with status $rc after $(elapsed "$start") (emulated: not a timing)"
