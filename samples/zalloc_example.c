@@ -7,14 +7,21 @@
  * summary line. The round it keeps is freed when the module is removed, so
  * zalloc's live gauges show it while the module is loaded. Before that it
  * grows a table of descriptors as a driver grows a ring, with
- * zalloc_calloc() and zalloc_realloc(), and frees it.
+ * zalloc_calloc() and zalloc_realloc(), and frees it; and it sets up what
+ * a multi-queue driver keeps: a queue on each NUMA node's memory
+ * (zalloc_alloc_node()) in an array of them (zalloc_array()), and a lookup
+ * table that readers walk under rcu_read_lock() while its entries are
+ * replaced and the old ones freed with zalloc_free_rcu(). Queues and table
+ * stay until unload.
  *
  * Build it against zalloc's header and Module.symvers as README.md shows.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/nodemask.h>
 #include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <zalloc.h>
@@ -126,6 +133,150 @@ static noinline int example_ring(void)
 	return bad ? -EIO : 0;
 }
 
+/* A queue of a multi-queue driver: one per NUMA node, on its memory. */
+struct example_queue {
+	int node;
+	unsigned int nr;
+	u64 slots[];
+};
+
+#define EXAMPLE_QUEUE_SLOTS	512
+
+/* The queues by node id (nr_node_ids of them; NULL for a node offline). */
+static struct example_queue **queues;
+
+static void example_queues_free(void)
+{
+	unsigned int nid;
+
+	if (!queues)
+		return;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		zalloc_free(queues[nid]);
+	zalloc_free(queues);
+	queues = NULL;
+}
+
+/*
+ * A queue on each online node's memory, in an array of nr_node_ids from
+ * zalloc_array(). Returns how many queues there are, or -ENOMEM.
+ */
+static noinline int example_queues(void)
+{
+	struct example_queue *q;
+	int nid, nr = 0;
+
+	queues = zalloc_array(nr_node_ids, sizeof(*queues),
+			      GFP_KERNEL | __GFP_ZERO);
+	if (!queues)
+		return -ENOMEM;
+	for_each_online_node(nid) {
+		q = zalloc_alloc_node(struct_size(q, slots, EXAMPLE_QUEUE_SLOTS),
+				      GFP_KERNEL | __GFP_ZERO, nid);
+		if (!q) {
+			example_queues_free();
+			return -ENOMEM;
+		}
+		q->node = nid;
+		q->nr = EXAMPLE_QUEUE_SLOTS;
+		queues[nid] = q;
+		nr++;
+	}
+	return nr;
+}
+
+/* An entry of a lookup table that readers walk under RCU. */
+struct example_entry {
+	u32 key;
+	u32 check;	/* ~key: a reader that sees a torn entry sees it */
+	struct rcu_head rcu;
+};
+
+#define EXAMPLE_TABLE_SIZE	64
+#define EXAMPLE_TABLE_ROUNDS	8
+
+static struct example_entry __rcu *table[EXAMPLE_TABLE_SIZE];
+
+/* Entries a reader finds wrong: each must be whole and in its slot. */
+static unsigned int table_read(void)
+{
+	const struct example_entry *e;
+	unsigned int i, bad = 0;
+
+	rcu_read_lock();
+	for (i = 0; i < EXAMPLE_TABLE_SIZE; i++) {
+		e = rcu_dereference(table[i]);
+		bad += !e || e->key % EXAMPLE_TABLE_SIZE != i ||
+		       e->check != ~e->key;
+	}
+	rcu_read_unlock();
+	return bad;
+}
+
+/*
+ * Fills the table, then replaces every entry EXAMPLE_TABLE_ROUNDS times
+ * as an updater does: the new entry published with rcu_assign_pointer(),
+ * the old one freed with zalloc_free_rcu() once readers are done with
+ * it; a reader walks the table between rounds. Returns the entries
+ * replaced, -ENOMEM, or -EIO if a reader found one wrong.
+ */
+static noinline int example_table(unsigned int *bad)
+{
+	struct example_entry *e, *old;
+	unsigned int r, i, n = 0;
+
+	*bad = 0;
+	for (r = 0; r <= EXAMPLE_TABLE_ROUNDS; r++) {
+		for (i = 0; i < EXAMPLE_TABLE_SIZE; i++) {
+			e = zalloc_alloc(sizeof(*e), GFP_KERNEL);
+			if (!e)
+				return -ENOMEM;
+			e->key = r * EXAMPLE_TABLE_SIZE + i;
+			e->check = ~e->key;
+			old = rcu_replace_pointer(table[i], e, true);
+			if (old) {
+				zalloc_free_rcu(old, rcu);
+				n++;
+			}
+		}
+		*bad += table_read();
+	}
+	return *bad ? -EIO : n;
+}
+
+/* At unload: no reader is left, but the entries still wait for one. */
+static void example_table_free(void)
+{
+	struct example_entry *e;
+	unsigned int i;
+
+	for (i = 0; i < EXAMPLE_TABLE_SIZE; i++) {
+		e = rcu_replace_pointer(table[i], NULL, true);
+		zalloc_free_rcu(e, rcu);
+	}
+}
+
+/* The queues and the table, and their line in the log. */
+static noinline int example_driver(void)
+{
+	unsigned int bad, wrong = 0;
+	int nid, nr, replaced;
+
+	nr = example_queues();
+	if (nr < 0)
+		return nr;
+	for_each_online_node(nid)
+		wrong += queues[nid]->node != nid;
+	replaced = example_table(&bad);
+	pr_info("node queues: %d, on another node: %u; table entries replaced under RCU: %d, found wrong: %u\n",
+		nr, wrong, replaced, bad);
+	if (replaced >= 0 && !wrong)
+		return 0;
+	example_table_free();
+	example_queues_free();
+	return replaced < 0 ? replaced : -EIO;
+}
+
 /*
  * The work of module init, out of the init section: zalloc's tracepoints
  * name it as call_site, and its symbol stays known after init.
@@ -188,13 +339,23 @@ static int __init zalloc_example_init(void)
 	err = example_ring();
 	if (err)
 		return err;
-	return example_run();
+	err = example_driver();
+	if (err)
+		return err;
+	err = example_run();
+	if (err) {
+		example_table_free();
+		example_queues_free();
+	}
+	return err;
 }
 
 static void __exit zalloc_example_exit(void)
 {
 	unsigned int i;
 
+	example_table_free();
+	example_queues_free();
 	if (leak_on_unload) {
 		pr_info("leaving %zu objects allocated, as asked\n",
 			ARRAY_SIZE(kept));

@@ -12,6 +12,7 @@ STOCK_EXPECTED=(
 	'zalloc: module verification failed: signature and/or required key missing - tainting kernel$'
 	'zalloc_example: [0-9]+ allocations of [0-9]+ sizes: 0 failed, 0 corrupted, [0-9]+ kept until unload$'
 	'zalloc_example: ring grown from [0-9]+ to [0-9]+ descriptors: 0 wrong$'
+	'zalloc_example: node queues: [0-9]+, on another node: 0; table entries replaced under RCU: [0-9]+, found wrong: 0$'
 	# The kernel's own timekeeping, which may finish after init has
 	# started under emulation (seen on Debian's 7.3, booted in 2 s:
 	# "tsc: Refined TSC clocksource calibration", then "clocksource:
