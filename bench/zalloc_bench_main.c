@@ -262,6 +262,7 @@ static const struct {
 	{ 128, zb_run_bulk, "bulk" },
 	{ 256, zb_run_prodcons, "producer/consumer" },
 	{ 512, zb_run_free_rcu, "free-rcu" },
+	{ 1024, zb_run_alloc_node, "alloc-node" },
 };
 
 /* Runs the scenarios run_mask selects; 0 or the first error. */

@@ -12,6 +12,8 @@
  *   bulk-16    zalloc_alloc_bulk() against kmem_cache_alloc_bulk()
  *   free-rcu   allocate and zalloc_free_rcu() against kmalloc() and
  *              kfree_rcu()
+ *   alloc-node zalloc_alloc_node() for this CPU's node against
+ *              zalloc_alloc()
  *
  * The harness (rows, warm-up, runs) is in zalloc_bench_main.c.
  */
@@ -81,49 +83,136 @@ int zb_run_hot(void)
 	return 0;
 }
 
-/* === Scenario: statistics on and off === */
+/* === Scenarios that compare two settings: side 1 against side 0 === */
 
-/* One run of each allocator with the statistics on, then off: @r[on]. */
-static void stats_run(struct zb_row *r[2], const struct zb_size *s,
-		      bool first)
+/**
+ * struct zb_ab - a scenario of hot pairs timed two ways, in turns
+ * @scenario: the rows' scenario
+ * @label: the rows' label of each side
+ * @last: the last allocator timed (from ZB_ZALLOC on)
+ * @set: optional: puts side @side in place before it is timed
+ * @loop: times @n pairs of allocator @a on side @side, as hot_loop()
+ */
+struct zb_ab {
+	const char *scenario;
+	const char *label[2];
+	enum zb_alloc last;
+	void (*set)(int side);
+	u64 (*loop)(enum zb_alloc a, const struct zb_size *s, unsigned int n,
+		    int side);
+};
+
+/* One run of each allocator on side 1, then on side 0: into @r[side]. */
+static void ab_run(const struct zb_ab *ab, struct zb_row *r[2],
+		   const struct zb_size *s, bool first)
 {
-	int on, a;
+	int side, a;
 
-	for (on = 1; on >= 0; on--) {
-		za_set_switch(&za_stats_key, on);
-		for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
-			r[on]->ps[a] = zb_min_ns(r[on]->ps[a],
-						 hot_loop(a, s, zb_loops, NULL),
-						 first);
+	for (side = 1; side >= 0; side--) {
+		if (ab->set)
+			ab->set(side);
+		for (a = ZB_ZALLOC; a <= ab->last; a++)
+			r[side]->ps[a] = zb_min_ns(r[side]->ps[a],
+						   ab->loop(a, s, zb_loops,
+							    side),
+						   first);
 	}
 }
 
-int zb_run_stats_cost(void)
+/*
+ * The rows of @ab for each of @nr sizes: warmed up, then the two sides
+ * take turns run by run, so that both see the same machine; side 1 is
+ * left in place.
+ */
+static int ab_rows(const struct zb_ab *ab, const size_t *sizes,
+		   unsigned int nr)
 {
-	static const size_t sizes[] = { 64, 4096 };
-	int i, on, run, a, err = 0;
+	int side, run, a, err = 0;
+	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
+	for (i = 0; i < nr && !err; i++) {
 		struct zb_row *r[2];
 		struct zb_size s;
 
 		err = zb_size_init(&s, sizes[i]);
 		if (err)
 			break;
-		r[1] = zb_new_row("stats", "on", s.size);
-		r[0] = zb_new_row("stats", "off", s.size);
-		for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
-			hot_loop(a, &s, zb_loops / 10 + 1, NULL);
-		/* On and off take turns too, run by run. */
+		r[1] = zb_new_row(ab->scenario, ab->label[1], s.size);
+		r[0] = zb_new_row(ab->scenario, ab->label[0], s.size);
+		for (a = ZB_ZALLOC; a <= ab->last; a++)
+			ab->loop(a, &s, zb_loops / 10 + 1, 1);
 		for (run = 0; r[0] && r[1] && run < ZB_RUNS; run++)
-			stats_run(r, &s, !run);
-		za_set_switch(&za_stats_key, true);
-		for (on = 0; r[0] && r[1] && on <= 1; on++)
-			for (a = ZB_ZALLOC; a <= ZB_CACHE; a++)
-				r[on]->ps[a] = zb_to_ps(r[on]->ps[a], zb_loops);
+			ab_run(ab, r, &s, !run);
+		if (ab->set)
+			ab->set(1);
+		for (side = 0; r[0] && r[1] && side <= 1; side++)
+			for (a = ZB_ZALLOC; a <= ab->last; a++)
+				r[side]->ps[a] = zb_to_ps(r[side]->ps[a],
+							  zb_loops);
 		zb_size_exit(&s);
 	}
 	return err;
+}
+
+/* === Scenario: statistics on and off === */
+
+static void stats_set(int on)
+{
+	za_set_switch(&za_stats_key, on);
+}
+
+static u64 stats_loop(enum zb_alloc a, const struct zb_size *s,
+		      unsigned int n, int on)
+{
+	return hot_loop(a, s, n, NULL);
+}
+
+int zb_run_stats_cost(void)
+{
+	static const size_t sizes[] = { 64, 4096 };
+	static const struct zb_ab ab = {
+		.scenario = "stats", .label = { "off", "on" },
+		.last = ZB_CACHE, .set = stats_set, .loop = stats_loop,
+	};
+
+	return ab_rows(&ab, sizes, ARRAY_SIZE(sizes));
+}
+
+/* === Scenario: zalloc_alloc_node() for this CPU's node === */
+
+/*
+ * Hot pairs of zalloc_alloc_node() for this CPU's node, as a driver asks
+ * for it (side 1), or of zalloc_alloc() (side 0); ns taken, 0 on failure.
+ */
+static u64 node_loop(enum zb_alloc a, const struct zb_size *s,
+		     unsigned int n, int node)
+{
+	u64 t0 = ktime_get_ns();
+	void *p;
+
+	while (n--) {
+		if (node)
+			p = zalloc_alloc_node(s->size, GFP_KERNEL,
+					      numa_node_id());
+		else
+			p = zalloc_alloc(s->size, GFP_KERNEL);
+		if (unlikely(!p))
+			return 0;
+		ZB_TOUCH(p);
+		zalloc_free(p);
+	}
+	return ktime_get_ns() - t0;
+}
+
+int zb_run_alloc_node(void)
+{
+	static const size_t sizes[] = { 64, 4096 };
+	static const struct zb_ab ab = {
+		.scenario = "alloc-node", .label = { "any", "node" },
+		.last = ZB_ZALLOC, .loop = node_loop,
+	};
+
+	return ab_rows(&ab, sizes, ARRAY_SIZE(sizes));
 }
 
 /* === Scenario: allocate N, then free N === */
@@ -602,7 +691,7 @@ static bool part_backend(struct za_class *c)
 	bool zeroed;
 	void *obj;
 
-	if (!za_backend_get(c, GFP_KERNEL, &obj, 1, &zeroed))
+	if (!za_backend_get(c, GFP_KERNEL, NUMA_NO_NODE, &obj, 1, &zeroed))
 		return false;
 	/* Taken and given back at once: the gauges need no count. */
 	za_backend_put(c, &obj, 1);
@@ -653,7 +742,7 @@ static u64 part_loop(enum zb_part part, struct za_class *c, void *obj,
 		switch (part) {
 		case ZP_MAG:
 		case ZP_MAG_OBJ:
-			p = za_mag_alloc(c, GFP_KERNEL, false, &hit);
+			p = za_mag_alloc(c, GFP_KERNEL, NUMA_NO_NODE, false, &hit);
 			if (unlikely(!p))
 				return 0;
 			ZB_TOUCH(p);

@@ -83,8 +83,14 @@ TARGETS = (
      ("free-rcu",), "auto", 0, 1 << 32,
      "kmalloc", every(1.00)),
 )
-# Statistics on against off (an earlier issue's target, still held).
-STATS_LIMIT = every(1.05, *ONE_CPU)
+# Two ways of a hot pair timed in turns in one scenario: (name, scenario,
+# label timed, label it is compared with, limits). Statistics on against
+# off (an earlier issue's target, still held); zalloc_alloc_node() for
+# this CPU's node against zalloc_alloc() (issue 18).
+AB_TARGETS = (
+    ("stats on vs off", "stats", "on", "off", every(1.05, *ONE_CPU)),
+    ("alloc_node vs alloc pair", "alloc-node", "node", "any", every(1.05)),
+)
 # Parts of a pair against what they replace, in the same run:
 #   (name, (part, size), its column, (part, size), its column, limits)
 # A single-object span against the bare pages of its order (issue 17's
@@ -215,17 +221,17 @@ def judge(rows, profile, boot):
         lines.append(f"target {name}: {q:.2f} ({part_name(num, num_col)} / "
                      f"{part_name(den, den_col)}), limit {limit:.2f}: "
                      f"{verdict}")
-    limit = limit_of(STATS_LIMIT, profile, boot)
-    on = {r["size"]: r["zalloc"] for r in rows
-          if r["scenario"] == "stats" and r["label"] == "on"}
-    off = {r["size"]: r["zalloc"] for r in rows
-           if r["scenario"] == "stats" and r["label"] == "off"}
-    for size in sorted(on):
-        q = ratio(on[size], off.get(size))
-        if limit is not None and q is not None:
-            verdict = "met" if q <= limit else "MISSED"
-            lines.append(f"target stats on vs off: {q:.2f} at size {size}, "
-                         f"limit {limit:.2f}: {verdict}")
+    for name, scenario, num, den, limits in AB_TARGETS:
+        limit = limit_of(limits, profile, boot)
+        side = {label: {r["size"]: r["zalloc"] for r in rows
+                        if r["scenario"] == scenario and r["label"] == label}
+                for label in (num, den)}
+        for size in sorted(side[num]):
+            q = ratio(side[num][size], side[den].get(size))
+            if limit is not None and q is not None:
+                verdict = "met" if q <= limit else "MISSED"
+                lines.append(f"target {name}: {q:.2f} at size {size}, "
+                             f"limit {limit:.2f}: {verdict}")
     return lines
 
 
