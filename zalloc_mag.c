@@ -451,7 +451,7 @@ static void *alloc_remote_or_one(struct za_class *c, gfp_t gfp, int node,
 {
 	if (!za_node_local(node))
 		return alloc_remote(c, gfp, node, zeroed);
-	return refill(c, gfp, NUMA_NO_NODE, 1, zeroed);
+	return refill(c, gfp, za_cache_node(), 1, zeroed);
 }
 
 /**
@@ -496,7 +496,7 @@ void *za_mag_alloc_slow(struct za_class *c, gfp_t gfp, int node,
 	mags_release(cm);
 	if (slot)
 		return mag_slot_obj(slot, zeroed);
-	return refill(c, gfp, NUMA_NO_NODE, refill_batch(c), zeroed);
+	return refill(c, gfp, za_cache_node(), refill_batch(c), zeroed);
 }
 EXPORT_SYMBOL_NS_GPL(za_mag_alloc_slow, ZA_NS);
 
@@ -605,7 +605,7 @@ size_t za_mag_alloc_bulk(struct za_class *c, gfp_t gfp, size_t nr,
 	for (i = 0; i < n; i++)
 		objs[i] = za_mag_hand_out(c, objs[i], gfp);
 	while (n < nr) {
-		got = za_backend_get(c, gfp, NUMA_NO_NODE, objs + n,
+		got = za_backend_get(c, gfp, za_cache_node(), objs + n,
 				     min_t(size_t, nr - n, ZA_MAG_MAX),
 				     &zeroed);
 		if (!got)

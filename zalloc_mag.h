@@ -114,6 +114,18 @@ static __always_inline bool za_obj_local(const void *obj)
 }
 
 /*
+ * The node whose memory the caches of this CPU take from the backends:
+ * this CPU's, named (the backends' own choice for NUMA_NO_NODE may be
+ * another node's: SLUB takes partial slabs of other nodes before it
+ * makes a slab of this one); NUMA_NO_NODE on a machine of one node.
+ */
+static __always_inline int za_cache_node(void)
+{
+	return static_branch_unlikely(&za_numa_key) ? numa_mem_id() :
+						      NUMA_NO_NODE;
+}
+
+/*
  * Whether a request for @node may be served from this CPU's magazines:
  * any node (NUMA_NO_NODE), or this CPU's node; preemption off, as above.
  * Compiled out of the paths that pass NUMA_NO_NODE.

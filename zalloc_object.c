@@ -168,20 +168,27 @@ EXPORT_SYMBOL_NS_GPL(za_obj_check_classes, ZA_NS);
 
 /*
  * SLUB's bulk calls want interrupts enabled, and take no node: one by one
- * otherwise. The bulk allocation gives all or nothing: it returns the
- * count on 6.1 and a bool on later kernels; its objects come from this
- * CPU's slab, of this CPU's node unless SLUB fell back to another (or the
- * task's memory policy says otherwise). SLUB zeroes every object with
- * __GFP_ZERO.
+ * otherwise, and for a node named (SLUB's choice for NUMA_NO_NODE may be
+ * a partial slab of another node's, which a plain kmalloc() gets too).
+ * The bulk allocation gives all or nothing: it returns the count on 6.1
+ * and a bool on later kernels. SLUB zeroes every object with __GFP_ZERO.
  */
 static unsigned int obj_get(struct za_class *c, gfp_t gfp, int node,
 			    void **objs, unsigned int n, bool *zeroed)
 {
+	unsigned int got;
+
 	*zeroed = gfp & __GFP_ZERO;
 	if (n > 1 && node == NUMA_NO_NODE && !irqs_disabled())
 		return kmem_cache_alloc_bulk(c->kmem_cache, gfp, n, objs) ? n : 0;
-	objs[0] = kmem_cache_alloc_node(c->kmem_cache, gfp, node);
-	return objs[0] ? 1 : 0;
+	if (irqs_disabled())
+		n = 1;
+	for (got = 0; got < n; got++) {
+		objs[got] = kmem_cache_alloc_node(c->kmem_cache, gfp, node);
+		if (!objs[got])
+			break;
+	}
+	return got;
 }
 
 /*

@@ -148,6 +148,8 @@ struct node_cpu_arg {
 	struct kunit *test;
 	int want;
 	void **p;
+	size_t size;	/* the size it stopped at */
+	bool bulk;	/* whether it was a bulk allocation */
 };
 
 /* 0, or the node + 1 of the first of @n objects not on node @want. */
@@ -162,7 +164,8 @@ static long first_wrong(void **p, unsigned int n, int want)
 /*
  * On a CPU of the node: plain and bulk allocations of every backend are
  * on the CPU's node (the magazines, the depot and the backend's); returns
- * 0, -ENOMEM, or the first wrong node + 1. Everything is freed again.
+ * 0, -ENOMEM, or the first wrong node + 1, with the size and kind in @a.
+ * Everything is freed again.
  */
 static long node_cpu_run(void *data)
 {
@@ -173,6 +176,8 @@ static long node_cpu_run(void *data)
 	for (i = 0; i < ARRAY_SIZE(node_sizes) && !wrong; i++) {
 		size_t size = node_sizes[i];
 
+		a->size = size;
+		a->bulk = false;
 		for (j = 0; j < NODE_OBJS; j++) {
 			a->p[j] = zalloc_alloc(size, GFP_KERNEL);
 			if (!a->p[j])
@@ -182,6 +187,7 @@ static long node_cpu_run(void *data)
 		zalloc_free_bulk(j, a->p);
 		if (wrong)
 			break;
+		a->bulk = true;
 		if (!zalloc_alloc_bulk(size, GFP_KERNEL, NODE_OBJS, a->p))
 			return -ENOMEM;
 		wrong = first_wrong(a->p, NODE_OBJS, a->want);
@@ -206,8 +212,9 @@ static void zalloc_node_cpu_local(struct kunit *test)
 		a.want = cpu_to_mem(cpu);
 		ret = work_on_cpu(cpu, node_cpu_run, &a);
 		KUNIT_EXPECT_EQ_MSG(test, ret, 0,
-				    "CPU %d of node %d (memory of node %d): negative: an error, positive: an object of node ret - 1",
-				    cpu, nid, a.want);
+				    "CPU %d of node %d (memory of node %d), %zu B%s: negative: an error, positive: an object of node ret - 1",
+				    cpu, nid, a.want, a.size,
+				    a.bulk ? " in bulk" : "");
 	}
 }
 
@@ -271,7 +278,9 @@ static void zalloc_numa_remote_free(struct kunit *test)
 					    (u64)f.n, "%zu B", size);
 	}
 	a.want = cpu_to_mem(cpu);
-	KUNIT_EXPECT_EQ(test, work_on_cpu(cpu, node_cpu_run, &a), 0);
+	KUNIT_EXPECT_EQ_MSG(test, work_on_cpu(cpu, node_cpu_run, &a), 0,
+			    "CPU %d, %zu B%s: negative: an error, positive: an object of node ret - 1",
+			    cpu, a.size, a.bulk ? " in bulk" : "");
 }
 
 /* A node that is neither NUMA_NO_NODE nor online: refused, counted. */
