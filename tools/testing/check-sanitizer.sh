@@ -325,6 +325,29 @@ check_uaf()
 	check_log "$label use after free" "$dir" kasan_strip
 }
 
+# The suites of the allocation family that check_suites runs.
+FAMILY_SUITES="family rcu mempool numa"
+
+# check_suites OUT TREE LABEL DIR - the allocation family's suites
+# (FAMILY_SUITES) under KASAN and kmemleak, in normal mode (debug=0: their
+# cases check what the magazines and backends do), in a boot of their own
+# with the leak boots' arguments: every case passes but those that need
+# fault injection (the fault boot runs them) or a second node (the QEMU
+# target's), and the log is clean (no KASAN report, no WARNING)
+check_suites()
+{
+	local out=$1 tree=$2 label=$3 dir=$4 s
+	local -a mods=("$tree/zalloc.ko")
+
+	for s in $FAMILY_SUITES; do
+		mods+=("$tree/kunit/zalloc_${s}_kunit.ko")
+	done
+	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -a "$KMEMLEAK_ARGS" -p zalloc=debug=0 \
+		"$out" "$dir" "${mods[@]}" >/dev/null 2>&1 || true
+	check_kunit "$label" "$dir" "\\.($FAULT_CASES|$NUMA_CASES)(\\..*)?\$"
+	check_log "$label family suites" "$dir"
+}
+
 # target_uml-sanitizer VERSION - the sanitizer UML kernel of VERSION (7.x):
 # W=1 build, then a boot each for fault injection, the planted leak and
 # the use after free. ZALLOC_SANITIZER_PLANT=1 plants a leak in the fault
@@ -345,5 +368,6 @@ target_uml-sanitizer()
 	check_faults "$KT_OUT" "$tree" "$label" "$KT_DIR/faults"
 	check_leak "$KT_OUT" "$tree" "$label" "$KT_DIR/leak"
 	check_uaf "$KT_OUT" "$tree" "$label" "$KT_DIR/uaf"
+	check_suites "$KT_OUT" "$tree" "$label" "$KT_DIR/suites"
 	log "$label: done in $(elapsed "$start")"
 }
