@@ -12,6 +12,9 @@
  *   bulk-16    zalloc_alloc_bulk() against kmem_cache_alloc_bulk()
  *   free-rcu   allocate and zalloc_free_rcu() against kmalloc() and
  *              kfree_rcu()
+ *   profile-hot, profile-npat-128
+ *              hot pairs and allocate-128-then-free-128 with zalloc's
+ *              profiling on and off (zalloc only)
  *
  * The harness (rows, warm-up, runs) is in zalloc_bench_main.c.
  */
@@ -728,4 +731,76 @@ int zb_run_parts(void)
 	zalloc_free(o);
 	zalloc_free(z);
 	return ok ? 0 : -ENOMEM;
+}
+
+/* === Scenario: profiling on and off === */
+
+/* Up to 8 KiB: the sizes of the profiling target. */
+static const size_t profile_sizes[] = { 64, 512, 4096, 8192 };
+
+/*
+ * One run of @loop (@n as it takes it) with profiling on, then off: @r[on].
+ * On and off take turns run by run, as the statistics rows do.
+ */
+static int profile_run(struct zb_row *r[2], const struct zb_size *s,
+		       zb_loop_t loop, unsigned int n, bool first)
+{
+	int on, err;
+
+	for (on = 1; on >= 0; on--) {
+		err = za_set_profile(on);
+		if (err)
+			return err;
+		r[on]->ps[ZB_ZALLOC] = zb_min_ns(r[on]->ps[ZB_ZALLOC],
+						 loop(ZB_ZALLOC, s, n, NULL),
+						 first);
+	}
+	return 0;
+}
+
+/* The rows of @scenario for size @s: @loop, @pairs pairs per run. */
+static int profile_rows(const char *scenario, const struct zb_size *s,
+			zb_loop_t loop, unsigned int n, unsigned int pairs)
+{
+	struct zb_row *r[2];
+	int run, on, err = 0;
+
+	r[1] = zb_new_row(scenario, "on", s->size);
+	r[0] = zb_new_row(scenario, "off", s->size);
+	if (!r[0] || !r[1])
+		return 0;
+	loop(ZB_ZALLOC, s, n, NULL);
+	for (run = 0; run < ZB_RUNS && !err; run++)
+		err = profile_run(r, s, loop, n, !run);
+	for (on = 0; on <= 1; on++)
+		r[on]->ps[ZB_ZALLOC] = zb_to_ps(r[on]->ps[ZB_ZALLOC], pairs);
+	return err;
+}
+
+int zb_run_profile(void)
+{
+	unsigned int npat = 128, npat_pairs = max(1U, zb_loops / npat) * npat;
+	bool was_on = za_profile_enabled();
+	int i, err = 0;
+
+	npat_objs = kvmalloc_array(npat, sizeof(void *), GFP_KERNEL);
+	if (!npat_objs)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(profile_sizes) && !err; i++) {
+		struct zb_size s;
+
+		err = zb_size_init(&s, profile_sizes[i]);
+		if (err)
+			break;
+		err = profile_rows("profile-hot", &s, hot_loop, zb_loops,
+				   zb_loops);
+		if (!err)
+			err = profile_rows("profile-npat-128", &s, npat_loop,
+					   npat, npat_pairs);
+		zb_size_exit(&s);
+	}
+	za_set_profile(was_on);
+	kvfree(npat_objs);
+	npat_objs = NULL;
+	return err;
 }
