@@ -75,7 +75,7 @@
 
 /* Caller -> site map slots: ZA_PROF_SITES at most are used. */
 #define ZA_PROF_MAP_BITS	10
-#define ZA_PROF_MAP_SIZE	(1U << ZA_PROF_MAP_BITS)
+#define ZA_PROF_MAP_SIZE	BIT(ZA_PROF_MAP_BITS)
 /* A map slot of a site whose module went away. */
 #define ZA_PROF_MAP_TOMB	U16_MAX
 /* Tag table: slots at least and at most, and the probe window. */
@@ -147,7 +147,7 @@ struct za_prof {
 	unsigned int tag_bits;
 	struct za_prof_count __percpu *counts;
 	unsigned long __percpu *untagged;
-	spinlock_t site_lock;
+	spinlock_t site_lock;	/* see @site_lock above */
 	unsigned int nr_sites;
 	u16 map[ZA_PROF_MAP_SIZE];
 	struct za_prof_site sites[ZA_PROF_SITES];
@@ -248,6 +248,7 @@ static unsigned int site_get(struct za_prof *p, unsigned long caller)
 	}
 	/* More slots than sites: there is always one. */
 	WRITE_ONCE(p->nr_sites, site + 1);
+	/* The site filled in first: pairs with the acquire in site_find(). */
 	smp_store_release(&p->map[h], site + 1);
 	spin_unlock_irqrestore(&p->site_lock, flags);
 	return site;
@@ -592,7 +593,7 @@ static struct za_prof *prof_new(void)
 	}
 	bits = clamp_t(unsigned int, order_base_2(4 * live + 1),
 		       ZA_PROF_TAG_MIN_BITS, ZA_PROF_TAG_MAX_BITS);
-	p = kvzalloc(sizeof(*p), GFP_KERNEL);
+	p = kvcalloc(1, sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return NULL;
 	spin_lock_init(&p->site_lock);
