@@ -106,12 +106,12 @@ screens()
 		log "TOOLS tmux cannot start"
 	tm new-session -d -s callers -x 160 -y 70 "$ZT_STAT -c -d 1 -s allocs"
 	$bb sleep 2
-	tm capture-pane -p -t pools >"$out/screen-pools-1.txt"
-	tm capture-pane -p -t callers >"$out/screen-callers-1.txt"
+	tm capture-pane -p -J -t pools >"$out/screen-pools-1.txt"
+	tm capture-pane -p -J -t callers >"$out/screen-callers-1.txt"
 	$bb rmmod zalloc_example || log "RMMOD FAILED zalloc_example"
 	$bb sleep 3
-	tm capture-pane -p -t pools >"$out/screen-pools-2.txt"
-	tm capture-pane -p -t callers >"$out/screen-callers-2.txt"
+	tm capture-pane -p -J -t pools >"$out/screen-pools-2.txt"
+	tm capture-pane -p -J -t callers >"$out/screen-callers-2.txt"
 	tm kill-server
 	$bb umount "$out/tmux"
 	screen_check "zallocstat -d: the screen shows changed figures after a refresh" \

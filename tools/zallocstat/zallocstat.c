@@ -426,23 +426,27 @@ static int cmp_site(const void *a, const void *b)
 static void print_site(const char *site, const char *module,
 		       const struct zs_site *r, const char *classes)
 {
-	printf("%-44s %-20s %10lld %12lld %10lld %s\n", site, module,
-	       r->val[ZF_LIVE], r->val[ZF_BYTES], r->val[ZF_ALLOCS], classes);
+	printf("%-44s %-20s %10lld %12lld %10lld%s%s\n", site, module,
+	       r->val[ZF_LIVE], r->val[ZF_BYTES], r->val[ZF_ALLOCS],
+	       *classes ? " " : "", classes);
 }
 
 /* One screen of -c: the top call sites, then every module; 0 or -1. */
 static int show_sites(void)
 {
-	int i, n;
+	int i, n, nr_calls = 0;
 
 	if (read_callers())
 		return -1;
+	/* "(before-profiling)" and "(other-call-sites)" are rows, not sites. */
+	for (i = 0; i < nr_sites; i++)
+		nr_calls += sites[i].site[0] != '(';
 	qsort(sites, nr_sites, sizeof(sites[0]), cmp_site);
 	qsort(modules, nr_modules, sizeof(modules[0]), cmp_site);
 	n = show_all || nr_sites < TOP_SITES ? nr_sites : TOP_SITES;
-	printf("zalloc: %d call sites, %lld live objects, %lld live bytes, %lld allocations profiled\n",
-	       nr_sites, site_total.val[ZF_LIVE], site_total.val[ZF_BYTES],
-	       site_total.val[ZF_ALLOCS]);
+	printf("zalloc: %d call sites, %lld live objects, %lld live bytes, ",
+	       nr_calls, site_total.val[ZF_LIVE], site_total.val[ZF_BYTES]);
+	printf("%lld allocations profiled\n", site_total.val[ZF_ALLOCS]);
 	printf("%-44s %-20s %10s %12s %10s %s\n", "CALL_SITE", "MODULE",
 	       "LIVE_OBJS", "LIVE_BYTES", "ALLOCS", "CLASSES");
 	for (i = 0; i < n; i++)
