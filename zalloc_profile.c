@@ -158,8 +158,12 @@ struct za_prof {
 static struct za_prof __rcu *za_prof;
 /* Serialises switching, the module notifier, and readers of the sites. */
 static DEFINE_MUTEX(za_profile_mutex);
-/* Set by the parameter before zalloc_init() has run (profile=1 at load). */
-static bool za_profile_wanted;
+/*
+ * The parameter's value: what it was set to at load until zalloc_init()
+ * applies it, then whether profiling is on; written under za_profile_mutex
+ * once za_profile_ready.
+ */
+static bool za_profile_on;
 static bool za_profile_ready;
 
 /* === Internals === */
@@ -254,17 +258,24 @@ static unsigned int site_get(struct za_prof *p, unsigned long caller)
 	return site;
 }
 
+/* Slot @i of the probe window of @key, which starts at @key's hash. */
+static struct za_prof_tag *tag_slot(struct za_prof *p, unsigned long key,
+				    unsigned int i)
+{
+	return &p->tags[(hash_long(key, p->tag_bits) + i) &
+			(BIT(p->tag_bits) - 1)];
+}
+
 /* Tags @obj with @site and @bytes; false if its window is full. */
 static bool tag_add(struct za_prof *p, const void *obj, unsigned int site,
 		    size_t bytes)
 {
 	unsigned long key = (unsigned long)obj, old;
-	unsigned int mask = (1U << p->tag_bits) - 1;
-	unsigned int h = hash_long(key, p->tag_bits), i;
 	struct za_prof_tag *t;
+	unsigned int i;
 
-	for (i = 0; i < ZA_PROF_PROBE; i++, h = (h + 1) & mask) {
-		t = &p->tags[h];
+	for (i = 0; i < ZA_PROF_PROBE; i++) {
+		t = tag_slot(p, key, i);
 		old = READ_ONCE(t->ptr);
 		if (old && old != ZA_PROF_TOMB)
 			continue;
@@ -285,16 +296,13 @@ static bool tag_add(struct za_prof *p, const void *obj, unsigned int site,
 static bool tag_take(struct za_prof *p, const void *obj, unsigned int *site,
 		     u32 *bytes)
 {
-	unsigned long key = (unsigned long)obj, cur;
-	unsigned int mask = (1U << p->tag_bits) - 1;
-	unsigned int h = hash_long(key, p->tag_bits), i;
-	struct za_prof_tag *t;
+	unsigned long key = (unsigned long)obj, cur = key;
+	unsigned int i;
 
-	for (i = 0; i < ZA_PROF_PROBE; i++, h = (h + 1) & mask) {
-		t = &p->tags[h];
+	for (i = 0; i < ZA_PROF_PROBE && cur; i++) {
+		struct za_prof_tag *t = tag_slot(p, key, i);
+
 		cur = READ_ONCE(t->ptr);
-		if (!cur)
-			return false;
 		if (cur != key)
 			continue;
 		*site = READ_ONCE(t->site);
@@ -627,12 +635,14 @@ static int prof_switch(bool on)
 		if (!p)
 			return -ENOMEM;
 		rcu_assign_pointer(za_prof, p);
+		WRITE_ONCE(za_profile_on, true);
 		static_branch_enable(&za_profile_key);
 		/* Every object through the slow paths, which call the hooks. */
 		static_branch_inc(&za_divert_key);
 	} else if (!on && p) {
 		static_branch_dec(&za_divert_key);
 		static_branch_disable(&za_profile_key);
+		WRITE_ONCE(za_profile_on, false);
 		RCU_INIT_POINTER(za_prof, NULL);
 		/* Every hook runs with preemption off. */
 		synchronize_rcu();
@@ -681,32 +691,24 @@ EXPORT_SYMBOL_NS_GPL(za_profile_enabled, ZA_NS);
 static int profile_set(const char *val, const struct kernel_param *kp)
 {
 	bool on;
-	int err = kstrtobool(val, &on);
 
-	if (err)
-		return err;
+	if (kstrtobool(val, &on))
+		return -EINVAL;
 	if (za_params_closed())
 		return -ENODEV;
 	/* Given at load: zalloc_init() applies it once the pools exist. */
-	if (!za_profile_ready) {
-		za_profile_wanted = on;
-		return 0;
-	}
-	return za_set_profile(on);
+	if (za_profile_ready)
+		return za_set_profile(on);
+	za_profile_on = on;
+	return 0;
 }
 
-static int profile_get(char *buf, const struct kernel_param *kp)
-{
-	bool on = za_profile_ready ? za_profile_enabled() : za_profile_wanted;
-
-	return sysfs_emit(buf, "%c\n", on ? 'Y' : 'N');
-}
-
+/* Read as a bool parameter reads, from za_profile_on. */
 static const struct kernel_param_ops profile_ops = {
 	.set = profile_set,
-	.get = profile_get,
+	.get = param_get_bool,
 };
-module_param_cb(profile, &profile_ops, NULL, 0644);
+module_param_cb(profile, &profile_ops, &za_profile_on, 0644);
 MODULE_PARM_DESC(profile,
 		 "Account live objects and bytes to call sites and modules, in debugfs zalloc/callers (default N)");
 
@@ -830,8 +832,10 @@ void za_profile_init(void)
 	register_module_notifier(&za_prof_module_nb);
 	mutex_lock(&za_profile_mutex);
 	za_profile_ready = true;
-	if (za_profile_wanted)
+	if (za_profile_on) {
+		za_profile_on = false;
 		err = ZA_PROFILE ? prof_switch(true) : -EOPNOTSUPP;
+	}
 	mutex_unlock(&za_profile_mutex);
 	if (err)
 		pr_warn("profile: not switched on at load: error %d\n", err);

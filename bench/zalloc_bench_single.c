@@ -777,27 +777,33 @@ static int profile_rows(const char *scenario, const struct zb_size *s,
 	return err;
 }
 
-int zb_run_profile(void)
+/* Both scenarios' rows for @size; npat_objs holds 128 objects. */
+static int profile_size(size_t size)
 {
 	unsigned int npat = 128, npat_pairs = max(1U, zb_loops / npat) * npat;
-	bool was_on = za_profile_enabled();
-	int i, err = 0;
+	struct zb_size s;
+	int err = zb_size_init(&s, size);
 
-	npat_objs = kvmalloc_array(npat, sizeof(void *), GFP_KERNEL);
-	if (!npat_objs)
-		return -ENOMEM;
-	for (i = 0; i < ARRAY_SIZE(profile_sizes) && !err; i++) {
-		struct zb_size s;
-
-		err = zb_size_init(&s, profile_sizes[i]);
-		if (err)
-			break;
+	if (!err)
 		err = profile_rows("profile-hot", &s, hot_loop, zb_loops,
 				   zb_loops);
-		if (!err)
-			err = profile_rows("profile-npat-128", &s, npat_loop,
-					   npat, npat_pairs);
-		zb_size_exit(&s);
+	if (!err)
+		err = profile_rows("profile-npat-128", &s, npat_loop, npat,
+				   npat_pairs);
+	zb_size_exit(&s);
+	return err;
+}
+
+int zb_run_profile(void)
+{
+	bool was_on = za_profile_enabled();
+	int i, err = -ENOMEM;
+
+	npat_objs = kvmalloc_array(128, sizeof(void *), GFP_KERNEL);
+	for (i = 0; npat_objs && i < ARRAY_SIZE(profile_sizes); i++) {
+		err = profile_size(profile_sizes[i]);
+		if (err)
+			break;
 	}
 	za_set_profile(was_on);
 	kvfree(npat_objs);

@@ -207,20 +207,19 @@ static s64 zp_bytes(const void *p)
  * of no site does not move, and the totals add up to the statistics.
  */
 struct zp_mode {
-	const char *desc;
 	bool fastpath;
 	bool debug;
 };
 
 static const struct zp_mode zp_modes[] = {
-	{ "per-CPU caches on", true, false },
-	{ "per-CPU caches off", false, false },
-	{ "debug mode", true, true },
+	{ .fastpath = true }, { .fastpath = false },
+	{ .fastpath = true, .debug = true },
 };
 
 static void zp_mode_desc(const struct zp_mode *m, char *desc)
 {
-	strscpy(desc, m->desc, KUNIT_PARAM_DESC_SIZE);
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", m->debug ? "debug mode" :
+		 m->fastpath ? "per-CPU caches on" : "per-CPU caches off");
 }
 
 KUNIT_ARRAY_PARAM(zp_mode, zp_modes, zp_mode_desc);
