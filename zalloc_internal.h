@@ -19,6 +19,7 @@
 #include <linux/list.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
@@ -735,6 +736,77 @@ int za_trace_reg(void);
 void za_trace_unreg(void);
 int za_debug_init(void);
 void za_debug_exit(void);
+
+/*
+ * zalloc_profile.c: live objects and bytes by call site and by module (the
+ * "profile" parameter). Built with ZALLOC_NO_PROFILE=y, the hooks below are
+ * compiled out: the baseline of what they cost while profiling is off.
+ */
+#ifdef ZALLOC_NO_PROFILE
+#define ZA_PROFILE		0
+#else
+#define ZA_PROFILE		1
+#endif
+/* Call sites a profile keeps apart; later ones share the first row. */
+#define ZA_PROF_SITES		256
+#define ZA_PROF_SYM_LEN		96
+/* The call site and module of the objects no call site holds. */
+#define ZA_PROF_BEFORE		"(before-profiling)"
+
+/**
+ * struct za_profile_row - a call site's figures, as the callers file shows
+ *	them (za_profile_read())
+ * @caller: the return address of its zalloc calls; 0 for a row that is
+ *	not a call site
+ * @classes: the classes its objects were counted in
+ * @live_objs: its objects not freed yet
+ * @live_bytes: their bytes, as the statistics count them (a pool class's
+ *	size, or what kmalloc() gave)
+ * @allocs: its allocations since profiling was switched on
+ * @gone: its module was removed
+ * @module: its module, "vmlinux" for built-in code
+ * @sym: its symbol and offset (%pS without the module)
+ */
+struct za_profile_row {
+	unsigned long caller;
+	DECLARE_BITMAP(classes, ZA_NR_CLASSES);
+	s64 live_objs;
+	s64 live_bytes;
+	u64 allocs;
+	bool gone;
+	char module[MODULE_NAME_LEN];
+	char sym[ZA_PROF_SYM_LEN];
+};
+
+DECLARE_STATIC_KEY_FALSE(za_profile_key);
+void __za_profile_alloc(struct za_class *c, const void *obj, size_t usable,
+			unsigned long caller);
+void __za_profile_free(const void *obj);
+int za_set_profile(bool on);
+bool za_profile_enabled(void);
+int za_profile_read(struct za_profile_row *rows,
+		    struct za_profile_row *before);
+void za_profile_init(void);
+void za_profile_exit(void);
+
+/*
+ * An object handed out, to account to @caller if profiling is on: where
+ * the slow paths see each object (profiling diverts every one there).
+ */
+static __always_inline void za_profile_alloc(struct za_class *c,
+					     const void *obj, size_t usable,
+					     unsigned long caller)
+{
+	if (ZA_PROFILE && static_branch_unlikely(&za_profile_key))
+		__za_profile_alloc(c, obj, usable, caller);
+}
+
+/* An object being freed, before its memory goes back anywhere. */
+static __always_inline void za_profile_free(const void *obj)
+{
+	if (ZA_PROFILE && static_branch_unlikely(&za_profile_key))
+		__za_profile_free(obj);
+}
 
 /* zalloc_stats.c */
 void za_stats_read(unsigned int cls, struct za_class_stats *st,

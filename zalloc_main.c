@@ -287,6 +287,7 @@ static noinline void *zalloc_alloc_slow(struct za_class *c, size_t size,
 		obj = alloc_normal(c, size, gfp, node, tried, &usable, &hit);
 	if (unlikely(!obj))
 		goto fail;
+	za_profile_alloc(c, obj, usable, caller);
 	if (unlikely(fell))
 		za_stat_inc(c->index, ZE_FALLTHROUGH);
 	trace_alloc(caller, obj, size, usable, gfp, c, hit);
@@ -569,6 +570,7 @@ static noinline void zalloc_free_slow(const void *ptr, unsigned long caller)
 	struct za_class *c;
 	size_t usable;
 
+	za_profile_free(ptr);
 	if (static_branch_unlikely(&za_table_key)) {
 		table = za_debug_free(ptr, caller, &c, &usable);
 		if (table == ZA_TABLE_DONE) {
@@ -863,6 +865,7 @@ int zalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **objs)
 	if (unlikely(za_each_object())) {
 		for (i = 0; i < nr; i++) {
 			za_track_alloc(c, objs[i], gfp);
+			za_profile_alloc(c, objs[i], usable, _RET_IP_);
 			trace_alloc(_RET_IP_, objs[i], size, usable, gfp, c,
 				    i < hits);
 		}
@@ -1026,6 +1029,7 @@ static int __init zalloc_init(void)
 	if (err)
 		goto rcu_exit;
 	za_stats_init();
+	za_profile_init();
 	return 0;
 
 rcu_exit:
@@ -1052,6 +1056,7 @@ static void __exit zalloc_exit(void)
 	za_rcu_exit();
 	za_reclaim_exit();
 	za_debug_exit();
+	za_profile_exit();
 	report_leaks(leaked);
 	za_pools_exit(leaked);
 	za_mag_free_all();

@@ -485,6 +485,8 @@ void __zalloc_free_rcu(const void *ptr, struct rcu_head *head)
 		za_refuse_free(ptr, ZR_INVALID_FREE, _RET_IP_);
 		return;
 	}
+	/* Not live from now on, for the profile as for the statistics. */
+	za_profile_free(ptr);
 	if (unlikely(!queue(c, ptr, head, usable)))
 		za_refuse_free(ptr, ZR_DOUBLE_FREE, _RET_IP_);
 }

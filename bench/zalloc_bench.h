@@ -235,6 +235,7 @@ int zb_run_parts(void);
 int zb_run_bulk(void);
 int zb_run_free_rcu(void);
 int zb_run_alloc_node(void);
+int zb_run_profile(void);
 
 /* === zalloc_bench_smp.c: threads and CPUs === */
 int zb_run_threads(void);

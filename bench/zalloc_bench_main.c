@@ -39,13 +39,13 @@
 static unsigned long run_mask = ~0UL;
 module_param(run_mask, ulong, 0444);
 MODULE_PARM_DESC(run_mask,
-		 "Scenarios: 1 seed, 2 hot pairs, 4 N-pattern, 8 churn, 16 threads, 32 stats cost, 64 parts, 128 bulk, 256 producer/consumer, 512 free-rcu (default all)");
+		 "Scenarios: 1 seed, 2 hot pairs, 4 N-pattern, 8 churn, 16 threads, 32 stats cost, 64 parts, 128 bulk, 256 producer/consumer, 512 free-rcu, 1024 alloc-node, 2048 profiling cost (default all)");
 
 unsigned int zb_loops = 200000;
 module_param_named(loops, zb_loops, uint, 0444);
 MODULE_PARM_DESC(loops, "Pairs timed per figure (default 200000)");
 
-#define ZB_MAX_ROWS	160
+#define ZB_MAX_ROWS	192
 static struct zb_row zb_rows[ZB_MAX_ROWS];
 static unsigned int zb_nr_rows;
 static struct dentry *zb_file;
@@ -263,6 +263,7 @@ static const struct {
 	{ 256, zb_run_prodcons, "producer/consumer" },
 	{ 512, zb_run_free_rcu, "free-rcu" },
 	{ 1024, zb_run_alloc_node, "alloc-node" },
+	{ 2048, zb_run_profile, "profiling cost" },
 };
 
 /* Runs the scenarios run_mask selects; 0 or the first error. */

@@ -14,6 +14,9 @@
  *              kfree_rcu()
  *   alloc-node zalloc_alloc_node() for this CPU's node against
  *              zalloc_alloc()
+ *   profile-hot, profile-npat-128
+ *              hot pairs and allocate-128-then-free-128 with zalloc's
+ *              profiling on and off (zalloc only)
  *
  * The harness (rows, warm-up, runs) is in zalloc_bench_main.c.
  */
@@ -86,37 +89,44 @@ int zb_run_hot(void)
 /* === Scenarios that compare two settings: side 1 against side 0 === */
 
 /**
- * struct zb_ab - a scenario of hot pairs timed two ways, in turns
+ * struct zb_ab - a scenario timed two ways, in turns
  * @scenario: the rows' scenario
  * @label: the rows' label of each side
  * @last: the last allocator timed (from ZB_ZALLOC on)
- * @set: optional: puts side @side in place before it is timed
- * @loop: times @n pairs of allocator @a on side @side, as hot_loop()
+ * @set: optional: puts side @side in place before it is timed; 0 or an
+ *	error
+ * @loop: times allocator @a on side @side, as hot_loop() does with @n
+ * @n: what @loop is given (0: zb_loops)
+ * @pairs: the pairs that one call of @loop with @n makes (0: zb_loops)
  */
 struct zb_ab {
 	const char *scenario;
 	const char *label[2];
 	enum zb_alloc last;
-	void (*set)(int side);
+	int (*set)(int side);
 	u64 (*loop)(enum zb_alloc a, const struct zb_size *s, unsigned int n,
 		    int side);
+	unsigned int n;
+	unsigned int pairs;
 };
 
 /* One run of each allocator on side 1, then on side 0: into @r[side]. */
-static void ab_run(const struct zb_ab *ab, struct zb_row *r[2],
-		   const struct zb_size *s, bool first)
+static int ab_run(const struct zb_ab *ab, struct zb_row *r[2],
+		  const struct zb_size *s, bool first)
 {
-	int side, a;
+	unsigned int n = ab->n ?: zb_loops;
+	int side, a, err;
 
 	for (side = 1; side >= 0; side--) {
-		if (ab->set)
-			ab->set(side);
+		err = ab->set ? ab->set(side) : 0;
+		if (err)
+			return err;
 		for (a = ZB_ZALLOC; a <= ab->last; a++)
 			r[side]->ps[a] = zb_min_ns(r[side]->ps[a],
-						   ab->loop(a, s, zb_loops,
-							    side),
+						   ab->loop(a, s, n, side),
 						   first);
 	}
+	return 0;
 }
 
 /*
@@ -127,8 +137,8 @@ static void ab_run(const struct zb_ab *ab, struct zb_row *r[2],
 static int ab_rows(const struct zb_ab *ab, const size_t *sizes,
 		   unsigned int nr)
 {
+	unsigned int i, pairs = ab->pairs ?: zb_loops;
 	int side, run, a, err = 0;
-	unsigned int i;
 
 	for (i = 0; i < nr && !err; i++) {
 		struct zb_row *r[2];
@@ -140,15 +150,15 @@ static int ab_rows(const struct zb_ab *ab, const size_t *sizes,
 		r[1] = zb_new_row(ab->scenario, ab->label[1], s.size);
 		r[0] = zb_new_row(ab->scenario, ab->label[0], s.size);
 		for (a = ZB_ZALLOC; a <= ab->last; a++)
-			ab->loop(a, &s, zb_loops / 10 + 1, 1);
-		for (run = 0; r[0] && r[1] && run < ZB_RUNS; run++)
-			ab_run(ab, r, &s, !run);
-		if (ab->set)
-			ab->set(1);
+			ab->loop(a, &s, ab->n ?: zb_loops / 10 + 1, 1);
+		for (run = 0; r[0] && r[1] && run < ZB_RUNS && !err; run++)
+			err = ab_run(ab, r, &s, !run);
+		if (ab->set && !err)
+			err = ab->set(1);
 		for (side = 0; r[0] && r[1] && side <= 1; side++)
 			for (a = ZB_ZALLOC; a <= ab->last; a++)
 				r[side]->ps[a] = zb_to_ps(r[side]->ps[a],
-							  zb_loops);
+							  pairs);
 		zb_size_exit(&s);
 	}
 	return err;
@@ -156,9 +166,10 @@ static int ab_rows(const struct zb_ab *ab, const size_t *sizes,
 
 /* === Scenario: statistics on and off === */
 
-static void stats_set(int on)
+static int stats_set(int on)
 {
 	za_set_switch(&za_stats_key, on);
+	return 0;
 }
 
 static u64 stats_loop(enum zb_alloc a, const struct zb_size *s,
@@ -817,4 +828,57 @@ int zb_run_parts(void)
 	zalloc_free(o);
 	zalloc_free(z);
 	return ok ? 0 : -ENOMEM;
+}
+
+/* === Scenario: profiling on and off === */
+
+static int profile_set(int on)
+{
+	return za_set_profile(on);
+}
+
+static u64 profile_hot_loop(enum zb_alloc a, const struct zb_size *s,
+			    unsigned int n, int on)
+{
+	return hot_loop(a, s, n, NULL);
+}
+
+static u64 profile_npat_loop(enum zb_alloc a, const struct zb_size *s,
+			     unsigned int n, int on)
+{
+	return npat_loop(a, s, n, NULL);
+}
+
+/*
+ * Hot pairs and N=128 (npat_objs holds 128 objects) up to 8 KiB, the
+ * sizes of the profiling target, zalloc alone, profiling on and off in
+ * turns; profiling is left as it was found.
+ */
+int zb_run_profile(void)
+{
+	static const size_t sizes[] = { 64, 512, 4096, 8192 };
+	const struct zb_ab hot = {
+		.scenario = "profile-hot", .label = { "off", "on" },
+		.last = ZB_ZALLOC, .set = profile_set,
+		.loop = profile_hot_loop,
+	};
+	const struct zb_ab npat = {
+		.scenario = "profile-npat-128", .label = { "off", "on" },
+		.last = ZB_ZALLOC, .set = profile_set,
+		.loop = profile_npat_loop, .n = 128,
+		.pairs = max(1U, zb_loops / 128) * 128,
+	};
+	bool was_on = za_profile_enabled();
+	int err = -ENOMEM;
+
+	npat_objs = kvmalloc_array(128, sizeof(void *), GFP_KERNEL);
+	if (npat_objs) {
+		err = ab_rows(&hot, sizes, ARRAY_SIZE(sizes));
+		if (!err)
+			err = ab_rows(&npat, sizes, ARRAY_SIZE(sizes));
+	}
+	za_set_profile(was_on);
+	kvfree(npat_objs);
+	npat_objs = NULL;
+	return err;
 }

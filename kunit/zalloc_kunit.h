@@ -48,6 +48,7 @@
  * @fastpath: whether the per-CPU caches were on before the case
  * @stats: whether the statistics were on before the case
  * @debug: whether the debug mode was on before the case
+ * @profile: whether profiling was on before the case
  */
 struct zk_case {
 	struct xarray objs;
@@ -55,6 +56,7 @@ struct zk_case {
 	bool fastpath;
 	bool stats;
 	bool debug;
+	bool profile;
 };
 
 /**
@@ -81,6 +83,7 @@ static inline int zk_init(struct kunit *test)
 	zc->fastpath = static_key_enabled(&za_fastpath_key);
 	zc->stats = static_key_enabled(&za_stats_key);
 	zc->debug = za_debug_enabled();
+	zc->profile = za_profile_enabled();
 	test->priv = zc;
 	set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
 	return za_set_strategy(za_strategy_names[ZALLOC_AUTO]);
@@ -105,6 +108,7 @@ static inline void zk_exit(struct kunit *test)
 	za_set_switch(&za_fastpath_key, zc->fastpath);
 	za_set_switch(&za_stats_key, zc->stats);
 	za_set_debug(zc->debug);
+	za_set_profile(zc->profile);
 	xa_for_each(&zc->objs, addr, p)
 		zalloc_free(p);
 	xa_destroy(&zc->objs);

@@ -422,10 +422,11 @@ static void zs_destroy(struct zs_run *run)
 
 /*
  * Run the threads for duration_ms and wait until they have freed all;
- * with @debug_switch, switch the debug mode on and off meanwhile.
+ * with @debug_switch, switch the debug mode on and off meanwhile, with
+ * @profile_switch profiling.
  */
 static void zs_run_threads(struct kunit *test, struct zs_run *run,
-			   bool debug_switch)
+			   bool debug_switch, bool profile_switch)
 {
 	unsigned int i;
 
@@ -437,8 +438,12 @@ static void zs_run_threads(struct kunit *test, struct zs_run *run,
 	WRITE_ONCE(run->deadline, jiffies + msecs_to_jiffies(duration_ms));
 	/* Every thread reads the deadline after this wakes it up. */
 	complete_all(&run->go);
-	while (debug_switch && time_before(jiffies, READ_ONCE(run->deadline))) {
-		za_set_debug(!za_debug_enabled());
+	while ((debug_switch || profile_switch) &&
+	       time_before(jiffies, READ_ONCE(run->deadline))) {
+		if (debug_switch)
+			za_set_debug(!za_debug_enabled());
+		if (profile_switch)
+			za_set_profile(!za_profile_enabled());
 		usleep_range(100, 1000);
 	}
 	for (i = 0; i < run->nr; i++)
@@ -494,13 +499,58 @@ struct zs_mode {
 	const char *desc;
 	bool fastpath;
 	bool debug_switch;
+	bool profile;
+	bool profile_switch;
 };
 
 static const struct zs_mode zs_modes[] = {
 	{ "per-CPU caches on", true, false },
 	{ "per-CPU caches off", false, false },
 	{ "debug mode switched on and off", true, true },
+	{ "profiling on", true, false, true },
+	{ "profiling switched on and off", true, false, false, true },
 };
+
+/*
+ * Profiling on throughout: the threads' objects are each counted by a
+ * call site of this module from allocation to free, on whichever CPU it is
+ * freed, so that once they are all freed this module's sites hold nothing,
+ * the objects no site holds are those of before, and the rows add up to
+ * the statistics' live objects and bytes.
+ */
+static void zs_check_profile(struct kunit *test, const s64 *before_row)
+{
+	struct za_profile_row *rows, before;
+	struct za_class_stats st;
+	s64 objs = 0, bytes = 0, mine = 0, stats_objs = 0, stats_bytes = 0;
+	u64 allocs = 0;
+	unsigned int cls;
+	int i, n;
+
+	rows = kunit_kcalloc(test, ZA_PROF_SITES, sizeof(*rows), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rows);
+	n = za_profile_read(rows, &before);
+	KUNIT_ASSERT_GE(test, n, 0);
+	for (i = 0; i < n; i++) {
+		objs += rows[i].live_objs;
+		bytes += rows[i].live_bytes;
+		if (strcmp(rows[i].module, KBUILD_MODNAME))
+			continue;
+		mine += rows[i].live_objs;
+		allocs += rows[i].allocs;
+	}
+	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
+		zk_read_stats(cls, &st);
+		stats_objs += st.live_objs;
+		stats_bytes += st.live_bytes;
+	}
+	KUNIT_EXPECT_GT(test, allocs, 0);
+	KUNIT_EXPECT_EQ(test, mine, 0);
+	KUNIT_EXPECT_EQ(test, before.live_objs, before_row[0]);
+	KUNIT_EXPECT_EQ(test, before.live_bytes, before_row[1]);
+	KUNIT_EXPECT_EQ(test, objs + before.live_objs, stats_objs);
+	KUNIT_EXPECT_EQ(test, bytes + before.live_bytes, stats_bytes);
+}
 
 static void zs_mode_desc(const struct zs_mode *m, char *desc)
 {
@@ -520,7 +570,7 @@ KUNIT_ARRAY_PARAM(zs_mode, zs_modes, zs_mode_desc);
 static void zalloc_smp_cross_cpu_free(struct kunit *test)
 {
 	const struct zs_mode *mode = test->param_value;
-	s64 *before, *after;
+	s64 *before, *after, before_row[2] = {};
 	u64 inv, dbl;
 	struct zs_run *run;
 	unsigned int cls;
@@ -552,12 +602,26 @@ static void zalloc_smp_cross_cpu_free(struct kunit *test)
 	dbl = za_stats_refusals(ZR_DOUBLE_FREE);
 	if (!mode->fastpath)
 		za_set_switch(&za_fastpath_key, false);
-	zs_run_threads(test, run, mode->debug_switch);
+	if (mode->profile) {
+		struct za_profile_row *rows, row;
+
+		rows = kunit_kcalloc(test, ZA_PROF_SITES, sizeof(*rows),
+				     GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rows);
+		KUNIT_ASSERT_EQ(test, za_set_profile(true), 0);
+		KUNIT_ASSERT_GE(test, za_profile_read(rows, &row), 0);
+		before_row[0] = row.live_objs;
+		before_row[1] = row.live_bytes;
+	}
+	zs_run_threads(test, run, mode->debug_switch, mode->profile_switch);
 	if (!mode->fastpath)
 		za_set_switch(&za_fastpath_key, true);
 	za_set_debug(false);
 
 	zs_check(test, run);
+	if (mode->profile)
+		zs_check_profile(test, before_row);
+	za_set_profile(false);
 	KUNIT_EXPECT_EQ(test, za_stats_refusals(ZR_INVALID_FREE) - inv, 0);
 	KUNIT_EXPECT_EQ(test, za_stats_refusals(ZR_DOUBLE_FREE) - dbl, 0);
 	read_live(after);

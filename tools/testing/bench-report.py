@@ -20,6 +20,7 @@ whether the rows could be read.
 import argparse
 import csv
 import fnmatch
+import math
 import sys
 
 ALLOCATORS = ("zalloc", "kmalloc", "kmem_cache", "pages", "floor")
@@ -91,6 +92,11 @@ AB_TARGETS = (
     ("stats on vs off", "stats", "on", "off", every(1.05, *ONE_CPU)),
     ("alloc_node vs alloc pair", "alloc-node", "node", "any", every(1.05)),
 )
+# Issue 19: profiling on against off, zalloc's hot pairs and N=128 up to
+# 8 KiB (the "profile-hot" and "profile-npat-128" rows, on and off taking
+# turns in one run): 1.15 on one CPU, 1.3 on two.
+PROFILE_LIMIT = {**every(1.15, *ONE_CPU), "smp": 1.30}
+PROFILE_SCENARIOS = ("profile-hot", "profile-npat-128")
 # Parts of a pair against what they replace, in the same run:
 #   (name, (part, size), its column, (part, size), its column, limits)
 # A single-object span against the bare pages of its order (issue 17's
@@ -232,7 +238,33 @@ def judge(rows, profile, boot):
                 verdict = "met" if q <= limit else "MISSED"
                 lines.append(f"target {name}: {q:.2f} at size {size}, "
                              f"limit {limit:.2f}: {verdict}")
+    lines += judge_profile(rows, profile, boot)
     return lines
+
+
+def judge_profile(rows, profile, boot):
+    """The profiling target: each on row against its off row, the worst
+    named; a line with the geometric mean too."""
+    limit = limit_of(PROFILE_LIMIT, profile, boot)
+    if limit is None:
+        return []
+    zal = {(r["scenario"], r["label"], r["size"]): r["zalloc"] for r in rows
+           if r["scenario"] in PROFILE_SCENARIOS}
+    ratios = []
+    for (scen, label, size), on in zal.items():
+        q = ratio(on, zal.get((scen, "off", size))) if label == "on" else None
+        if q is not None and size <= 8192:
+            ratios.append((q, f"{scen} {size}"))
+    if not ratios:
+        return ["target profile on vs off: not measured"]
+    worst = max(ratios)
+    over = sum(q > limit for q, _ in ratios)
+    geo = math.exp(sum(math.log(q) for q, _ in ratios) / len(ratios))
+    verdict = "met" if worst[0] <= limit else "MISSED"
+    return [f"target profile on vs off (hot and N=128 up to 8K): worst "
+            f"{worst[0]:.2f} at {worst[1]}, geometric mean {geo:.2f} "
+            f"({over} of {len(ratios)} rows over), limit {limit:.2f}: "
+            f"{verdict}"]
 
 
 def read_footprint(path):

@@ -26,7 +26,7 @@ check_interfaces()
 	check_log "$kver interfaces" "$dir/iface"
 
 	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" \
-		-p 'zalloc_example=leak_on_unload=1' \
+		-p 'zalloc=profile=1' -p 'zalloc_example=leak_on_unload=1' \
 		"$out" "$dir/leak" "${mods[@]}" >/dev/null 2>&1 || true
 	if [[ $(grep -c 'zalloc: unloading with 9 objects .* still allocated by users' \
 		"$dir/leak/dmesg.log" 2>/dev/null) == 1 ]]; then
@@ -34,7 +34,35 @@ check_interfaces()
 	else
 		result FAIL "unload with leaked objects warns once $kver"
 	fi
+	check_leak_report "$dir/leak/dmesg.log" 'module zalloc_example removed' \
+		"profile names the leaking module's call sites at its removal $kver"
+	check_leak_report "$dir/leak/dmesg.log" 'zalloc unloaded' \
+		"profile names the leaking call sites at zalloc's removal $kver"
 	check_log "$kver leaked unload" "$dir/leak"
+}
+
+# check_leak_report LOG WHAT NAME - the check NAME: the kernel log LOG has,
+# once, the profile's report "WHAT: 9 objects (N bytes) never freed, by call
+# site:" for the example's nine leaked objects, followed by its call sites'
+# lines, which name the example's function and module and add up to 9
+check_leak_report()
+{
+	local log=$1 what=$2 name=$3 got
+
+	got=$(awk -v what="zalloc: profile: $what: 9 objects" '
+		index($0, what) { n++; on = 1; next }
+		on && /zalloc: profile:   example_[a-z_.0-9]+\+0x[0-9a-f]+\/0x[0-9a-f]+ \[zalloc_example\]: [0-9]+ objects/ {
+			sub(/.*\]: /, ""); objs += $1; next
+		}
+		{ on = 0 }
+		END { print n + 0, objs + 0 }' "$log" 2>/dev/null)
+	if [[ $got == "1 9" ]]; then
+		result PASS "$name"
+	else
+		result FAIL "$name"
+		{ echo "reports, objects named: ${got:-none}"
+			grep -F 'zalloc: profile:' "$log" 2>/dev/null; } | show
+	fi
 }
 
 # Load and unload cycles of the unload check: each gives the writers another
@@ -167,6 +195,7 @@ check_tools()
 	snippet="ZT_ZALLOC=$(squote "$tree/zalloc.ko")
 ZT_EXAMPLE=$(squote "$tree/samples/zalloc_example.ko")
 ZT_STAT=$(squote "$tree/tools/zallocstat/zallocstat")
+ZT_TMUX=$(squote "$(command -v tmux)")
 ZT_ROUNDS=$EXAMPLE_ROUNDS
 $(guest_script "$TOOLS_DIR/tools-test.sh")"
 	"$TOOLS_DIR/uml-run.sh" -t "$UML_TIMEOUT" -x "$snippet" "$out" "$dir" \
@@ -240,14 +269,15 @@ UML_SMP_ARGS="ncpus=2 seccomp=on"
 UML_SMP_SKIPPABLE="\\.(zalloc_cpu_offline_drains_cache|$INIT_CASES|$FAULT_CASES|$NUMA_CASES)(\\..*)?\$"
 
 # check_smp_threads LABEL DIR - the stress suite ran one thread per CPU,
-# two, in each of its three modes (caches on, caches off, debug mode
-# switched on and off; it passes with one thread too)
+# two, in each of its five modes (caches on, caches off, debug mode
+# switched on and off, profiling on, profiling switched on and off; it
+# passes with one thread too)
 check_smp_threads()
 {
 	local label=$1 log=$2/dmesg.log n
 
 	n=$(grep -cE 'zalloc_smp_cross_cpu_free: 2 threads: ' "$log" 2>/dev/null || true)
-	if [[ $n == 3 ]]; then
+	if [[ $n == 5 ]]; then
 		result PASS "stress suite ran on 2 CPUs $label"
 	else
 		result FAIL "stress suite ran on 2 CPUs $label"

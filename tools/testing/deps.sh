@@ -12,7 +12,8 @@
 # Debian 13's kernel headers in a Debian 13 system it makes in the cache
 # (tools/testing/kernel.sh debian); libc6-dev: zallocstat; python3: the kernel's
 # tools/testing/kunit/kunit.py, which builds the test kernels and parses
-# every KTAP document of "make check".
+# every KTAP document of "make check"; tmux: zallocstat's refreshing screens
+# are captured in it (tools/testing/tools-test.sh).
 set -euo pipefail
 
 PACKAGES=(
@@ -20,7 +21,7 @@ PACKAGES=(
 	rsync xz-utils busybox-static cpio qemu-system-x86 gnuplot-nox kmod
 	distro-info-data linux-source-6.1 sparse
 	linux-headers-amd64 linux-image-amd64 dkms openssl debootstrap
-	debian-archive-keyring
+	debian-archive-keyring tmux
 )
 
 # missing - print the packages of PACKAGES that are not installed

@@ -75,6 +75,12 @@ takes()
 	echo "$2" >"$1" && { [ $# -lt 3 ] || [ "$($bb cat "$1")" = "$3" ]; }
 }
 
+# reads FILE VALUE - FILE reads VALUE
+reads()
+{
+	[ "$($bb cat "$1")" = "$2" ]
+}
+
 # is NAME VALUE / positive NAME - checks on the stats file
 is()
 {
@@ -113,4 +119,37 @@ ktap_check "pools: object classes ascend up to 256 B" pools_ok object
 ktap_check "pools: extended classes ascend from 257 B to 64 KiB, each at most 25% above the class before + 1 B" \
 	pools_ok extended
 ktap_check "pools: one standard row, the last" pools_ok standard
+
+# callers_sum - the module totals of the callers file, summed, equal its
+# "total" line, the stats file's live_objects and live_bytes, and the call
+# site rows summed
+callers_sum()
+{
+	# shellcheck disable=SC2016 # awk's own fields
+	$bb awk -v objs="$(stat live_objects)" -v bytes="$(stat live_bytes)" '
+	/^#/ { next }
+	$1 == "module" { mo += $3; mb += $4; next }
+	$1 == "total" { to = $3; tb = $4; nt++; next }
+	NF >= 5 { so += $3; sb += $4 }
+	END {
+		exit nt != 1 || mo != to || mb != tb || to != objs ||
+			tb != bytes || so != to || sb != tb
+	}' "$d/callers"
+}
+
+# callers_says TEXT - the callers file has a line with TEXT
+callers_says()
+{
+	$bb grep -qF "$1" "$d/callers"
+}
+
+ktap_check "profile is off by default" reads $p/profile N
+ktap_check "profile refuses a non-boolean" refuses $p/profile maybe
+ktap_check "callers says profiling is off" callers_says "# profile off"
+ktap_check "profile takes Y" takes $p/profile Y Y
+ktap_check "callers has its header" callers_says "# call_site"
+ktap_check "callers: objects from before the switch" \
+	callers_says "(before-profiling)"
+ktap_check "callers: the modules add up to the stats file" callers_sum
+ktap_check "profile takes N" takes $p/profile N N
 ktap_write "$out/iface.ktap"

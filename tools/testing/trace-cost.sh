@@ -1,13 +1,15 @@
 #!/bin/bash
-# tools/testing/trace-cost.sh - what zalloc's tracepoints cost while they are
-# off. Builds zalloc twice for the UML bench kernel of VERSION: as shipped,
-# and with the tracepoints compiled out (ZALLOC_NO_TRACEPOINTS=y); boots
-# each BOOTS times, taking turns, with bench/zalloc_bench.ko running its hot
-# pairs only (run_mask=2); the fastest zalloc time of each size counts.
-# Prints one line:
+# tools/testing/trace-cost.sh - what zalloc's tracepoints and its profiling
+# hooks cost while they are off. Builds zalloc three times for the UML bench
+# kernel of VERSION: as shipped, with the tracepoints compiled out
+# (ZALLOC_NO_TRACEPOINTS=y) and with the profiling hooks compiled out
+# (ZALLOC_NO_PROFILE=y); boots each BOOTS times, taking turns, with
+# bench/zalloc_bench.ko running its hot pairs only (run_mask=2); the
+# fastest zalloc time of each size counts. Prints two lines:
 #   tracepoints off vs compiled out: X.XXx (...)
-# the geometric mean over SIZES of the ratio of the two times (1.00x: no
-# cost; above 1: slower with the tracepoints compiled in but off).
+#   profile off vs compiled out: X.XXx (...)
+# the geometric mean over SIZES of the ratio of the times (1.00x: no cost;
+# above 1: slower with the tracepoints or hooks compiled in but off).
 #
 # usage: tools/testing/trace-cost.sh VERSION RUNDIR
 # ZALLOC_TRACE_COST_BOOTS  boots of each build (default 3)
@@ -39,16 +41,17 @@ main()
 	mkdir -p "$dir"
 	out=$("$TOOLS_DIR/kernel.sh" uml-bench "$ver")
 	kver=$("$TOOLS_DIR/kernel.sh" version "$ver")
-	for b in on off; do
+	for b in on off noprof; do
 		copy_tree "$TOP_DIR" "$dir/tree-$b"
 		args=()
 		[[ $b == off ]] && args=(ZALLOC_NO_TRACEPOINTS=y)
+		[[ $b == noprof ]] && args=(ZALLOC_NO_PROFILE=y)
 		build "$out" "$dir/tree-$b" "${args[@]}"
 	done
-	log "timing hot pairs with the tracepoints off and compiled out, $BOOTS boots each"
+	log "timing hot pairs with the tracepoints and profiling off and compiled out, $BOOTS boots each"
 	: >"$dir/hot.txt"
 	for ((i = 0; i < BOOTS; i++)); do
-		for b in on off; do
+		for b in on off noprof; do
 			boot=$dir/boot-$b-$i
 			# shellcheck disable=SC2016 # $out is the guest init script's
 			"$TOOLS_DIR/uml-run.sh" -k -t 600 -p 'zalloc_bench=run_mask=2' \
@@ -66,22 +69,29 @@ main()
 		if (!(k in best) || $3 + 0 < best[k])
 			best[k] = $3 + 0
 	}
-	END {
+	# line WHAT BUILD - the shipped build against BUILD, as one line
+	function line(what, build,   i, n, on, off, sum, used, s) {
 		n = split(sizes, s, " ")
 		for (i = 1; i <= n; i++) {
 			on = best["on " s[i]]
-			off = best["off " s[i]]
+			off = best[build " " s[i]]
 			if (on <= 0 || off <= 0)
 				continue
 			sum += log(on / off)
 			used++
 		}
 		if (!used) {
-			print "tracepoints off vs compiled out: no hot-pair rows"
-			exit 1
+			print what " off vs compiled out: no hot-pair rows"
+			return 1
 		}
-		printf "tracepoints off vs compiled out: %.2fx (geometric mean of %d hot-pair sizes, fastest of %d boots each, UML Linux %s)\n",
-			exp(sum / used), used, boots, kver
+		printf "%s off vs compiled out: %.2fx (geometric mean of %d hot-pair sizes, fastest of %d boots each, UML Linux %s)\n",
+			what, exp(sum / used), used, boots, kver
+		return 0
+	}
+	END {
+		bad = line("tracepoints", "off")
+		bad += line("profile", "noprof")
+		exit bad != 0
 	}' "$dir/hot.txt"
 }
 

@@ -8,8 +8,8 @@
 # The parameters' sysfs files outlive zalloc_exit(): the kernel removes them
 # after exit() returns, and a write that gets in meanwhile (or one that was
 # under way when rmmod began) would run a setter against what exit() tore
-# down. In each cycle, three writers loop on fastpath, debug and strategy
-# while rmmod runs. Writes refused once unloading has begun, or that find no
+# down. In each cycle, four writers loop on fastpath, debug, strategy and
+# profile while rmmod runs. Writes refused once unloading has begun, or that find no
 # file, are what is expected; what must not happen is a kernel report, which
 # tools/testing/check.sh looks for in the kernel log. Leaves in $out:
 #   unload.ktap  insmod worked in every cycle, every writer had a write
@@ -42,12 +42,13 @@ writer()
 	ut_pids="$ut_pids $!"
 }
 
-# writers_ready - wait (at most 10 s) until the three writers have each had
+# writers_ready - wait (at most 10 s) until the four writers have each had
 # a write taken
 writers_ready()
 {
 	ut_t=0
-	until [ -e "$ut_ready.1" ] && [ -e "$ut_ready.2" ] && [ -e "$ut_ready.3" ]; do
+	until [ -e "$ut_ready.1" ] && [ -e "$ut_ready.2" ] && [ -e "$ut_ready.3" ] &&
+		[ -e "$ut_ready.4" ]; do
 		[ "$ut_t" -lt 1000 ] || return 1
 		$bb sleep 0.01
 		ut_t=$((ut_t + 1))
@@ -78,6 +79,7 @@ while [ "$ut_i" -lt "$UT_CYCLES" ]; do
 	writer 1 $p/fastpath N Y
 	writer 2 $p/debug Y N
 	writer 3 $p/strategy standard auto
+	writer 4 $p/profile Y N
 	# rmmod once every writer is at it, with them still writing.
 	if writers_ready; then
 		ut_ready_cycles=$((ut_ready_cycles + 1))
@@ -98,6 +100,6 @@ ktap_check "insmod worked in each of $UT_CYCLES cycles" \
 	[ "$ut_insmods" = "$UT_CYCLES" ]
 ktap_check "every writer had a write taken before rmmod, in each of $UT_CYCLES cycles" \
 	[ "$ut_ready_cycles" = "$UT_CYCLES" ]
-ktap_check "rmmod worked in each of $UT_CYCLES cycles, with fastpath, debug and strategy written meanwhile" \
+ktap_check "rmmod worked in each of $UT_CYCLES cycles, with fastpath, debug, strategy and profile written meanwhile" \
 	[ "$ut_rmmods" = "$UT_CYCLES" ]
 ktap_write "$out/unload.ktap"

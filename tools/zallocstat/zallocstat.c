@@ -5,7 +5,9 @@
  * Reads the debugfs files of the zalloc module (Documentation/zalloc.rst):
  * "pools", one row per size class under a header line naming the columns,
  * and "stats", "name value" lines. Columns and lines it does not know are
- * skipped, so that a newer zalloc can add some. The kernel gives raw
+ * skipped, so that a newer zalloc can add some. With -c it reads "callers"
+ * instead, the call sites that hold live objects (the "profile" parameter):
+ * one row per call site, then one per module. The kernel gives raw
  * counters; the percentages are computed here:
  *
  *   hit %    allocations this CPU's cache served, of all allocations
@@ -33,6 +35,9 @@
 #define DEBUGFS_MAGIC	0x64626720
 #define MAX_CLASSES	256
 #define MAX_COLS	64
+#define MAX_SITES	1024
+/* Call sites -c shows, the largest first (all of them with -a). */
+#define TOP_SITES	20
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define err(fmt, ...)	fprintf(stderr, pr_fmt(fmt), ##__VA_ARGS__)
@@ -77,6 +82,21 @@ static enum zs_field sort_key = ZF_NAME;
 static bool show_all;
 static long page_size;
 
+/*
+ * A row of the callers file: a call site (or "(before-profiling)"), or a
+ * module's total; @val has ZF_LIVE, ZF_BYTES and ZF_ALLOCS.
+ */
+struct zs_site {
+	char site[128];
+	char module[64];
+	char classes[256];
+	long long val[ZF_NR];
+};
+
+static struct zs_site sites[MAX_SITES], modules[MAX_SITES], site_total;
+static int nr_sites, nr_modules;
+static bool show_callers;
+
 /* === Reading === */
 
 static void print_help(FILE *f)
@@ -92,14 +112,18 @@ static void print_help(FILE *f)
 		"  -s, --sort=KEY       sort the classes by KEY, largest first (class order\n"
 		"                       by default): class, size, live, bytes, cached,\n"
 		"                       pages, hit, waste, allocs\n"
-		"  -a, --all            show every class, also those never used\n"
+		"  -a, --all            show every class, also those never used; with -c,\n"
+		"                       every call site, not the top %d\n"
+		"  -c, --callers        show the call sites that hold live objects, and\n"
+		"                       their modules (needs zalloc's profile parameter on);\n"
+		"                       sort keys: bytes (default), live, allocs\n"
 		"  -h, --help           show this help and exit\n"
 		"\n"
 		"hit %%: allocations served by a per-CPU cache, of all allocations.\n"
 		"waste %%: of the pages an extended pool holds, the share not in live\n"
 		"objects; \"-\" where zalloc holds no pages of its own.\n"
-		"Exit status: 0 on success, 1 when the statistics cannot be read, 2 on\n"
-		"a usage error.\n");
+		"Exit status: 0 on success, 1 when the statistics cannot be read (or,\n"
+		"with -c, profiling is off), 2 on a usage error.\n", TOP_SITES);
 }
 
 /*
@@ -220,6 +244,62 @@ static long long read_stat(const char *name)
 	return ret;
 }
 
+/*
+ * Read the callers file into sites[] and modules[]; 0, or -1 with a
+ * message (profiling off, or a file zallocstat cannot read).
+ */
+static int read_callers(void)
+{
+	char line[1024], kind[16];
+	struct zs_site *r;
+	int header = 0;
+	FILE *f;
+
+	f = open_stat("callers");
+	if (!f)
+		return -1;
+	nr_sites = 0;
+	nr_modules = 0;
+	memset(&site_total, 0, sizeof(site_total));
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "# profile off", 13)) {
+			err("profiling is off: echo 1 > /sys/module/zalloc/parameters/profile\n");
+			fclose(f);
+			return -1;
+		}
+		if (!strncmp(line, "# call_site", 11))
+			header = 1;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, "%15s", kind) != 1)
+			continue;
+		if (!strcmp(kind, "module") || !strcmp(kind, "total")) {
+			r = !strcmp(kind, "total") ? &site_total :
+			    nr_modules < MAX_SITES ? &modules[nr_modules++] : NULL;
+			if (r && sscanf(line, "%*s %63s %lld %lld %lld", r->module,
+					&r->val[ZF_LIVE], &r->val[ZF_BYTES],
+					&r->val[ZF_ALLOCS]) != 4)
+				memset(r, 0, sizeof(*r));
+			continue;
+		}
+		if (nr_sites == MAX_SITES)
+			continue;
+		r = &sites[nr_sites];
+		r->classes[0] = '\0';
+		if (sscanf(line, "%127s %63s %lld %lld %lld %255s", r->site,
+			   r->module, &r->val[ZF_LIVE], &r->val[ZF_BYTES],
+			   &r->val[ZF_ALLOCS], r->classes) >= 5)
+			nr_sites++;
+	}
+	fclose(f);
+	if (!header) {
+		err("%s/callers: no header line naming the columns zallocstat reads\n",
+		    ZALLOC_DIR);
+		return -1;
+	}
+	return 0;
+}
+
 /* === Output === */
 
 static const char *backend(const struct zs_class *c)
@@ -332,6 +412,56 @@ static int show(void)
 	return 0;
 }
 
+/* -c's order: live bytes unless -s asked for live objects or allocations. */
+static int cmp_site(const void *a, const void *b)
+{
+	const struct zs_site *sa = a, *sb = b;
+	enum zs_field k = sort_key == ZF_LIVE || sort_key == ZF_ALLOCS ?
+			  sort_key : ZF_BYTES;
+	long long ka = sa->val[k], kb = sb->val[k];
+
+	return ka < kb ? 1 : ka > kb ? -1 : strcmp(sa->site, sb->site);
+}
+
+static void print_site(const char *site, const char *module,
+		       const struct zs_site *r, const char *classes)
+{
+	printf("%-44s %-20s %10lld %12lld %10lld%s%s\n", site, module,
+	       r->val[ZF_LIVE], r->val[ZF_BYTES], r->val[ZF_ALLOCS],
+	       *classes ? " " : "", classes);
+}
+
+/* One screen of -c: the top call sites, then every module; 0 or -1. */
+static int show_sites(void)
+{
+	int i, n, nr_calls = 0;
+
+	if (read_callers())
+		return -1;
+	/* "(before-profiling)" and "(other-call-sites)" are rows, not sites. */
+	for (i = 0; i < nr_sites; i++)
+		nr_calls += sites[i].site[0] != '(';
+	qsort(sites, nr_sites, sizeof(sites[0]), cmp_site);
+	qsort(modules, nr_modules, sizeof(modules[0]), cmp_site);
+	n = show_all || nr_sites < TOP_SITES ? nr_sites : TOP_SITES;
+	printf("zalloc: %d call sites, %lld live objects, %lld live bytes, ",
+	       nr_calls, site_total.val[ZF_LIVE], site_total.val[ZF_BYTES]);
+	printf("%lld allocations profiled\n", site_total.val[ZF_ALLOCS]);
+	printf("%-44s %-20s %10s %12s %10s %s\n", "CALL_SITE", "MODULE",
+	       "LIVE_OBJS", "LIVE_BYTES", "ALLOCS", "CLASSES");
+	for (i = 0; i < n; i++)
+		print_site(sites[i].site, sites[i].module, &sites[i],
+			   sites[i].classes);
+	if (n < nr_sites)
+		printf("(%d more call sites: -a shows them)\n", nr_sites - n);
+	printf("%-44s %-20s %10s %12s %10s\n", "MODULE", "", "LIVE_OBJS",
+	       "LIVE_BYTES", "ALLOCS");
+	for (i = 0; i < nr_modules; i++)
+		print_site(modules[i].module, "", &modules[i], "");
+	print_site("TOTAL", "", &site_total, "");
+	return 0;
+}
+
 static int parse_key(const char *s)
 {
 	int k;
@@ -349,6 +479,7 @@ int main(int argc, char **argv)
 		{ "delay",	required_argument,	NULL, 'd' },
 		{ "sort",	required_argument,	NULL, 's' },
 		{ "all",	no_argument,		NULL, 'a' },
+		{ "callers",	no_argument,		NULL, 'c' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 },
 	};
@@ -358,7 +489,7 @@ int main(int argc, char **argv)
 	double d;
 	int opt, k;
 
-	while ((opt = getopt_long(argc, argv, "od:s:ah", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "od:s:ach", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			once = true;
@@ -385,6 +516,9 @@ int main(int argc, char **argv)
 		case 'a':
 			show_all = true;
 			break;
+		case 'c':
+			show_callers = true;
+			break;
 		case 'h':
 			print_help(stdout);
 			return 0;
@@ -397,15 +531,20 @@ int main(int argc, char **argv)
 		err("unexpected argument \"%s\"; see --help\n", argv[optind]);
 		return 2;
 	}
+	if (show_callers && sort_key != ZF_NAME && sort_key != ZF_BYTES &&
+	    sort_key != ZF_LIVE && sort_key != ZF_ALLOCS) {
+		err("-c sorts by bytes, live or allocs only\n");
+		return 2;
+	}
 	page_size = sysconf(_SC_PAGESIZE);
 	if (once)
-		return show() ? 1 : 0;
+		return (show_callers ? show_sites() : show()) ? 1 : 0;
 
 	/* Until interrupted, as slabtop: the terminal is left as it was. */
 	for (;;) {
 		/* Home the cursor and clear the screen, as slabtop does. */
 		fputs("\033[H\033[2J", stdout);
-		if (show())
+		if (show_callers ? show_sites() : show())
 			return 1;
 		fflush(stdout);
 		nanosleep(&delay, NULL);
