@@ -217,32 +217,36 @@ static inline void zk_read_stats(unsigned int cls, struct za_class_stats *st)
 	za_stats_read(cls, st, false);
 }
 
-/* zalloc's live objects, all classes. */
-static inline s64 zk_live_objects(void)
+/* Every class's live objects and failures, added up into @sum. */
+static inline void zk_read_total(struct za_class_stats *sum)
 {
 	struct za_class_stats st;
 	unsigned int cls;
-	s64 n = 0;
 
+	memset(sum, 0, sizeof(*sum));
 	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
 		zk_read_stats(cls, &st);
-		n += st.live_objs;
+		sum->live_objs += st.live_objs;
+		sum->ev[ZE_FAIL] += st.ev[ZE_FAIL];
 	}
-	return n;
+}
+
+/* zalloc's live objects, all classes. */
+static inline s64 zk_live_objects(void)
+{
+	struct za_class_stats sum;
+
+	zk_read_total(&sum);
+	return sum.live_objs;
 }
 
 /* Failed allocations zalloc counted, all classes. */
 static inline u64 zk_failures(void)
 {
-	struct za_class_stats st;
-	unsigned int cls;
-	u64 n = 0;
+	struct za_class_stats sum;
 
-	for (cls = 0; cls < ZA_NR_CLASSES; cls++) {
-		zk_read_stats(cls, &st);
-		n += st.ev[ZE_FAIL];
-	}
-	return n;
+	zk_read_total(&sum);
+	return sum.ev[ZE_FAIL];
 }
 
 static inline const char *zk_strategy_desc(enum zalloc_strategy s)
